@@ -1,0 +1,95 @@
+/**
+ * The command tree and the one error funnel: every failure becomes one
+ * stderr line and an exit code of SPEC.md (0 ok, 1 failure, 2 usage or
+ * config, 3 unexpected). Stacks are printed only with `-v`.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { type EnvReader } from "../config/mod.ts";
+import { ExitCode, ToolkitError } from "../errors.ts";
+import { describeError, Logger } from "../log/mod.ts";
+import { VERSION } from "../version.ts";
+import type { CliContext, Io } from "./context.ts";
+import { registerValidate } from "./validate.ts";
+
+export { type CliContext, denoIo, type Io } from "./context.ts";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  validation failure, failed backups or evictions, a failed hook, stale study locks
+  2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
+  3  unexpected runtime error (see the log; run with -v for the stack)
+`;
+
+/** Builds the command tree; `context` receives the exit code the command chooses. */
+export function buildProgram(context: CliContext): Command {
+  const program = new Command("fusion-toolkit")
+    .description("Keeps PhenoCycler Fusion study data safe: validate, back up, clean up, monitor.")
+    .version(VERSION, "--version", "print the version and exit")
+    .option("-v, --verbose", "debug logging, and stack traces on errors")
+    .helpOption("-h, --help", "show help for a command")
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (text) => context.io.out(text),
+      writeErr: (text) => context.io.err(text),
+    })
+    .addHelpText("after", EXIT_CODES_HELP);
+  registerValidate(program, context);
+  return program;
+}
+
+function commanderExitCode(error: CommanderError): number {
+  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") {
+    return ExitCode.ok;
+  }
+  // Everything else commander throws is a usage problem it has already printed with the usage.
+  return ExitCode.usage;
+}
+
+/** How the program was started; tests pass their own streams and environment. */
+export interface RunOptions {
+  readonly io: Io;
+  readonly env?: EnvReader;
+}
+
+/** Runs the CLI on `args` (without the program name) and returns the exit code. Never throws. */
+export async function runCli(args: readonly string[], options: RunOptions): Promise<number> {
+  const { io } = options;
+  const verbose = args.includes("-v") || args.includes("--verbose");
+  const logger = new Logger({ console: (line) => io.err(`${line}\n`), verbose });
+  const context: CliContext = { io, logger, env: options.env ?? Deno.env, exitCode: ExitCode.ok };
+  try {
+    await buildProgram(context).parseAsync([...args], { from: "user" });
+    return context.exitCode;
+  } catch (error) {
+    return reportError(error, context);
+  }
+}
+
+function reportError(error: unknown, context: CliContext): number {
+  if (error instanceof CommanderError) return commanderExitCode(error);
+  const { logger } = context;
+  let code: number = ExitCode.unexpected;
+  let message: string;
+  if (error instanceof ToolkitError) {
+    code = error.exitCode;
+    message = error.message;
+  } else if (error instanceof Deno.errors.PermissionDenied) {
+    message = `${error.message}; check that this account may access that path`;
+  } else if (error instanceof Deno.errors.NotCapable) {
+    message = `${error.message}; the program lacks a Deno permission (a build problem: report it)`;
+  } else {
+    const logFile = logger.filePath;
+    const where = logFile === undefined ? "" : `; the log is ${logFile}`;
+    const hint = logger.verbose ? "" : " (run with -v for the stack)";
+    message = `unexpected error: ${describeError(error)}${hint}${where}`;
+  }
+  logger.error(message, error);
+  if (logger.verbose && error instanceof Error && error.stack !== undefined) {
+    context.io.err(`${error.stack}\n`);
+  }
+  return code;
+}

@@ -1,0 +1,82 @@
+/**
+ * `validate study|root`: checks study folders against the naming standard.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+import { ExitCode } from "../errors.ts";
+import { type RootReport, type StudyReport, validateRoot, validateStudy } from "../standard/mod.ts";
+import type { CliContext } from "./context.ts";
+
+interface ValidateOptions {
+  format: "text" | "json";
+  quiet?: boolean;
+}
+
+/** The human report of one study: a PASS/FAIL line, then one line per violation. */
+export function renderStudyText(report: StudyReport): string {
+  if (report.ok) return `PASS ${report.path}\n`;
+  const count = report.violations.length;
+  let text = `FAIL ${report.path} (${count} violation${count === 1 ? "" : "s"})\n`;
+  for (const violation of report.violations) {
+    text += `  ${violation.rule} ${violation.path}: ${violation.message}\n`;
+  }
+  return text;
+}
+
+/** The human report of a root: every study, then a count line. */
+export function renderRootText(report: RootReport): string {
+  if (report.studies.length === 0) return `no studies found in ${report.root}\n`;
+  const failed = report.studies.filter((study) => !study.ok).length;
+  const body = report.studies.map(renderStudyText).join("");
+  const total = report.studies.length;
+  return `${body}${total} stud${total === 1 ? "y" : "ies"} checked in ${report.root}: ` +
+    `${total - failed} passed, ${failed} failed\n`;
+}
+
+function formatOption(): Option {
+  return new Option("-f, --format <format>", "output format").choices(["text", "json"]).default(
+    "text",
+  );
+}
+
+/** Registers `validate study` and `validate root`. */
+export function registerValidate(program: Command, context: CliContext): void {
+  const group = program
+    .command("validate")
+    .description("check study folders against the naming standard (R1-R8)");
+
+  group
+    .command("study")
+    .description("validate one study folder")
+    .argument("<path>", "the study folder")
+    .addOption(formatOption())
+    .option("-q, --quiet", "print nothing; the exit code tells (0 pass, 1 violations)")
+    .action(async (path: string, options: ValidateOptions) => {
+      const report = await validateStudy(path);
+      if (!options.quiet) {
+        context.io.out(
+          options.format === "json" ? `${JSON.stringify(report)}\n` : renderStudyText(report),
+        );
+      }
+      context.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
+    });
+
+  group
+    .command("root")
+    .description(
+      "validate every study folder directly under a root (names starting with '.' are skipped)",
+    )
+    .argument("<path>", "the folder holding the studies")
+    .addOption(formatOption())
+    .option("-q, --quiet", "print nothing; the exit code tells (0 all pass, 1 any violation)")
+    .action(async (path: string, options: ValidateOptions) => {
+      const report = await validateRoot(path);
+      if (!options.quiet) {
+        context.io.out(
+          options.format === "json" ? `${JSON.stringify(report)}\n` : renderRootText(report),
+        );
+      }
+      context.exitCode = report.ok ? ExitCode.ok : ExitCode.failure;
+    });
+}

@@ -1,0 +1,278 @@
+/**
+ * The config file's schema: every section and key of SPEC.md, its type,
+ * default and one-line documentation. The loader checks files against it and
+ * `install init` renders its commented template from it, so the two cannot
+ * drift apart.
+ *
+ * @module
+ */
+
+/** How a value is checked. `path` is a string normalised as a path; `argv` a list of strings. */
+export type ValueKind = "string" | "path" | "integer" | "number" | "boolean" | "argv" | "regex";
+
+/** A TOML value the schema can hold. */
+export type ConfigValue = string | number | boolean | readonly string[];
+
+/** One key of the schema. */
+export interface KeySpec {
+  readonly kind: ValueKind;
+  /** One line for the template and the README. */
+  readonly doc: string;
+  /** A required key has no default; the file must set it. */
+  readonly required?: boolean;
+  /** The default when the key is absent; absent here means "derived" or "unset". */
+  readonly default?: ConfigValue;
+  /** How the default is described when it is derived (e.g. "the host name"). */
+  readonly derivedDefault?: string;
+  /** A value the template shows for a required or unset key. */
+  readonly example?: ConfigValue;
+  /** Inclusive bounds for numbers. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Bounds that exclude the limit itself. */
+  readonly above?: number;
+  readonly below?: number;
+  /** A fixed set of allowed strings. */
+  readonly oneOf?: readonly string[];
+  /** A pattern a string must match, with what it means. */
+  readonly pattern?: { readonly regex: RegExp; readonly meaning: string };
+}
+
+/** One `[section]` of the schema. */
+export interface SectionSpec {
+  readonly doc: string;
+  readonly keys: Readonly<Record<string, KeySpec>>;
+}
+
+/** S3 storage classes accepted by PutObject and CreateMultipartUpload. */
+export const S3_STORAGE_CLASSES = [
+  "STANDARD",
+  "REDUCED_REDUNDANCY",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+  "GLACIER_IR",
+  "OUTPOSTS",
+  "SNOW",
+  "EXPRESS_ONEZONE",
+] as const;
+
+/** Default regexes of the Fusion.log parser; see `[monitor]`. */
+export const MONITOR_DEFAULT_PATTERNS = {
+  line_start: String.raw`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}`,
+  error: String.raw`\b(?:ERROR|FATAL)\b`,
+  sample: String.raw`\b[Ss]ample(?:[ _]?[Nn]ame)?\s*[:=]\s*"?(?<sample>[^"\s,;]+)`,
+  cycle: String.raw`\b[Cc]ycle\s*(?:[:=#]|[Nn]o\.?|[Nn]umber)?\s*(?<cycle>\d+)`,
+} as const;
+
+/** Every section and key of config.toml, in the order the template shows them. */
+export const CONFIG_SCHEMA = {
+  backup: {
+    doc: "Monthly backup of idle studies from the instrument PC.",
+    keys: {
+      source_root: {
+        kind: "path",
+        required: true,
+        example: "D:/FusionData",
+        doc: "where studies land on the Fusion PC",
+      },
+      idle_days: {
+        kind: "integer",
+        default: 14,
+        min: 0,
+        doc: "a study is eligible when its newest modification is at least this many days old",
+      },
+      instrument: {
+        kind: "string",
+        derivedDefault: "the host name",
+        example: "fusion-01",
+        pattern: {
+          regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+          meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
+        },
+        doc: "names this instrument's folder on the share and in S3; keeps several apart",
+      },
+    },
+  },
+  truenas: {
+    doc: "The TrueNAS share, as a path the tool can open (drive letter or UNC).",
+    keys: {
+      root: {
+        kind: "path",
+        required: true,
+        example: "//truenas/fusion-backup",
+        doc: "the mounted share; UNC paths work in scheduled tasks where drive letters may not",
+      },
+      manifest_root: {
+        kind: "path",
+        derivedDefault: "<root>/_manifest",
+        doc: "where the monthly manifest files YYYY-MM.jsonl live",
+      },
+    },
+  },
+  s3: {
+    doc: "The permanent archive. Credentials come from the AWS SDK chain, never from here.",
+    keys: {
+      bucket: {
+        kind: "string",
+        required: true,
+        example: "lab-fusion-archive",
+        pattern: {
+          regex: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          meaning: "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'",
+        },
+        doc: "the bucket",
+      },
+      prefix: { kind: "string", default: "", doc: 'key prefix inside the bucket, e.g. "fusion"' },
+      region: {
+        kind: "string",
+        derivedDefault: "the AWS SDK's own chain (AWS_REGION, ~/.aws/config)",
+        example: "us-west-2",
+        doc: "the bucket's region",
+      },
+      endpoint: {
+        kind: "string",
+        default: "",
+        pattern: {
+          regex: /^(?:$|https?:\/\/\S+$)/,
+          meaning: "empty, or an http:// or https:// URL",
+        },
+        doc: "S3-compatible endpoint URL; empty means AWS itself",
+      },
+      force_path_style: {
+        kind: "boolean",
+        default: false,
+        doc: "path-style URLs (bucket in the path), needed by most S3-compatible stores",
+      },
+      storage_class: {
+        kind: "string",
+        default: "STANDARD",
+        oneOf: S3_STORAGE_CLASSES,
+        doc: "S3 storage class of uploaded objects, e.g. DEEP_ARCHIVE",
+      },
+      multipart_threshold_mb: {
+        kind: "integer",
+        default: 64,
+        min: 5,
+        doc: "files larger than this (MiB) upload in parts",
+      },
+      part_size_mb: {
+        kind: "integer",
+        default: 64,
+        min: 5,
+        max: 5120,
+        doc:
+          "part size in MiB (S3: 5 MiB to 5 GiB); grown automatically to stay within 10,000 parts",
+      },
+      concurrency: {
+        kind: "integer",
+        default: 4,
+        min: 1,
+        max: 64,
+        doc: "parts uploaded at the same time",
+      },
+    },
+  },
+  cleanup: {
+    doc: "Capacity-driven eviction of the oldest verified backups from the share.",
+    keys: {
+      free_threshold_pct: {
+        kind: "number",
+        default: 20,
+        above: 0,
+        below: 100,
+        doc: "evict until at least this percentage of the share is free",
+      },
+    },
+  },
+  monitor: {
+    doc: "Tail of the instrument's Fusion.log; error blocks are emailed as fusion_error.",
+    keys: {
+      log_path: {
+        kind: "path",
+        default: "C:/ProgramData/Akoya/Fusion/Logs/Fusion.log",
+        doc: "the instrument's log file",
+      },
+      poll_seconds: { kind: "number", default: 2, above: 0, doc: "how often the log is read" },
+      sent_keep_days: {
+        kind: "integer",
+        default: 30,
+        min: 1,
+        doc: "the same error is not emailed again within this many days",
+      },
+      line_start: {
+        kind: "regex",
+        default: MONITOR_DEFAULT_PATTERNS.line_start,
+        doc: "a line matching this starts a new log entry (others continue the previous one)",
+      },
+      error: {
+        kind: "regex",
+        default: MONITOR_DEFAULT_PATTERNS.error,
+        doc: "an entry whose first line matches this is an error block",
+      },
+      sample: {
+        kind: "regex",
+        default: MONITOR_DEFAULT_PATTERNS.sample,
+        doc: "finds the current sample name (named group 'sample', else group 1)",
+      },
+      cycle: {
+        kind: "regex",
+        default: MONITOR_DEFAULT_PATTERNS.cycle,
+        doc: "finds the current cycle number (named group 'cycle', else group 1)",
+      },
+    },
+  },
+  notify: {
+    doc: "Email alerts. Recipients live in recipients/<event>.txt, not here.",
+    keys: {
+      enabled: { kind: "boolean", default: true, doc: "the global switch for all emails" },
+      recipients_dir: {
+        kind: "path",
+        derivedDefault: "the recipients folder beside config.toml",
+        doc: "where the per-event recipient lists live",
+      },
+      toolkit_error_cooldown_seconds: {
+        kind: "integer",
+        default: 300,
+        min: 0,
+        doc: "at most one toolkit_error email per distinct message in this many seconds",
+      },
+      smtp_host: { kind: "string", default: "smtp.gmail.com", doc: "SMTP server" },
+      smtp_port: {
+        kind: "integer",
+        default: 587,
+        min: 1,
+        max: 65535,
+        doc: "587 uses STARTTLS; 465 uses implicit TLS",
+      },
+      from: {
+        kind: "string",
+        derivedDefault: "the SMTP user",
+        example: "fusion-toolkit@lab.example.org",
+        doc: "the From address",
+      },
+    },
+  },
+  hooks: {
+    doc: "A command (argv list) run before a job; non-zero exit aborts the job with exit 1.",
+    keys: {
+      backup: {
+        kind: "argv",
+        default: [],
+        example: ["powershell.exe", "-NoProfile", "-File", "C:/path/to/mount-truenas.ps1"],
+        doc: "run before `backup run`, e.g. to map the share",
+      },
+      cleanup: {
+        kind: "argv",
+        default: [],
+        example: ["powershell.exe", "-NoProfile", "-File", "C:/path/to/mount-truenas.ps1"],
+        doc: "run before `cleanup run`",
+      },
+    },
+  },
+} as const satisfies Readonly<Record<string, SectionSpec>>;
+
+/** A section name of the schema. */
+export type SectionName = keyof typeof CONFIG_SCHEMA;

@@ -1,0 +1,110 @@
+/**
+ * Small file-system helpers shared by the subsystems (the `@std/fs`
+ * replacements DESIGN.md calls for): a walk that never follows links, an
+ * atomic write, and existence checks.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+
+/** What a directory entry is, without following links. */
+export type EntryKind = "file" | "dir" | "symlink" | "other";
+
+/** One entry found by {@linkcode walk}. */
+export interface WalkEntry {
+  /** Path relative to the walk root, `/`-separated on every OS. */
+  readonly path: string;
+  /** The entry's own name. */
+  readonly name: string;
+  readonly kind: EntryKind;
+  /** 1 for the root's direct children. */
+  readonly depth: number;
+}
+
+function kindOf(entry: Deno.DirEntry): EntryKind {
+  if (entry.isSymlink) return "symlink";
+  if (entry.isDirectory) return "dir";
+  if (entry.isFile) return "file";
+  return "other";
+}
+
+/** Code-unit order: the same on every OS and locale. */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Lists every entry under `root`, depth first, names sorted in each
+ * directory. Symbolic links (and Windows reparse points) are reported as
+ * `symlink` and never followed.
+ *
+ * @throws {Deno.errors.NotFound} when `root` does not exist.
+ */
+export async function* walk(root: string): AsyncGenerator<WalkEntry> {
+  yield* walkDir(root, "", 1);
+}
+
+async function* walkDir(dir: string, prefix: string, depth: number): AsyncGenerator<WalkEntry> {
+  // Synchronous listing is three times faster than Deno.readDir here (no op round trip per
+  // entry); one directory at a time keeps the event loop responsive enough.
+  const entries = [...Deno.readDirSync(dir)];
+  entries.sort((a, b) => compareNames(a.name, b.name));
+  for (const entry of entries) {
+    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    const kind = kindOf(entry);
+    yield { path, name: entry.name, kind, depth };
+    if (kind === "dir") yield* walkDir(join(dir, entry.name), path, depth + 1);
+  }
+}
+
+/** The entry's kind without following a link, or `undefined` when nothing is there. */
+export async function kindAt(path: string): Promise<EntryKind | undefined> {
+  try {
+    const info = await Deno.lstat(path);
+    if (info.isSymlink) return "symlink";
+    if (info.isDirectory) return "dir";
+    if (info.isFile) return "file";
+    return "other";
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Replaces `path` with `data` so that a reader (or a crash) sees either the
+ * old content or the new, never a mix: write a temp file beside it, flush it
+ * to disk, then rename it over the target.
+ */
+export async function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+  await syncParentDir(path);
+}
+
+/** Makes a rename durable on POSIX; Windows cannot open directories, and NTFS journals renames. */
+async function syncParentDir(path: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  const handle = await Deno.open(dirname(path), { read: true });
+  try {
+    await handle.syncData();
+  } catch {
+    // Some file systems (SMB mounts among them) refuse fsync on directories; the rename stands.
+  } finally {
+    handle.close();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The naming standard: name rules (pure, shared with the web page), study
+ * and root validation on disk, and the soft health check.
+ *
+ * @module
+ */
+export {
+  checkExperimentName,
+  checkFprName,
+  checkStudyName,
+  EXAMPLE_STUDY_NAME,
+  type FieldCheck,
+  isCalendarDate,
+  MAX_EXPERIMENT_NAME_LENGTH,
+  type NameCheck,
+  type NameViolation,
+  type RuleId,
+} from "./names.ts";
+export { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE, type Violation } from "./rules.ts";
+export {
+  listStudy,
+  type RootReport,
+  type StudyReport,
+  validateRoot,
+  validateStudy,
+} from "./study.ts";
+export { type HealthWarning, scanHealthCheck } from "./health.ts";

@@ -1,0 +1,97 @@
+/**
+ * `deno task bench`: the speed and memory targets of the project, measured
+ * on generated data. Never part of the test suite (the machines are shared
+ * and noisy); quote ratios measured side by side in one run.
+ *
+ * Usage: `deno task bench [case ...]`; with no case, every case runs.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { validateRoot } from "../lib/standard/mod.ts";
+import { makeSampleStudy } from "./sample_data.ts";
+
+/** One benchmark case: prepares its data in `dir` and prints its own table rows. */
+interface BenchCase {
+  readonly name: string;
+  readonly what: string;
+  run(dir: string): Promise<void>;
+}
+
+/** Milliseconds of `body`, best and median of `rounds` runs. */
+async function timeRounds(rounds: number, body: () => Promise<unknown>) {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    await body();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { best: times[0] ?? 0, median: times[Math.floor(times.length / 2)] ?? 0 };
+}
+
+/** Peak resident memory of this process so far, in MiB (Linux; current RSS elsewhere). */
+export function peakRssMiB(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (match !== null) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return Deno.memoryUsage().rss / 1024 / 1024;
+}
+
+const validateTree: BenchCase = {
+  name: "validate-root",
+  what: "validate root over 2,000 generated studies (target: well under 1 s)",
+  async run(dir) {
+    const studies = 2000;
+    const root = join(dir, "studies");
+    for (let index = 0; index < studies; index++) {
+      const day = String(1 + (index % 28)).padStart(2, "0");
+      await makeSampleStudy(root, `202501${day}_user${index}_bench_run${index}`, {
+        experiments: index % 2 === 0 ? [""] : ["", "B"],
+        qptiffBytes: 16,
+        tempFiles: 3,
+        tempFileBytes: 8,
+      });
+    }
+    const { best, median } = await timeRounds(5, async () => {
+      const report = await validateRoot(root);
+      if (!report.ok || report.studies.length !== studies) {
+        throw new Error("the generated tree should pass");
+      }
+    });
+    console.log(
+      `| validate-root | ${studies} studies | best ${best.toFixed(0)} ms | ` +
+        `median ${median.toFixed(0)} ms | peak RSS ${peakRssMiB().toFixed(0)} MiB |`,
+    );
+  },
+};
+
+const CASES: readonly BenchCase[] = [validateTree];
+
+async function main(): Promise<number> {
+  const wanted = Deno.args;
+  const unknown = wanted.filter((name) => !CASES.some((item) => item.name === name));
+  if (unknown.length > 0) {
+    console.error(
+      `unknown case(s): ${unknown.join(", ")}; known: ${CASES.map((c) => c.name).join(", ")}`,
+    );
+    return 2;
+  }
+  for (const item of CASES) {
+    if (wanted.length > 0 && !wanted.includes(item.name)) continue;
+    console.log(`\n## ${item.name}: ${item.what}`);
+    const dir = await Deno.makeTempDir({ prefix: `fusion-toolkit-bench-${item.name}-` });
+    try {
+      await item.run(dir);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main());

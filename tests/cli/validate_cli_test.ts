@@ -1,0 +1,194 @@
+/**
+ * Black-box tests of the CLI's foundation and `validate`: spawn main.ts with
+ * read permission only (all `validate` needs) and check stdout, stderr and
+ * the exit code.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
+import { runMain } from "../_helpers/cli.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+const READ_ONLY = ["--allow-read"];
+const GOOD = "20250301_alice_lung_panel1";
+
+Deno.test("--version prints the version of deno.json", async () => {
+  const result = await runMain(["--version"], { permissions: [] });
+  assert.deepEqual(result, { code: 0, stdout: `${denoJson.version}\n`, stderr: "" });
+});
+
+Deno.test("--help works on every level and lists the exit codes", async () => {
+  const top = await runMain(["--help"], { permissions: [] });
+  assert.equal(top.code, 0);
+  assert.match(top.stdout, /Usage: fusion-toolkit \[options\] \[command\]/);
+  assert.match(top.stdout, /validate\s+check study folders/);
+  assert.match(top.stdout, /2 {2}config or usage error/);
+  const group = await runMain(["validate", "--help"], { permissions: [] });
+  assert.equal(group.code, 0);
+  assert.match(group.stdout, /study \[options\] <path>/);
+  const leaf = await runMain(["validate", "root", "--help"], { permissions: [] });
+  assert.equal(leaf.code, 0);
+  assert.match(leaf.stdout, /-f, --format <format>/);
+});
+
+Deno.test("an unknown command or flag exits 2 with the usage", async () => {
+  const command = await runMain(["frobnicate"], { permissions: [] });
+  assert.equal(command.code, 2);
+  assert.match(command.stderr, /^error: unknown command 'frobnicate'/);
+  assert.match(command.stderr, /Usage: fusion-toolkit/);
+  const flag = await runMain(["validate", "study", ".", "--colour"], { permissions: READ_ONLY });
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /^error: unknown option '--colour'/);
+  assert.match(flag.stderr, /Usage: fusion-toolkit validate study/);
+  const format = await runMain(["validate", "study", ".", "-f", "xml"], { permissions: READ_ONLY });
+  assert.equal(format.code, 2);
+  assert.match(format.stderr, /Allowed choices are text, json/);
+  const missing = await runMain(["validate", "study"], { permissions: READ_ONLY });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /missing required argument 'path'/);
+  const bare = await runMain(["validate"], { permissions: [] });
+  assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /Usage: fusion-toolkit validate/);
+});
+
+Deno.test("validate study: a good study passes with exit 0", async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    assert.deepEqual(result, { code: 0, stdout: `PASS ${path}\n`, stderr: "" });
+  });
+});
+
+Deno.test("validate study: violations print one line each and exit 1", async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    await Deno.writeTextFile(join(path, "notes.txt"), "x");
+    await Deno.writeTextFile(join(path, `${GOOD}_B.xpd`), "x");
+    const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, "");
+    assert.equal(
+      result.stdout,
+      `FAIL ${path} (2 violations)\n` +
+        "  R5 notes.txt: unexpected file; only .xpd and .fpr files belong at study level\n" +
+        `  R6 ${GOOD}_B.xpd: no sibling experiment directory named '${GOOD}_B'\n`,
+    );
+  });
+});
+
+Deno.test("validate study -f json prints SPEC.md's document", async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    await Deno.writeTextFile(join(path, `${GOOD}_B.xpd`), "x");
+    const result = await runMain(["validate", "study", path, "-f", "json"], {
+      permissions: READ_ONLY,
+    });
+    assert.equal(result.code, 1);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      study: GOOD,
+      path,
+      ok: false,
+      violations: [{
+        rule: "R6",
+        path: `${GOOD}_B.xpd`,
+        message: `no sibling experiment directory named '${GOOD}_B'`,
+      }],
+    });
+  });
+});
+
+Deno.test("validate -q prints nothing; the exit code tells", async () => {
+  await withTempDir(async (dir) => {
+    await makeSampleRoot(dir);
+    const failing = await runMain(["validate", "root", dir, "-q"], { permissions: READ_ONLY });
+    assert.deepEqual(failing, { code: 1, stdout: "", stderr: "" });
+    const passing = await runMain(["validate", "study", join(dir, GOOD), "--quiet"], {
+      permissions: READ_ONLY,
+    });
+    assert.deepEqual(passing, { code: 0, stdout: "", stderr: "" });
+  });
+});
+
+Deno.test("validate root reports every study and a count line", async () => {
+  await withTempDir(async (dir) => {
+    await makeSampleRoot(dir);
+    const result = await runMain(["validate", "root", dir], { permissions: READ_ONLY });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, new RegExp(`^PASS ${join(dir, GOOD)}$`, "m"));
+    assert.match(result.stdout, /^FAIL .*20230229_carol_liver_pilot \(2 violations\)$/m);
+    assert.match(result.stdout, /^ {2}R1 \.: study name: 20230229 is not a real calendar date$/m);
+    assert.match(result.stdout, /5 studies checked in .*: 2 passed, 3 failed\n$/);
+  });
+});
+
+Deno.test("validate root -f json prints the root document", async () => {
+  await withTempDir(async (dir) => {
+    await makeSampleRoot(dir);
+    const result = await runMain(["validate", "root", dir, "-f", "json"], {
+      permissions: READ_ONLY,
+    });
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.root, dir);
+    assert.equal(report.ok, false);
+    assert.equal(report.studies.length, 5);
+    assert.deepEqual(
+      report.studies.map((s: { study: string; ok: boolean }) => [s.study, s.ok]),
+      [
+        ["20230229_carol_liver_pilot", false],
+        [GOOD, true],
+        ["20250302_bob_tonsil_run2", true],
+        ["20250310_dave_colon_trial", false],
+        ["20250311_erin_skin_set1", false],
+      ],
+    );
+  });
+});
+
+Deno.test("a path that does not exist exits 2 with one stderr line", async () => {
+  await withTempDir(async (dir) => {
+    const missing = join(dir, "nope");
+    for (const kind of ["study", "root"]) {
+      const result = await runMain(["validate", kind, missing], { permissions: READ_ONLY });
+      assert.equal(result.code, 2);
+      assert.equal(result.stdout, "");
+      assert.match(
+        result.stderr,
+        /^error: (study|root) folder not found: .*nope; check the path\n$/,
+      );
+    }
+  });
+});
+
+Deno.test("-v adds the stack to an error; without it there is none", async () => {
+  await withTempDir(async (dir) => {
+    const missing = join(dir, "nope");
+    const plain = await runMain(["validate", "study", missing], { permissions: READ_ONLY });
+    assert.doesNotMatch(plain.stderr, /\n\s+at /);
+    const verbose = await runMain(["-v", "validate", "study", missing], {
+      permissions: READ_ONLY,
+    });
+    assert.equal(verbose.code, 2);
+    assert.match(verbose.stderr, /^error: study folder not found/);
+    assert.match(verbose.stderr, /\n\s+at /);
+  });
+});
+
+Deno.test({
+  name: "an unreadable study is an error naming the path, not a crash",
+  // Root reads everything, and Windows has no chmod 000: nothing to provoke there.
+  ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+}, async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    await Deno.chmod(join(path, GOOD), 0o000);
+    try {
+      const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+      assert.equal(result.code, 3);
+      assert.match(result.stderr, /^error: Permission denied.*check that this account may access/);
+    } finally {
+      await Deno.chmod(join(path, GOOD), 0o755);
+    }
+  });
+});

@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type Config, loadConfig, parseConfig } from "../../lib/config/mod.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+
+const MINIMAL = `
+[backup]
+source_root = "/data/fusion"
+
+[truenas]
+root = "/mnt/truenas/fusion-backup"
+
+[s3]
+bucket = "lab-fusion-archive"
+`;
+
+const FULL = `
+[backup]
+source_root = "D:/FusionData"
+idle_days = 30
+instrument = "fusion-02"
+
+[truenas]
+root = '\\\\truenas\\fusion-backup'
+manifest_root = "//truenas/fusion-backup/ledger/"
+
+[s3]
+bucket = "lab-fusion-archive"
+prefix = "/fusion/raw/"
+region = "us-west-2"
+endpoint = "http://127.0.0.1:9000"
+force_path_style = true
+storage_class = "DEEP_ARCHIVE"
+multipart_threshold_mb = 128
+part_size_mb = 16
+concurrency = 8
+
+[cleanup]
+free_threshold_pct = 12.5
+
+[monitor]
+log_path = 'C:\\ProgramData\\Akoya\\Fusion\\Logs\\Fusion.log'
+poll_seconds = 0.5
+sent_keep_days = 7
+error = "\\\\bFATAL\\\\b"
+
+[notify]
+enabled = false
+recipients_dir = "C:/lab/recipients"
+toolkit_error_cooldown_seconds = 60
+smtp_host = "smtp.lab.example.org"
+smtp_port = 465
+from = "fusion@lab.example.org"
+
+[hooks]
+backup = ["powershell.exe", "-NoProfile", "-File", "C:/mount.ps1"]
+`;
+
+const posixContext = {
+  platform: "posix" as const,
+  home: () => "/home/lab",
+  hostname: () => "fusion-pc",
+};
+const windowsContext = {
+  platform: "windows" as const,
+  home: () => "C:\\Users\\lab",
+  hostname: () => "FUSION-PC",
+};
+
+function configError(source: string, file = "/etc/ft/config.toml"): string {
+  try {
+    parseConfig(source, file, posixContext);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    assert.equal(error.exitCode, 2);
+    return error.message;
+  }
+  assert.fail("the config was accepted");
+}
+
+Deno.test("a minimal config gets every default of SPEC.md", () => {
+  const config: Config = parseConfig(MINIMAL, "/etc/ft/config.toml", posixContext);
+  assert.equal(config.file, "/etc/ft/config.toml");
+  assert.equal(config.dir, "/etc/ft");
+  assert.deepEqual(config.backup, {
+    sourceRoot: "/data/fusion",
+    idleDays: 14,
+    instrument: "fusion-pc",
+  });
+  assert.deepEqual(config.truenas, {
+    root: "/mnt/truenas/fusion-backup",
+    manifestRoot: "/mnt/truenas/fusion-backup/_manifest",
+  });
+  assert.deepEqual(config.s3, {
+    bucket: "lab-fusion-archive",
+    prefix: "",
+    region: undefined,
+    endpoint: undefined,
+    forcePathStyle: false,
+    storageClass: "STANDARD",
+    multipartThresholdMb: 64,
+    partSizeMb: 64,
+    concurrency: 4,
+  });
+  assert.equal(config.cleanup.freeThresholdPct, 20);
+  assert.equal(config.monitor.logPath, "C:/ProgramData/Akoya/Fusion/Logs/Fusion.log");
+  assert.equal(config.monitor.pollSeconds, 2);
+  assert.equal(config.monitor.sentKeepDays, 30);
+  assert.ok(config.monitor.error.test("2025-01-01 10:00:00 ERROR boom"));
+  assert.deepEqual(config.notify, {
+    enabled: true,
+    recipientsDir: "/etc/ft/recipients",
+    toolkitErrorCooldownSeconds: 300,
+    smtpHost: "smtp.gmail.com",
+    smtpPort: 587,
+    from: undefined,
+  });
+  assert.deepEqual(config.hooks, { backup: [], cleanup: [] });
+});
+
+Deno.test("every key of a full config is read, with Windows paths normalised", () => {
+  const config = parseConfig(FULL, "C:\\Users\\lab\\.config\\fusion-toolkit\\config.toml", {
+    ...windowsContext,
+  });
+  assert.deepEqual(config.backup, {
+    sourceRoot: "D:\\FusionData",
+    idleDays: 30,
+    instrument: "fusion-02",
+  });
+  assert.deepEqual(config.truenas, {
+    root: "\\\\truenas\\fusion-backup\\",
+    manifestRoot: "\\\\truenas\\fusion-backup\\ledger",
+  });
+  assert.equal(config.s3.prefix, "fusion/raw");
+  assert.equal(config.s3.region, "us-west-2");
+  assert.equal(config.s3.endpoint, "http://127.0.0.1:9000");
+  assert.equal(config.s3.forcePathStyle, true);
+  assert.equal(config.s3.storageClass, "DEEP_ARCHIVE");
+  assert.equal(config.s3.multipartThresholdMb, 128);
+  assert.equal(config.s3.partSizeMb, 16);
+  assert.equal(config.s3.concurrency, 8);
+  assert.equal(config.cleanup.freeThresholdPct, 12.5);
+  assert.equal(config.monitor.logPath, "C:\\ProgramData\\Akoya\\Fusion\\Logs\\Fusion.log");
+  assert.equal(config.monitor.pollSeconds, 0.5);
+  assert.equal(config.monitor.error.source, "\\bFATAL\\b");
+  assert.equal(config.notify.recipientsDir, "C:\\lab\\recipients");
+  assert.equal(config.notify.smtpPort, 465);
+  assert.equal(config.notify.from, "fusion@lab.example.org");
+  assert.equal(config.notify.enabled, false);
+  assert.deepEqual(config.hooks.backup, ["powershell.exe", "-NoProfile", "-File", "C:/mount.ps1"]);
+  assert.deepEqual(config.hooks.cleanup, []);
+});
+
+Deno.test("relative paths are taken from the config's folder and '~' is the home folder", () => {
+  const source = MINIMAL.replace('"/data/fusion"', '"data/../studies"').replace(
+    '"/mnt/truenas/fusion-backup"',
+    '"~/share"',
+  );
+  const config = parseConfig(source, "/etc/ft/config.toml", posixContext);
+  assert.equal(config.backup.sourceRoot, "/etc/ft/studies");
+  assert.equal(config.truenas.root, "/home/lab/share");
+});
+
+Deno.test("backslash paths work on POSIX too", () => {
+  const source = MINIMAL.replace('"/data/fusion"', "'\\data\\fusion\\'");
+  assert.equal(parseConfig(source, "/c.toml", posixContext).backup.sourceRoot, "/data/fusion");
+});
+
+Deno.test("an unknown key is an error naming the key, its section and its line", () => {
+  const message = configError(MINIMAL.replace("[s3]\n", "[s3]\nbukcet = 'x'\n"));
+  assert.match(message, /\/etc\/ft\/config\.toml:9: unknown key 'bukcet' in \[s3\]/);
+  assert.match(message, /known: bucket, prefix/);
+});
+
+Deno.test("an unknown section is an error naming its line", () => {
+  const message = configError(`${MINIMAL}\n[backupp]\nidle_days = 3\n`);
+  assert.match(message, /config\.toml:11: unknown section \[backupp\]/);
+});
+
+Deno.test("a dotted key at top level is located too", () => {
+  const message = configError(`notify.colour = "red"\n${MINIMAL}`);
+  assert.match(message, /config\.toml:1: unknown key 'colour' in \[notify\]/);
+});
+
+Deno.test("a wrong type is an error naming key, line and the value found", () => {
+  assert.match(
+    configError(MINIMAL.replace("[backup]\n", '[backup]\nidle_days = "14"\n')),
+    /config\.toml:3: \[backup\] idle_days must be a number, got the string "14"/,
+  );
+  assert.match(
+    configError(MINIMAL.replace("[backup]\n", "[backup]\nidle_days = 1.5\n")),
+    /idle_days must be a whole number, got 1\.5/,
+  );
+  assert.match(
+    configError(`${MINIMAL}\n[notify]\nenabled = "yes"\n`),
+    /\[notify\] enabled must be true or false/,
+  );
+  assert.match(
+    configError(`${MINIMAL}\n[hooks]\nbackup = "mount.ps1"\n`),
+    /\[hooks\] backup must be a list of strings \(an argv\)/,
+  );
+  assert.match(configError(`cleanup = 3\n${MINIMAL}`), /'cleanup' must be a table/);
+});
+
+Deno.test("values out of range or outside their set are errors", () => {
+  const cases: [string, RegExp][] = [
+    ["[cleanup]\nfree_threshold_pct = 100", /free_threshold_pct must be less than 100/],
+    ["[cleanup]\nfree_threshold_pct = 0", /free_threshold_pct must be more than 0/],
+    ["[s3]\npart_size_mb = 4", /part_size_mb must be at least 5/],
+    ["[notify]\nsmtp_port = 70000", /smtp_port must be at most 65535/],
+    ['[monitor]\nerror = "(unclosed"', /error is not a valid regular expression/],
+  ];
+  for (const [extra, pattern] of cases) {
+    const [header, line] = extra.split("\n");
+    const source = MINIMAL.includes(header ?? "")
+      ? MINIMAL.replace(`${header}\n`, `${extra}\n`)
+      : `${MINIMAL}\n${extra}\n`;
+    assert.match(configError(source), pattern, line);
+  }
+  assert.match(
+    configError(MINIMAL.replace("[s3]\n", '[s3]\nstorage_class = "COLD"\n')),
+    /storage_class must be one of STANDARD,.*DEEP_ARCHIVE/,
+  );
+  assert.match(
+    configError(MINIMAL.replace('"lab-fusion-archive"', '"Lab_Archive"')),
+    /bucket must be an S3 bucket name/,
+  );
+  assert.match(
+    configError(MINIMAL.replace("[s3]\n", '[s3]\nendpoint = "localhost:9000"\n')),
+    /endpoint must be empty, or an http:\/\/ or https:\/\/ URL/,
+  );
+});
+
+Deno.test("a missing required key is an error naming the key", () => {
+  const message = configError(MINIMAL.replace('bucket = "lab-fusion-archive"\n', ""));
+  assert.match(message, /config\.toml:8: missing required key 'bucket' in \[s3\]/);
+  assert.match(configError(""), /missing required key 'source_root' in \[backup\].*and 2 more/);
+});
+
+Deno.test("a host name that cannot be an instrument name asks for [backup] instrument", () => {
+  assert.throws(
+    () => parseConfig(MINIMAL, "/c.toml", { ...posixContext, hostname: () => "my pc" }),
+    /host name "my pc" cannot name the instrument; set \[backup\] instrument/,
+  );
+});
+
+Deno.test("malformed TOML is an error with line and column", () => {
+  assert.match(configError("[backup\nsource_root = 1\n"), /config\.toml:1:\d+: invalid TOML/);
+  assert.match(configError(`${MINIMAL}\nx = [1,\n`), /config\.toml:1[2-4]:\d+: invalid TOML/);
+});
+
+Deno.test("several problems are reported together", () => {
+  const message = configError(
+    MINIMAL.replace("[backup]\n", "[backup]\nidle_days = -1\ncolour = 1\n"),
+  );
+  assert.match(message, /unknown key 'colour'.*and 1 more: .*idle_days must be at least 0/);
+});
+
+Deno.test("loadConfig reads a file, and a missing file says how to create one", async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, "config.toml");
+    await Deno.writeTextFile(file, MINIMAL);
+    const config = await loadConfig({ path: file, hostname: () => "host1" });
+    assert.equal(config.file, file);
+    assert.equal(config.backup.instrument, "host1");
+    await assert.rejects(loadConfig({ path: join(dir, "nope.toml") }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(
+        error.message,
+        /config file not found: .*nope\.toml; create it with `fusion-toolkit install init`/,
+      );
+      return true;
+    });
+    await assert.rejects(loadConfig({ path: dir }), /config path is a directory/);
+  });
+});
+
+Deno.test("loadConfig defaults to ~/.config/fusion-toolkit/config.toml and needs a home", async () => {
+  await withTempDir(async (home) => {
+    const dir = join(home, ".config", "fusion-toolkit");
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(join(dir, "config.toml"), MINIMAL);
+    const env = new Map([["HOME", home]]);
+    const config = await loadConfig({ env, platform: "posix", hostname: () => "h" });
+    assert.equal(config.file, join(dir, "config.toml"));
+    await assert.rejects(
+      loadConfig({ env: new Map(), platform: "posix" }),
+      /cannot find the home directory \(HOME is not set\); pass --config PATH/,
+    );
+  });
+});
