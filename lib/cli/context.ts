@@ -6,6 +6,7 @@
  */
 import type { EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import type { Job } from "./_job.ts";
 
 /** The process's standard streams. */
 export interface Io {
@@ -24,6 +25,8 @@ export interface CliContext {
   readonly env: EnvReader;
   /** The exit code the command chose; the error funnel overrides it on a throw. */
   exitCode: number;
+  /** The config-driven job running, once it started; the error funnel finishes it on a throw. */
+  job?: Job;
 }
 
 function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {

@@ -65,11 +65,11 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     await buildProgram(context).parseAsync([...args], { from: "user" });
     return context.exitCode;
   } catch (error) {
-    return reportError(error, context);
+    return await reportError(error, context);
   }
 }
 
-function reportError(error: unknown, context: CliContext): number {
+async function reportError(error: unknown, context: CliContext): Promise<number> {
   if (error instanceof CommanderError) return commanderExitCode(error);
   const { logger } = context;
   let code: number = ExitCode.unexpected;
@@ -91,5 +91,5 @@ function reportError(error: unknown, context: CliContext): number {
   if (logger.verbose && error instanceof Error && error.stack !== undefined) {
     context.io.err(`${error.stack}\n`);
   }
-  return code;
+  return await (context.job?.finish(code, { title: message, lines: [] }) ?? code);
 }
