@@ -12,7 +12,7 @@ import {
 import { OperationFailedError } from "../../lib/errors.ts";
 import { LockExistsError } from "../../lib/fs/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
-import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
 const DAY = 86_400_000;
