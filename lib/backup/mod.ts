@@ -9,9 +9,9 @@ export { findStudies, type FoundStudy, newestMtime, selectEligible } from "./eli
 export { runHook } from "./hooks.ts";
 export { findStudyLocks, lockStudy } from "./locks.ts";
 export {
-  backupStudy,
   type BackupProgress,
   type BackupStage,
+  backupStudy,
   listStudyFiles,
   NO_PROGRESS,
   type SourceFile,

@@ -302,6 +302,7 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
     }
     sourceDeleted = true;
     await append({ ...record, source_deleted_at: timestamp(clock()) });
+    await mirrorManifest(context, record).catch((error) => logger.warn(errorMessage(error)));
     const seconds = (performance.now() - began) / 1000;
     logger.info(
       `${study.name}: complete, ${listing.files.length} files, ${
@@ -330,6 +331,12 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
           status: failure.status,
           error: `${failure.step}: ${failure.message}`,
         });
+        // The disaster-recovery copy follows the ledger; when S3 itself failed, it waits.
+        if (failure.status !== "failed_s3") {
+          await mirrorManifest(context, record).catch((mirrorError) =>
+            logger.warn(errorMessage(mirrorError))
+          );
+        }
       } catch (appendError) {
         logger.error(
           `${study.name}: cannot record the failure in the manifest: ${errorMessage(appendError)}`,
