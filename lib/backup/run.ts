@@ -59,10 +59,16 @@ async function refuseStaleLocks(config: Config): Promise<void> {
   const holders = await Promise.all(
     locks.map(async (lock) => `${lock} (${describeHolder(await readLock(lock))})`),
   );
+  // The run that crashed usually left the share lock too; say so now, not one run later.
+  const shareLock = join(config.truenas.root, SHARE_LOCK_NAME);
+  const shareNote = await kindAt(shareLock) === undefined
+    ? ""
+    : ` The share lock ${shareLock} is held too (${describeHolder(await readLock(shareLock))}); ` +
+      "if no backup or cleanup is running, delete it as well.";
   throw new OperationFailedError(
     `stale study lock${locks.length === 1 ? "" : "s"} found: ${holders.join(", ")}; ` +
       "a backup stopped while processing them — check each study (its copy on the share and " +
-      "in S3 may be partial), then delete the lock file and run again",
+      `in S3 may be partial), then delete the lock file and run again.${shareNote}`,
   );
 }
 

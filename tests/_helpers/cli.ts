@@ -29,17 +29,14 @@ export interface RunMainOptions {
   readonly stdin?: string;
 }
 
-/** Runs `main.ts` with `args` in a child process. */
-export async function runMain(
-  args: readonly string[],
-  options: RunMainOptions,
-): Promise<CliResult> {
+/** Starts `main.ts` with `args` in a child process; the caller reads its output and status. */
+export function spawnMain(args: readonly string[], options: RunMainOptions): Deno.ChildProcess {
   const inherited: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "USERPROFILE", "DENO_DIR", "SystemRoot", "TEMP", "TMP"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  const command = new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, MAIN, ...args],
     env: { ...inherited, NO_COLOR: "1", ...options.env },
     clearEnv: true,
@@ -47,8 +44,15 @@ export async function runMain(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  });
-  const child = command.spawn();
+  }).spawn();
+}
+
+/** Runs `main.ts` with `args` in a child process. */
+export async function runMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<CliResult> {
+  const child = spawnMain(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
