@@ -12,6 +12,7 @@ import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
+import { registerBackup } from "./backup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerValidate } from "./validate.ts";
 
@@ -41,6 +42,7 @@ export function buildProgram(context: CliContext): Command {
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
   registerManifest(program, context);
+  registerBackup(program, context);
   return program;
 }
 
