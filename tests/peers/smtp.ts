@@ -50,6 +50,11 @@ export interface SmtpPeerOptions {
   readonly users: Readonly<Record<string, string>>;
   /** Implicit TLS from the first byte (port 465 style) instead of STARTTLS. */
   readonly implicitTls?: boolean;
+  /**
+   * A server that does not offer STARTTLS and would accept AUTH in clear text:
+   * a login recorded then means the client sent its password unencrypted.
+   */
+  readonly withoutStartTls?: boolean;
 }
 
 const decoder = new TextDecoder();
@@ -109,7 +114,8 @@ export async function startSmtpPeer(options: SmtpPeerOptions): Promise<SmtpPeer>
     key: await Deno.readTextFile(PEER_KEY_FILE),
     cert: await Deno.readTextFile(PEER_CA_FILE),
     authMethods: ["PLAIN", "LOGIN"],
-    allowInsecureAuth: false,
+    disabledCommands: options.withoutStartTls === true ? ["STARTTLS"] : [],
+    allowInsecureAuth: options.withoutStartTls ?? false,
     logger: false,
     onAuth(auth, _session, callback) {
       const ok = auth.username !== undefined && options.users[auth.username] === auth.password;
