@@ -223,11 +223,10 @@ export class Notifier {
       // Records logged while waiting may queue more; wait until the queue stops growing.
       for (let tail = this.#queue;;) {
         if (await Promise.race([tail.then(() => "done" as const), timeout]) === "timeout") {
+          const waited = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
           this.#own(() =>
             this.#logger.warn(
-              `gave up waiting after ${
-                Math.round(timeoutMs / 1000)
-              } s for ${this.#queued} alert email(s) still being sent`,
+              `gave up waiting after ${waited} for ${this.#queued} alert email(s) still being sent`,
             )
           );
           return false;

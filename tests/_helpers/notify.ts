@@ -10,6 +10,13 @@ import { PEER_CA_FILE } from "../peers/smtp.ts";
 /** The SMTP user and password the tests' server accepts. */
 export const SMTP_USER = "fusion-alerts@lab.example.org";
 export const SMTP_PASSWORD = "correct-horse-battery-staple";
+/** The user table of the tests' server. */
+export const SMTP_USERS: Readonly<Record<string, string>> = { [SMTP_USER]: SMTP_PASSWORD };
+/** The environment that gives the right credentials. */
+export const SMTP_CREDENTIALS_ENV: Readonly<Record<string, string>> = {
+  FUSION_SMTP_USER: SMTP_USER,
+  FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD,
+};
 
 /** Options of {@linkcode writeNotifyConfig}. */
 export interface NotifyConfigOptions {
@@ -66,4 +73,13 @@ export async function writeSmtpEnv(dir: string, password: string = SMTP_PASSWORD
 /** An environment reader over a plain map, with HOME pointing into the test folder. */
 export function envOf(values: Record<string, string>): { get(name: string): string | undefined } {
   return { get: (name) => values[name] };
+}
+
+/** Everything written to the monthly log files under `<dir>/logs`. */
+export async function readLogFiles(dir: string): Promise<string> {
+  let text = "";
+  for (const entry of Deno.readDirSync(join(dir, "logs"))) {
+    text += await Deno.readTextFile(join(dir, "logs", entry.name));
+  }
+  return text;
 }

@@ -3,22 +3,21 @@
  * console is captured), against a real SMTP server on 127.0.0.1.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { startJob } from "../../lib/cli/_job.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import {
   envOf,
+  readLogFiles,
   SMTP_PASSWORD,
   SMTP_USER,
+  SMTP_USERS,
   writeNotifyConfig,
   writeRecipients,
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { withSmtpPeer } from "../peers/smtp.ts";
-
-const USERS = { [SMTP_USER]: SMTP_PASSWORD };
 
 function contextWith(env: Record<string, string>): { context: CliContext; lines: string[] } {
   const lines: string[] = [];
@@ -31,16 +30,8 @@ function contextWith(env: Record<string, string>): { context: CliContext; lines:
   return { context, lines };
 }
 
-async function readLogs(dir: string): Promise<string> {
-  let text = "";
-  for (const entry of Deno.readDirSync(join(dir, "logs"))) {
-    text += await Deno.readTextFile(join(dir, "logs", entry.name));
-  }
-  return text;
-}
-
 Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port });
       await writeRecipients(dir, {
@@ -88,7 +79,7 @@ Deno.test("a failed job emails its failure event with the details, and warnings 
 });
 
 Deno.test("a job that succeeds sends no failure email; finishing twice sends once", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
@@ -116,7 +107,7 @@ Deno.test("a job that succeeds sends no failure email; finishing twice sends onc
 });
 
 Deno.test("a wrong password: the job's exit code is unchanged and the password is nowhere", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const wrong = "not-the-app-password-42";
       const config = await writeNotifyConfig(dir, { port: peer.port });
@@ -137,13 +128,13 @@ Deno.test("a wrong password: the job's exit code is unchanged and the password i
         lines.at(-1) ?? "",
         /^warning: could not send the backup_failure alert: the SMTP server .* refused the login/,
       );
-      assert.ok(!`${lines.join("\n")}${await readLogs(dir)}`.includes(wrong));
+      assert.ok(!`${lines.join("\n")}${await readLogFiles(dir)}`.includes(wrong));
     });
   });
 });
 
 Deno.test("notify disabled: the job's console is exactly what it was without alerts", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port, enabled: false });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });

@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runMain } from "../_helpers/cli.ts";
 import {
+  SMTP_CREDENTIALS_ENV,
   SMTP_PASSWORD,
   SMTP_USER,
+  SMTP_USERS,
   writeNotifyConfig,
   writeRecipients,
   writeSmtpEnv,
@@ -23,8 +25,6 @@ const PERMISSIONS = [
   "--allow-net=127.0.0.1",
   "--allow-sys=hostname",
 ];
-const USERS = { [SMTP_USER]: SMTP_PASSWORD };
-const CREDENTIALS = { FUSION_SMTP_USER: SMTP_USER, FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD };
 const EVENTS = "backup_failure, cleanup_failure, fusion_error, monitor_crash, toolkit_error";
 
 Deno.test("notify list-subscribers: each event, its list, its file, and invalid lines flagged", async () => {
@@ -132,7 +132,7 @@ Deno.test("notify: an unknown or missing event exits 2 listing the valid ones", 
 });
 
 Deno.test("notify test --dry-run prints who would get what and sends nothing", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, {
         port: peer.port,
@@ -151,7 +151,7 @@ Deno.test("notify test --dry-run prints who would get what and sends nothing", a
         config,
       ], {
         permissions: PERMISSIONS,
-        env: CREDENTIALS,
+        env: SMTP_CREDENTIALS_ENV,
       });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, "");
@@ -173,7 +173,7 @@ Deno.test("notify test --dry-run prints who would get what and sends nothing", a
 });
 
 Deno.test("notify test sends a real test email and says to whom", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
@@ -210,7 +210,7 @@ Deno.test("notify test sends a real test email and says to whom", async () => {
 });
 
 Deno.test("notify test with a wrong password exits 1 with a clear line, and no password anywhere", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const wrong = "an-old-revoked-app-password";
       const config = await writeNotifyConfig(dir, { port: peer.port });
@@ -244,7 +244,7 @@ Deno.test("notify test with a wrong password exits 1 with a clear line, and no p
 });
 
 Deno.test("notify test: a malformed smtp.env exits 2 naming file and line; disabled and nobody are refused", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port });
       const smtpEnv = join(dir, "smtp.env");
@@ -275,7 +275,7 @@ Deno.test("notify test: a malformed smtp.env exits 2 naming file and line; disab
         config,
       ], {
         permissions: PERMISSIONS,
-        env: CREDENTIALS,
+        env: SMTP_CREDENTIALS_ENV,
       });
       assert.equal(nobody.code, 1);
       assert.equal(
@@ -291,7 +291,7 @@ Deno.test("notify test: a malformed smtp.env exits 2 naming file and line; disab
         ["notify", "test", "--event", "fusion_error", "--config", disabled],
         {
           permissions: PERMISSIONS,
-          env: CREDENTIALS,
+          env: SMTP_CREDENTIALS_ENV,
         },
       );
       assert.equal(off.code, 2);

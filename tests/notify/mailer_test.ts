@@ -7,11 +7,10 @@ import {
   type SmtpSettings,
 } from "../../lib/notify/mod.ts";
 import { explainSendError, transportOptions } from "../../lib/notify/mailer.ts";
-import { SMTP_PASSWORD, SMTP_USER } from "../_helpers/notify.ts";
+import { SMTP_PASSWORD, SMTP_USER, SMTP_USERS } from "../_helpers/notify.ts";
 import { closedPort, PEER_CA_FILE, withSmtpPeer } from "../peers/smtp.ts";
 
 const CA = await Deno.readTextFile(PEER_CA_FILE);
-const USERS = { [SMTP_USER]: SMTP_PASSWORD };
 const EMAIL = {
   to: ["ops@lab.example.org", "pi@lab.example.org"],
   subject: "[fusion-toolkit] backup_failure on fusion-01: 1 of 2 studies failed",
@@ -50,7 +49,7 @@ Deno.test("TLS is never optional: 465 is implicit TLS, every other port requires
 });
 
 Deno.test("an email is delivered over STARTTLS after AUTH, to every recipient, from the user", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await createSmtpMailer(settings(peer.port), credentials()).send(EMAIL);
     assert.equal(peer.received.length, 1);
     const [email] = peer.received;
@@ -67,7 +66,7 @@ Deno.test("an email is delivered over STARTTLS after AUTH, to every recipient, f
 });
 
 Deno.test("[notify] from replaces the SMTP user as sender", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     const from = "Fusion toolkit <fusion@lab.example.org>";
     await createSmtpMailer(settings(peer.port, { from }), credentials()).send(EMAIL);
     assert.equal(peer.received[0]?.from, "fusion@lab.example.org");
@@ -76,7 +75,7 @@ Deno.test("[notify] from replaces the SMTP user as sender", async () => {
 });
 
 Deno.test("a wrong password is a clear EAUTH error without the password", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     const wrong = "wrong-password-1234";
     const error = await sendError(
       createSmtpMailer(settings(peer.port), credentials(wrong)).send(EMAIL),
@@ -106,7 +105,7 @@ Deno.test("a server that is down: cannot reach, check host and port", async () =
 });
 
 Deno.test("an untrusted certificate stops the send before the password leaves", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     const error = await sendError(
       createSmtpMailer(settings(peer.port, { ca: undefined }), credentials()).send(EMAIL),
     );
@@ -119,7 +118,7 @@ Deno.test("an untrusted certificate stops the send before the password leaves", 
 });
 
 Deno.test("a server without STARTTLS never receives the password in clear text", async () => {
-  await withSmtpPeer({ users: USERS, withoutStartTls: true }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS, withoutStartTls: true }, async (peer) => {
     const error = await sendError(createSmtpMailer(settings(peer.port), credentials()).send(EMAIL));
     assert.match(error.message, /does not offer STARTTLS/);
     assert.deepEqual(peer.logins, []);

@@ -15,17 +15,16 @@ import {
 } from "../../lib/notify/mod.ts";
 import {
   envOf,
-  SMTP_PASSWORD,
+  readLogFiles,
+  SMTP_CREDENTIALS_ENV,
   SMTP_USER,
+  SMTP_USERS,
   writeNotifyConfig,
   writeRecipients,
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { closedPort, type SmtpPeer, withSmtpPeer } from "../peers/smtp.ts";
-
-const USERS = { [SMTP_USER]: SMTP_PASSWORD };
-const CREDENTIALS = { FUSION_SMTP_USER: SMTP_USER, FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD };
 
 interface Run {
   readonly config: Config;
@@ -51,7 +50,7 @@ async function startRun(
     ...(options.enabled === undefined ? {} : { enabled: options.enabled }),
     ...(options.cooldownSeconds === undefined ? {} : { cooldownSeconds: options.cooldownSeconds }),
   });
-  const env = envOf(options.env ?? CREDENTIALS);
+  const env = envOf(options.env ?? SMTP_CREDENTIALS_ENV);
   const config = await loadConfig({ path: file, env });
   const lines: string[] = [];
   const logger = new Logger({ console: (line) => lines.push(line), verbose: true });
@@ -67,21 +66,13 @@ async function startRun(
   return { config, logger, lines, notifier };
 }
 
-async function logText(dir: string): Promise<string> {
-  let text = "";
-  for (const entry of Deno.readDirSync(join(dir, "logs"))) {
-    text += await Deno.readTextFile(join(dir, "logs", entry.name));
-  }
-  return text;
-}
-
 function noAttempt(peer: SmtpPeer): void {
   assert.deepEqual(peer.logins, [], "no login was attempted");
   assert.equal(peer.received.length, 0, "nothing was delivered");
 }
 
 Deno.test("each event goes to its own list, and the email says what, where and why", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const lists = Object.fromEntries(
         NOTIFY_EVENTS.map((event) => [event, `${event}@lab.example.org\n`]),
@@ -122,7 +113,7 @@ Deno.test("each event goes to its own list, and the email says what, where and w
 });
 
 Deno.test("an event without its own list falls back to default.txt; no list at all sends nothing", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, {
         fusion_error: "# nobody yet\n",
@@ -149,7 +140,7 @@ Deno.test("an event without its own list falls back to default.txt; no list at a
 });
 
 Deno.test("hot reload: a list edited between two sends is read fresh", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, { backup_failure: "ops@lab.example.org\n" });
       const run = await startRun(dir, peer.port);
@@ -175,7 +166,7 @@ Deno.test("hot reload: a list edited between two sends is read fresh", async () 
 });
 
 Deno.test("a wrong password: a clear warning, send resolves, and the password is nowhere", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
       const wrong = "wrong-app-password-5678";
@@ -197,7 +188,7 @@ Deno.test("a wrong password: a clear warning, send resolves, and the password is
         ).length,
         1,
       );
-      const everything = `${run.lines.join("\n")}\n${await logText(dir)}`;
+      const everything = `${run.lines.join("\n")}\n${await readLogFiles(dir)}`;
       assert.ok(everything.includes("refused the login"));
       assert.ok(!everything.includes(wrong), "the password never appears");
     });
@@ -222,7 +213,7 @@ Deno.test("a server that is down: the send fails with a warning and nothing thro
 });
 
 Deno.test("toolkit_error: a burst is one email, repeats are dropped, and the cooldown outlives the run", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, { toolkit_error: "dev@lab.example.org\n" });
       let now = new Date("2026-03-01T02:00:00Z");
@@ -289,7 +280,7 @@ Deno.test("toolkit_error: a message that could not be emailed is tried again nex
     assert.ok(
       down.lines.some((line) => line.startsWith("warning: could not send the toolkit_error alert")),
     );
-    await withSmtpPeer({ users: USERS }, async (peer) => {
+    await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
       const up = await startRun(dir, peer.port);
       up.notifier.watch(up.logger);
       up.logger.warn("the share is slow");
@@ -300,7 +291,7 @@ Deno.test("toolkit_error: a message that could not be emailed is tried again nex
 });
 
 Deno.test("notify disabled: one debug line, no connection, no subscription", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
       await Deno.writeTextFile(join(dir, "smtp.env"), "this line is malformed but never read\n");
@@ -319,7 +310,7 @@ Deno.test("notify disabled: one debug line, no connection, no subscription", asy
 });
 
 Deno.test("no credentials: one info line saying why, and no connection", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
       const run = await startRun(dir, peer.port, { env: {} });
@@ -340,7 +331,7 @@ Deno.test("no credentials: one info line saying why, and no connection", async (
 });
 
 Deno.test("a malformed smtp.env turns alerts off with a warning naming file and line", async () => {
-  await withSmtpPeer({ users: USERS }, async (peer) => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
       const secret = "s3cret-in-the-wrong-place";
       await Deno.writeTextFile(join(dir, "smtp.env"), `FUSION_SMTP_USER=${SMTP_USER}\n${secret}\n`);
@@ -352,7 +343,7 @@ Deno.test("a malformed smtp.env turns alerts off with a warning naming file and 
         }:2: expected NAME=value (a line with no '='); ` +
         "fix or remove that line)",
       ]);
-      assert.ok(!(await logText(dir)).includes(secret));
+      assert.ok(!(await readLogFiles(dir)).includes(secret));
       await run.notifier.close();
       noAttempt(peer);
     });
@@ -374,7 +365,7 @@ Deno.test("close() waits a bounded time for a server that never answers", async 
       assert.equal(await run.notifier.close(100), false);
       assert.match(
         run.lines.at(-1) ?? "",
-        /^warning: gave up waiting after 0 s for 1 alert email\(s\) still being sent$/,
+        /^warning: gave up waiting after 100 ms for 1 alert email\(s\) still being sent$/,
       );
       for (const conn of held) conn.close();
       assert.equal((await sending).status, "failed");
