@@ -11,6 +11,7 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { registerNotify } from "./notify.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -38,6 +39,7 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerNotify(program, context);
   return program;
 }
 
