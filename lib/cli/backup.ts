@@ -130,7 +130,11 @@ export function registerBackup(program: Command, context: CliContext): void {
       "SMTP credentials file for failure emails (default: smtp.env beside the config)",
     )
     .action(async (options: BackupOptions) => {
-      const job = await startJob(context, "backup run", { config: options.config });
+      const job = await startJob(context, "backup run", {
+        config: options.config,
+        smtpEnv: options.smtpEnv,
+        failureEvent: "backup_failure",
+      });
       const { config } = job;
       const archive = s3Archive(config);
       try {

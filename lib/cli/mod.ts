@@ -14,6 +14,7 @@ import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
 import { registerBackup } from "./backup.ts";
 import { registerManifest } from "./manifest.ts";
+import { registerNotify } from "./notify.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -43,6 +44,7 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
+  registerNotify(program, context);
   return program;
 }
 

@@ -247,6 +247,12 @@ export const CONFIG_SCHEMA = {
         max: 65535,
         doc: "587 uses STARTTLS; 465 uses implicit TLS",
       },
+      smtp_ca_file: {
+        kind: "path",
+        derivedDefault: "the system's trusted certificate authorities",
+        doc:
+          "PEM file of the authority that signed the SMTP server's certificate (a private relay)",
+      },
       from: {
         kind: "string",
         derivedDefault: "the SMTP user",
