@@ -104,7 +104,9 @@ export function renderPlan(plan: BackupPlan, idleDays: number): string {
 function failureOf(result: BackupRunResult): JobFailure | undefined {
   const failed = result.outcomes.filter((outcome) => !outcome.ok);
   if (failed.length === 0) return undefined;
+  const [only] = failed;
   return {
+    ...(failed.length === 1 && only !== undefined ? { study: only.study } : {}),
     title: `${failed.length} of ${result.outcomes.length} studies failed`,
     lines: failed.map((outcome) =>
       `${outcome.study}: ${
