@@ -24,7 +24,13 @@ export function s3Archive(config: Config, store: S3Store = createS3Store(config.
     uri: (key) => store.uri(key),
     key: (...parts) => s3Key(config.s3.prefix, ...parts),
     partSizeFor: (size) => size > threshold ? choosePartSize(size, partBytes) : undefined,
-    uploadFile: (input) => store.uploadFile(input),
+    uploadFile: ({ partDigests, onProgress, signal, ...input }) =>
+      store.uploadFile({
+        ...input,
+        ...(partDigests === undefined ? {} : { partDigests }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+        ...(signal === undefined ? {} : { signal }),
+      }),
     putBytes: (key, bytes, contentType) => store.putBytes(key, bytes, contentType),
     verifyObject: (key, expected) => store.verifyObject(key, expected),
   };
