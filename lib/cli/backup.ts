@@ -11,7 +11,6 @@ import {
   runBackup,
   type StudyOutcome,
 } from "../backup/mod.ts";
-import { s3Archive } from "../backup/s3_archive.ts";
 import { ExitCode } from "../errors.ts";
 import { formatBytes, renderTable } from "./_format.ts";
 import { type JobFailure, startJob } from "./_job.ts";
@@ -138,6 +137,9 @@ export function registerBackup(program: Command, context: CliContext): void {
         failureEvent: "backup_failure",
       });
       const { config } = job;
+      // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads,
+      // which every other command (validate, manifest show, --help) has no need for.
+      const { s3Archive } = await import("../backup/s3_archive.ts");
       const archive = s3Archive(config);
       try {
         if (options.dryRun === true) {

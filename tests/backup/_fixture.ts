@@ -95,6 +95,7 @@ bucket = ${JSON.stringify(peer.bucket)}
 export async function withBackupWorld(body: (world: BackupWorld) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "fusion-toolkit-backup-" });
   const peer = await startS3Peer();
+  peer.clearRequests(); // the bucket's creation is not the backup's doing
   try {
     const source = join(dir, "FusionData");
     const share = join(dir, "truenas");
