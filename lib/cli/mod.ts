@@ -11,6 +11,7 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -38,6 +39,7 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerInstall(program, context);
   return program;
 }
 
