@@ -8,7 +8,7 @@ import { recipientsFiles, SMTP_ENV_TEMPLATE } from "../../lib/install/templates.
 import { withTempDir } from "../_helpers/temp.ts";
 
 const RECIPIENT_NAMES = recipientsFiles().map((file) => file.name);
-const POSIX_ONLY = Deno.build.os === "windows"; // Windows has no POSIX mode bits.
+const ON_WINDOWS = Deno.build.os === "windows"; // Windows has no POSIX mode bits.
 
 async function modeOf(path: string): Promise<number> {
   return ((await Deno.stat(path)).mode ?? 0) & 0o777;
@@ -44,7 +44,7 @@ Deno.test("a fresh init writes every template and the config loads", async () =>
 
 Deno.test({
   name: "smtp.env is created readable by its owner only (0600)",
-  ignore: POSIX_ONLY,
+  ignore: ON_WINDOWS,
 }, async () => {
   await withTempDir(async (dir) => {
     const result = await initConfigDir(dir);
@@ -113,7 +113,7 @@ Deno.test("force replaces config.toml and smtp.env, keeps the old ones as .bak, 
 
 Deno.test({
   name: "force makes a world-readable smtp.env, and its .bak, owner-only",
-  ignore: POSIX_ONLY,
+  ignore: ON_WINDOWS,
 }, async () => {
   await withTempDir(async (dir) => {
     const smtp = join(dir, "smtp.env");
