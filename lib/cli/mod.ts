@@ -12,6 +12,7 @@ import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { registerNotify } from "./notify.ts";
+import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -40,6 +41,7 @@ export function buildProgram(context: CliContext): Command {
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
   registerNotify(program, context);
+  registerInstall(program, context);
   return program;
 }
 
