@@ -252,6 +252,7 @@ export const CONFIG_SCHEMA = {
       smtp_ca_file: {
         kind: "path",
         derivedDefault: "the system's trusted certificate authorities",
+        example: "C:/lab/certs/mail-relay-ca.pem",
         doc:
           "PEM file of the authority that signed the SMTP server's certificate (a private relay)",
       },

@@ -6,7 +6,6 @@
  */
 export { quoteWindowsArg, windowsCommandLine } from "./cmdline.ts";
 export { renderConfigTemplate } from "./config_template.ts";
-export { NOTIFY_EVENTS, type NotifyEventName } from "./events.ts";
 export { type InitAction, initConfigDir, type InitFile, type InitResult } from "./init.ts";
 export { readPassword } from "./password.ts";
 export { PRODUCT_PERMISSIONS } from "./permissions.ts";

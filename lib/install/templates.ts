@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { NOTIFY_EVENTS } from "./events.ts";
+import { EVENT_DESCRIPTIONS, NOTIFY_EVENTS, type NotifyEvent } from "../notify/mod.ts";
 
 /** smtp.env: the SMTP credentials, read by notify when the environment does not set them. */
 export const SMTP_ENV_TEMPLATE = `# SMTP credentials for fusion-toolkit's email alerts.
@@ -52,8 +52,8 @@ export const DEFAULT_RECIPIENTS_TEMPLATE = `# Fallback recipients of fusion-tool
 ${RECIPIENTS_RULES}`;
 
 /** recipients/<event>.txt for one event. */
-export function recipientsTemplate(event: { name: string; firesOn: string }): string {
-  return `# Recipients of the ${event.name} email: sent when ${event.firesOn}.
+export function recipientsTemplate(event: NotifyEvent): string {
+  return `# Recipients of the ${event} email: sent when ${EVENT_DESCRIPTIONS[event]}.
 #
 # When this file lists nobody, the addresses in ${DEFAULT_RECIPIENTS_FILE} receive it.
 ${RECIPIENTS_RULES}`;
@@ -63,7 +63,7 @@ ${RECIPIENTS_RULES}`;
 export function recipientsFiles(): { name: string; content: string }[] {
   return [
     ...NOTIFY_EVENTS.map((event) => ({
-      name: `${event.name}.txt`,
+      name: `${event}.txt`,
       content: recipientsTemplate(event),
     })),
     { name: DEFAULT_RECIPIENTS_FILE, content: DEFAULT_RECIPIENTS_TEMPLATE },
