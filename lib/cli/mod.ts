@@ -15,6 +15,7 @@ import { StatusLine } from "./_progress.ts";
 import { registerBackup } from "./backup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerNotify } from "./notify.ts";
+import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -45,6 +46,7 @@ export function buildProgram(context: CliContext): Command {
   registerManifest(program, context);
   registerBackup(program, context);
   registerNotify(program, context);
+  registerInstall(program, context);
   return program;
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
+import { OperationFailedError } from "../errors.ts";
 
 /** Read size for hashing and for request bodies. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -13,7 +14,7 @@ const CHUNK_BYTES = 1024 * 1024;
 /**
  * The raw SHA-256 of `length` bytes of `path` from `start`.
  *
- * @throws {Error} when the file is shorter than the range (it changed since it was measured).
+ * @throws {OperationFailedError} when the file is shorter than the range (it changed since it was measured).
  */
 export async function sha256OfRange(
   path: string,
@@ -30,7 +31,9 @@ export async function sha256OfRange(
     signal?.throwIfAborted();
     const read = await file.read(buffer.subarray(0, Math.min(buffer.length, remaining)));
     if (read === null) {
-      throw new Error(`${path} ended ${remaining} bytes early: it changed while being uploaded`);
+      throw new OperationFailedError(
+        `${path} ended ${remaining} bytes early: it changed while being uploaded; run the backup again`,
+      );
     }
     hash.update(buffer.subarray(0, read));
     remaining -= read;

@@ -81,8 +81,6 @@ export interface MultipartInput {
 export interface MultipartResult {
   readonly checksumSha256: string;
   readonly parts: number;
-  /** Parts found already uploaded and not sent again. */
-  readonly reusedParts: number;
 }
 
 /**
@@ -224,13 +222,6 @@ async function uploadParts(
     },
     signal,
   );
-  if (resumable !== undefined) {
-    session.logger?.info(
-      `s3://${bucket}/${key}: resuming an unfinished upload (${resumable.parts.size} of ` +
-        `${plan.length} parts already in S3)`,
-    );
-  }
-
   const digests: Uint8Array[] = new Array(plan.length);
   const completed: CompletedPart[] = new Array(plan.length);
   let bytesDone = 0;
@@ -298,7 +289,13 @@ async function uploadParts(
         `expected ${expected} from the local part digests`,
     );
   }
-  return { checksumSha256: expected, parts: plan.length, reusedParts };
+  if (resumable !== undefined) {
+    session.logger?.info(
+      `s3://${bucket}/${key}: resumed an unfinished upload; ${reusedParts} of ${plan.length} ` +
+        "parts were already in S3 and not sent again",
+    );
+  }
+  return { checksumSha256: expected, parts: plan.length };
 }
 
 /** Whether the object now at the key carries `input`'s full-file digest as metadata. */

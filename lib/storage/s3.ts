@@ -31,7 +31,7 @@ import {
 import { createHash } from "node:crypto";
 import type { ReadStream } from "node:fs";
 import type { Config } from "../config/mod.ts";
-import { OperationFailedError } from "../errors.ts";
+import { OperationFailedError, ToolkitError } from "../errors.ts";
 import type { Logger } from "../log/mod.ts";
 import { closeStream, rangeStream } from "./_file_range.ts";
 import {
@@ -81,9 +81,10 @@ export interface UploadFileInput {
   /** Its full SHA-256, lowercase hex, as hashed when it was copied. */
   readonly sha256Hex: string;
   /**
-   * Raw SHA-256 of each part as {@link choosePartSize} cuts the file, when
-   * the caller hashed them already; otherwise each part is hashed from the
-   * file just before it is sent.
+   * Raw SHA-256 of each part as {@link choosePartSize} cuts the file
+   * (`choosePartSize(size, part_size_mb MiB)`), when the caller hashed them
+   * already; otherwise each part is hashed from the file just before it is
+   * sent. Used only above the multipart threshold.
    */
   readonly partDigests?: readonly Uint8Array[];
   /** Bytes confirmed by S3 so far (after each part; once for a single PUT). */
@@ -250,8 +251,9 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
       });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      // A missing Deno permission is a packaging bug, not an S3 failure.
-      if (error instanceof Deno.errors.NotCapable) throw error;
+      // Our own errors (a file that changed) already say what to do; a missing
+      // Deno permission is a packaging bug, not an S3 failure.
+      if (error instanceof ToolkitError || error instanceof Deno.errors.NotCapable) throw error;
       throw toS3StorageError(error, {
         operation,
         target: `s3://${bucket}/${key}`,

@@ -6,6 +6,14 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+
+/**
+ * Exactly the permissions the compiled exe has. End-to-end tests that run
+ * main.ts as the product runs pass these, so a permission the program needs
+ * but the exe lacks fails CI instead of the Fusion PC.
+ */
+export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -23,16 +31,43 @@ export interface CliResult {
 export interface RunMainOptions {
   /** Deno permission flags, e.g. `["--allow-read"]`. Exactly these are granted. */
   readonly permissions: readonly string[];
-  /** Environment of the child; it does not inherit the test's, except PATH, HOME and DENO_DIR. */
+  /**
+   * Environment of the child; it does not inherit the test's, except PATH, HOME, USERPROFILE,
+   * SystemRoot, TEMP, TMP and the Deno cache (DENO_DIR).
+   */
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
 }
 
+let denoDirOfTests: Promise<string> | undefined;
+
+/**
+ * The Deno cache this test process uses. Children get it as DENO_DIR, so a
+ * test that points HOME at a temp folder (to keep ~/.config out of the real
+ * home) still finds the cached npm packages instead of downloading them.
+ */
+function denoDir(): Promise<string> {
+  denoDirOfTests ??= (async () => {
+    const fromEnv = Deno.env.get("DENO_DIR");
+    if (fromEnv !== undefined) return fromEnv;
+    const info = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  })();
+  return denoDirOfTests;
+}
+
 /** Starts `main.ts` with `args` in a child process; the caller reads its output and status. */
-export function spawnMain(args: readonly string[], options: RunMainOptions): Deno.ChildProcess {
-  const inherited: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "USERPROFILE", "DENO_DIR", "SystemRoot", "TEMP", "TMP"]) {
+export async function spawnMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<Deno.ChildProcess> {
+  const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
+  for (const name of ["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
@@ -52,7 +87,7 @@ export async function runMain(
   args: readonly string[],
   options: RunMainOptions,
 ): Promise<CliResult> {
-  const child = spawnMain(args, options);
+  const child = await spawnMain(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));

@@ -18,7 +18,11 @@ import {
 } from "../../lib/backup/mod.ts";
 import { s3Archive } from "../../lib/backup/s3_archive.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
-import { makeSampleStudy, type SampleStudyOptions, setTreeMtime } from "../../scripts/sample_data.ts";
+import {
+  makeSampleStudy,
+  type SampleStudyOptions,
+  setTreeMtime,
+} from "../../scripts/sample_data.ts";
 import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../peers/s3.ts";
 
 export const MIB = 1024 * 1024;
@@ -131,7 +135,9 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
         }
       },
       async object(key) {
-        const response = await fetch(`${peer.endpoint}/${peer.bucket}/${encodeURIComponent(key).replaceAll("%2F", "/")}`);
+        const response = await fetch(
+          `${peer.endpoint}/${peer.bucket}/${encodeURIComponent(key).replaceAll("%2F", "/")}`,
+        );
         if (response.status === 404) {
           await response.body?.cancel();
           return undefined;

@@ -24,7 +24,10 @@ const B = "20250302_bob_tonsil_run2";
 
 async function headChecksum(world: BackupWorld, key: string) {
   const url = `${world.peer.endpoint}/${world.peer.bucket}/${key}`;
-  const response = await fetch(url, { method: "HEAD", headers: { "x-amz-checksum-mode": "ENABLED" } });
+  const response = await fetch(url, {
+    method: "HEAD",
+    headers: { "x-amz-checksum-mode": "ENABLED" },
+  });
   await response.body?.cancel();
   return {
     size: Number(response.headers.get("content-length")),
@@ -79,7 +82,9 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
     const bytes = await world.object(`fusion/fusion-01/${A}/${image}`);
     assert.ok(bytes !== undefined);
     const parts = [0, 1, 2].map((i) =>
-      new Uint8Array(createHash("sha256").update(bytes.subarray(i * 5 * MIB, (i + 1) * 5 * MIB)).digest())
+      new Uint8Array(
+        createHash("sha256").update(bytes.subarray(i * 5 * MIB, (i + 1) * 5 * MIB)).digest(),
+      )
     );
     const head = await headChecksum(world, `fusion/fusion-01/${A}/${image}`);
     assert.equal(head.checksum, compositeSha256(parts));
@@ -88,7 +93,10 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
     assert.equal(world.peer.count("UploadPart"), 6, "two 12 MiB images, three parts each");
 
     // The empty .temp folder survives as a folder marker; the empty file as an empty object.
-    assert.deepEqual(await world.object(`fusion/fusion-01/${B}/${B}/Scan1/.temp/`), new Uint8Array(0));
+    assert.deepEqual(
+      await world.object(`fusion/fusion-01/${B}/${B}/Scan1/.temp/`),
+      new Uint8Array(0),
+    );
 
     const manifest = await readManifest(world.config.truenas.manifestRoot);
     assert.deepEqual(manifest.warnings, []);
@@ -142,7 +150,10 @@ Deno.test("a study failing validation is recorded and kept; the others are still
     assert.equal(record?.status, "failed_validation");
     assert.match(record?.error ?? "", /R1 \.: study name: 20230229 is not a real calendar date/);
     assert.match(record?.error ?? "", /R5 notes\.txt/);
-    assert.deepEqual(await snapshot(join(world.share, "fusion-01", "20230229_carol_liver_pilot")), {});
+    assert.deepEqual(
+      await snapshot(join(world.share, "fusion-01", "20230229_carol_liver_pilot")),
+      {},
+    );
   });
 });
 
@@ -161,10 +172,15 @@ Deno.test("a copy corrupted on the share before read-back fails as failed_truena
     const [outcome] = result.outcomes;
     assert.equal(outcome?.ok, false);
     assert.equal(outcome?.step, "read-back");
-    assert.match(outcome?.error ?? "", /the copy of .*\.qptiff on the share differs from the source/);
+    assert.match(
+      outcome?.error ?? "",
+      /the copy of .*\.qptiff on the share differs from the source/,
+    );
     assert.equal(outcome?.record?.status, "failed_truenas");
     assert.deepEqual(await snapshot(a), before, "the source is untouched");
-    const studyRequests = world.peer.requests.filter((r) => r.key.startsWith(`fusion/fusion-01/${A}`));
+    const studyRequests = world.peer.requests.filter((r) =>
+      r.key.startsWith(`fusion/fusion-01/${A}`)
+    );
     assert.deepEqual(studyRequests, [], "nothing of the study was sent to S3");
     await assert.rejects(Deno.stat(join(a, ".fusion-toolkit.lock")), Deno.errors.NotFound);
   });
@@ -177,7 +193,10 @@ Deno.test("S3 unreachable: failed_s3, the source is kept, the share copy stays v
     const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (closed.addr as Deno.NetAddr).port;
     closed.close();
-    world.config = { ...world.config, s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` } };
+    world.config = {
+      ...world.config,
+      s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+    };
     const result = await world.run();
     const [outcome] = result.outcomes;
     assert.equal(outcome?.ok, false);
@@ -202,7 +221,9 @@ Deno.test("S3 refusing a checksum (a body changed in flight): failed_s3, the sou
       assert.equal(outcome?.record?.status, "failed_s3");
       assert.match(outcome?.error ?? "", /checksum/i);
       assert.deepEqual(await snapshot(a), before);
-      const record = (await readManifest(world.config.truenas.manifestRoot)).latest.get(`fusion-01/${A}`);
+      const record = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
+        `fusion-01/${A}`,
+      );
       assert.equal(record?.completed_at, null);
     } finally {
       await proxy.stop();
@@ -213,7 +234,10 @@ Deno.test("S3 refusing a checksum (a body changed in flight): failed_s3, the sou
 Deno.test("a failing hook stops the run before anything is read or written", async () => {
   await withBackupWorld(async (world) => {
     const a = await world.makeStudy(A);
-    world.config = { ...world.config, hooks: { backup: [Deno.execPath(), "eval", "Deno.exit(3)"], cleanup: [] } };
+    world.config = {
+      ...world.config,
+      hooks: { backup: [Deno.execPath(), "eval", "Deno.exit(3)"], cleanup: [] },
+    };
     await assert.rejects(world.run(), (error: unknown) => {
       assert.ok(error instanceof OperationFailedError);
       assert.match(error.message, /backup hook .* failed with exit code 3; backup did not run/);
@@ -234,10 +258,16 @@ Deno.test("a held share lock stops the run with exit 2; stale study locks with e
     } finally {
       await held.release();
     }
-    await Deno.writeTextFile(join(a, ".fusion-toolkit.lock"), JSON.stringify({ hostname: "pc", pid: 4, started_at: "x", run_name: A }));
+    await Deno.writeTextFile(
+      join(a, ".fusion-toolkit.lock"),
+      JSON.stringify({ hostname: "pc", pid: 4, started_at: "x", run_name: A }),
+    );
     await assert.rejects(world.run(), (error: unknown) => {
       assert.ok(error instanceof OperationFailedError);
-      assert.match(error.message, /stale study lock found: .*\.fusion-toolkit\.lock \(pc pid 4 since x\)/);
+      assert.match(
+        error.message,
+        /stale study lock found: .*\.fusion-toolkit\.lock \(pc pid 4 since x\)/,
+      );
       return true;
     });
     assert.deepEqual(await snapshot(world.share), {});
@@ -253,7 +283,11 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
     const before = { source: await snapshot(world.source), share: await snapshot(world.share) };
     const everything = async () => (await Array.fromAsync(walk(world.dir))).map((e) => e.path);
     const entries = await everything();
-    const plan = await planBackup(world.config, s3Archive(world.config, createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS })), new Date());
+    const plan = await planBackup(
+      world.config,
+      s3Archive(world.config, createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS })),
+      new Date(),
+    );
     assert.deepEqual(plan.studies.map((s) => [s.study.name, s.violations, s.files, s.bytes]), [
       [A, 0, 5, 2000 + 30 + `<xpd name="${A}"/>\n`.length],
       [
@@ -265,7 +299,10 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
     ]);
     assert.equal(plan.shareLock, "");
     assert.equal(plan.studies[0]?.s3Uri, `s3://${world.peer.bucket}/fusion/fusion-01/${A}/`);
-    assert.deepEqual({ source: await snapshot(world.source), share: await snapshot(world.share) }, before);
+    assert.deepEqual(
+      { source: await snapshot(world.source), share: await snapshot(world.share) },
+      before,
+    );
     assert.deepEqual(await everything(), entries, "no file or folder was created");
     assert.equal(world.peer.requests.length, 0);
   });
@@ -303,10 +340,15 @@ Deno.test("a complete backup is never overwritten by a new folder of the same na
     const puts = world.peer.count("PutObject");
     const [outcome] = (await world.run()).outcomes;
     assert.equal(outcome?.ok, false);
-    assert.match(outcome?.error ?? "", /a complete backup named fusion-01\/.* exists .* never overwritten/);
+    assert.match(
+      outcome?.error ?? "",
+      /a complete backup named fusion-01\/.* exists .* never overwritten/,
+    );
     assert.deepEqual(await snapshot(again), before);
     assert.equal(world.peer.count("PutObject"), puts);
-    const latest = (await readManifest(world.config.truenas.manifestRoot)).latest.get(`fusion-01/${A}`);
+    const latest = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
+      `fusion-01/${A}`,
+    );
     assert.equal(latest?.status, "complete");
   });
 });

@@ -82,20 +82,29 @@ Deno.test("backup run: exit 0, a summary table on stdout, one line per study in 
     await makeSampleStudy(world.source, STUDY, { mtime: OLD });
     const result = await world.run("backup", "run");
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`^${STUDY}\\s+complete\\s+4\\s+1\\.2 KiB\\s+source deleted$`, "m"));
+    assert.match(
+      result.stdout,
+      new RegExp(`^${STUDY}\\s+complete\\s+4\\s+1\\.2 KiB\\s+source deleted$`, "m"),
+    );
     assert.match(result.stdout, /^1 study: 1 backed up, 0 failed$/m);
     assert.match(result.stderr, /backup run: using config .*config\.toml/);
     const logs = join(world.dir, "logs");
     const [log] = await Array.fromAsync(Deno.readDir(logs));
     assert.ok(log !== undefined);
     const text = await Deno.readTextFile(join(logs, log.name));
-    assert.match(text, new RegExp(`INFO    ${STUDY}: complete, 4 files, \\d+ bytes, source deleted`));
+    assert.match(
+      text,
+      new RegExp(`INFO    ${STUDY}: complete, 4 files, \\d+ bytes, source deleted`),
+    );
 
     const shown = await runMain(["manifest", "show", join(world.share, "_manifest")], {
       permissions: ["--allow-read"],
     });
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, new RegExp(`^fusion-01/${STUDY}\\s+complete\\s+4\\s+1\\.2 KiB`, "m"));
+    assert.match(
+      shown.stdout,
+      new RegExp(`^fusion-01/${STUDY}\\s+complete\\s+4\\s+1\\.2 KiB`, "m"),
+    );
     const json = await runMain(["manifest", "show", join(world.share, "_manifest"), "-f", "json"], {
       permissions: ["--allow-read"],
     });
@@ -111,7 +120,10 @@ Deno.test("backup run: a failed study exits 1 and keeps its source", async () =>
     const before = await snapshot(bad);
     const result = await world.run("backup", "run");
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /20230229_carol_liver_pilot\s+failed_validation\s+0\s+0 B\s+validate: naming standard: R1/);
+    assert.match(
+      result.stdout,
+      /20230229_carol_liver_pilot\s+failed_validation\s+0\s+0 B\s+validate: naming standard: R1/,
+    );
     assert.match(result.stdout, /1 study: 0 backed up, 1 failed/);
     assert.deepEqual(await snapshot(bad), before);
   });
@@ -121,10 +133,16 @@ Deno.test("backup run: usage and environment errors get one stderr line and the 
   await withWorld(async (world) => {
     const hook = await world.run("backup", "run");
     assert.equal(hook.code, 1);
-    assert.match(hook.stderr, /^error: the backup hook .* failed with exit code 9; backup did not run$/m);
+    assert.match(
+      hook.stderr,
+      /^error: the backup hook .* failed with exit code 9; backup did not run$/m,
+    );
   }, `\n[hooks]\nbackup = [${JSON.stringify(Deno.execPath())}, "eval", "Deno.exit(9)"]\n`);
   await withWorld(async (world) => {
-    await Deno.writeTextFile(join(world.share, ".cleanup.lock"), JSON.stringify({ hostname: "nas", pid: 7, started_at: "t" }));
+    await Deno.writeTextFile(
+      join(world.share, ".cleanup.lock"),
+      JSON.stringify({ hostname: "nas", pid: 7, started_at: "t" }),
+    );
     const held = await world.run("backup", "run");
     assert.equal(held.code, 2);
     assert.match(held.stderr, /^error: the share is locked by nas pid 7 since t/m);
@@ -148,8 +166,14 @@ Deno.test("backup run --dry-run prints the plan and changes nothing", async () =
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^backup plan \(dry run: nothing was written anywhere\)$/m);
     assert.match(result.stdout, /^share lock: free$/m);
-    assert.match(result.stdout, new RegExp(`^${STUDY}\\s+ok\\s+4\\s+1\\.2 KiB\\s+.*truenas.fusion-01.${STUDY}$`, "m"));
-    assert.match(result.stdout, new RegExp(`s3://${world.peer.bucket}/fusion/fusion-01/${STUDY}/$`, "m"));
+    assert.match(
+      result.stdout,
+      new RegExp(`^${STUDY}\\s+ok\\s+4\\s+1\\.2 KiB\\s+.*truenas.fusion-01.${STUDY}$`, "m"),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`s3://${world.peer.bucket}/fusion/fusion-01/${STUDY}/$`, "m"),
+    );
     assert.match(result.stdout, /^would back up 1 study, 4 files, 1\.2 KiB; 0 would fail$/m);
     const after = await snapshot(world.dir);
     delete after[Object.keys(after).find((path) => path.startsWith("logs/")) ?? ""];
@@ -183,7 +207,7 @@ async function size(path: string): Promise<number> {
 async function killAndRecover(world: World, moment: () => Promise<boolean>, what: string) {
   const study = await makeSampleStudy(world.source, STUDY, { qptiffBytes: 400 * MIB, mtime: OLD });
   const before = await snapshot(study);
-  const child = spawnMain(["backup", "run", "--config", world.config], {
+  const child = await spawnMain(["backup", "run", "--config", world.config], {
     permissions: PERMISSIONS,
     env: world.peer.env,
   });
@@ -214,7 +238,9 @@ async function killAndRecover(world: World, moment: () => Promise<boolean>, what
   delete onShare[SIDECAR_NAME];
   assert.deepEqual(onShare, before);
   assert.deepEqual(Object.fromEntries(sidecar.map((e) => [e.path, e.sha256Hex])), before);
-  const latest = (await readManifest(join(world.share, "_manifest"))).latest.get(`fusion-01/${STUDY}`);
+  const latest = (await readManifest(join(world.share, "_manifest"))).latest.get(
+    `fusion-01/${STUDY}`,
+  );
   assert.equal(latest?.status, "complete");
   assert.notEqual(latest?.source_deleted_at, null);
   return { partsBefore: parts, partsAfter: storedParts(world.peer) };

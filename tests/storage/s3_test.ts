@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import type { Config } from "../../lib/config/mod.ts";
 import { OperationFailedError } from "../../lib/errors.ts";
+import { Logger } from "../../lib/log/mod.ts";
 import {
   choosePartSize,
   compositeSha256,
@@ -76,6 +77,11 @@ async function assertStoredIntact(
   file: { size: number; sha256Hex: string },
 ) {
   assert.deepEqual(await peer.fetchObject(key), { size: file.size, sha256Hex: file.sha256Hex });
+}
+
+function capturingLogger(): { logger: Logger; logLines: string[] } {
+  const logLines: string[] = [];
+  return { logger: new Logger({ console: (line) => logLines.push(line) }), logLines };
 }
 
 function isKind(kind: string, message?: RegExp) {
@@ -502,6 +508,7 @@ Deno.test("listSizes reads every page and only keys under the prefix", async () 
 });
 
 Deno.test("an interrupted multipart upload is resumed: only the missing parts are sent", async () => {
+  const { logger, logLines } = capturingLogger();
   await withStore(async ({ peer, store, dir }) => {
     const file = await makeFile(dir, "big.qptiff", 31 * MiB, 11);
     const key = "fusion/study/big.qptiff";
@@ -542,10 +549,18 @@ Deno.test("an interrupted multipart upload is resumed: only the missing parts ar
       ok: true,
     });
     assert.equal(await store.findResumableUpload(key), undefined);
-  }, { settings: { concurrency: 2 } });
+    assert.ok(
+      logLines.includes(
+        `s3://fusion-test/${key}: resumed an unfinished upload; ${held} of 7 parts were ` +
+          "already in S3 and not sent again",
+      ),
+      logLines.join("\n"),
+    );
+  }, { settings: { concurrency: 2 }, store: { logger } });
 });
 
 Deno.test("an unfinished upload of other content is not trusted: the file is uploaded whole", async () => {
+  const { logger, logLines } = capturingLogger();
   await withStore(async ({ peer, store, dir }) => {
     const key = "fusion/study/big.qptiff";
     const before = await makeFile(dir, "before.qptiff", 16 * MiB, 21);
@@ -569,5 +584,6 @@ Deno.test("an unfinished upload of other content is not trusted: the file is upl
       { ok: true },
     );
     assert.equal(result.checksumSha256, compositeSha256(await partDigests(after.path, 5 * MiB)));
-  }, { settings: { concurrency: 1 } });
+    assert.ok(logLines.some((line) => /carried another file's sha256 metadata/.test(line)));
+  }, { settings: { concurrency: 1 }, store: { logger } });
 });
