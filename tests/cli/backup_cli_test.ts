@@ -9,18 +9,12 @@ import { readManifest } from "../../lib/manifest/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
 import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../peers/s3.ts";
-import { type CliResult, runMain, spawnMain } from "../_helpers/cli.ts";
+import { type CliResult, PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-run",
-];
+/** Exactly what the compiled exe is granted: a permission the backup lacks fails here. */
+const PERMISSIONS = PRODUCT_FLAGS;
 const STUDY = "20250301_alice_lung_panel1";
 const MIB = 1024 * 1024;
 const OLD = new Date(Date.now() - 40 * 86_400_000);
