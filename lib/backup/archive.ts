@@ -33,7 +33,13 @@ export interface Archive {
     readonly onProgress?: ((bytesDone: number) => void) | undefined;
     readonly signal?: AbortSignal | undefined;
   }): Promise<ArchivedObject>;
-  putBytes(key: string, bytes: Uint8Array, contentType?: string): Promise<ArchivedObject>;
+  /** Uploads small bytes; `storageClass` overrides the configured one. */
+  putBytes(
+    key: string,
+    bytes: Uint8Array,
+    contentType?: string,
+    storageClass?: string,
+  ): Promise<ArchivedObject>;
   verifyObject(
     key: string,
     expected: {

@@ -13,6 +13,7 @@ export {
   type BackupStage,
   backupStudy,
   listStudyFiles,
+  metadataStorageClass,
   NO_PROGRESS,
   type SourceFile,
   type StudyContext,

@@ -97,6 +97,19 @@ export interface StudyListing {
   readonly unsupported: readonly string[];
 }
 
+/** Storage classes whose objects cannot be read without a restore request first. */
+const ARCHIVE_CLASSES = ["GLACIER", "DEEP_ARCHIVE"];
+
+/**
+ * The storage class of the small objects a backup writes besides the data (the
+ * sidecar, folder markers, the manifest mirror): readable at once even when the
+ * data goes to an archive class, so audit, restore and disaster recovery can
+ * read them without waiting hours.
+ */
+export function metadataStorageClass(dataClass: string): string {
+  return ARCHIVE_CLASSES.includes(dataClass) ? "STANDARD" : dataClass;
+}
+
 /** Files up to this size are copied and uploaded several at a time; larger ones alone. */
 const SMALL_FILE_BYTES = 64 * 1024 * 1024;
 const SMALL_FILE_CONCURRENCY = 4;
@@ -532,9 +545,15 @@ async function uploadStudy(
     progress.advance(1, 0);
   });
   const sidecarBytes = new TextEncoder().encode(sidecarText);
+  const metadataClass = metadataStorageClass(config.s3.storageClass);
   const sidecarKey = `${prefixKey}/${SIDECAR_NAME}`;
   try {
-    const object = await archive.putBytes(sidecarKey, sidecarBytes, "text/plain; charset=utf-8");
+    const object = await archive.putBytes(
+      sidecarKey,
+      sidecarBytes,
+      "text/plain; charset=utf-8",
+      metadataClass,
+    );
     uploaded.push({
       key: sidecarKey,
       size: sidecarBytes.length,
@@ -543,7 +562,12 @@ async function uploadStudy(
     });
     for (const dir of listing.emptyDirs) {
       const key = `${prefixKey}/${dir}/`;
-      const object = await archive.putBytes(key, new Uint8Array(0), "application/x-directory");
+      const object = await archive.putBytes(
+        key,
+        new Uint8Array(0),
+        "application/x-directory",
+        metadataClass,
+      );
       uploaded.push({ key, size: 0, sha256Hex: sha256Hex(new Uint8Array(0)), object });
     }
   } catch (error) {
@@ -583,6 +607,7 @@ async function mirrorManifest(context: StudyContext, record: ManifestRecord): Pr
       context.archive.key("_manifest", name),
       bytes,
       "application/x-ndjson",
+      metadataStorageClass(context.config.s3.storageClass),
     );
   } catch (error) {
     throw new StepFailure(

@@ -31,7 +31,8 @@ export function s3Archive(config: Config, store: S3Store = createS3Store(config.
         ...(onProgress === undefined ? {} : { onProgress }),
         ...(signal === undefined ? {} : { signal }),
       }),
-    putBytes: (key, bytes, contentType) => store.putBytes(key, bytes, contentType),
+    putBytes: (key, bytes, contentType, storageClass) =>
+      store.putBytes(key, bytes, contentType, storageClass),
     verifyObject: (key, expected) => store.verifyObject(key, expected),
   };
 }

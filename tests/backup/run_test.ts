@@ -352,3 +352,25 @@ Deno.test("a complete backup is never overwritten by a new folder of the same na
     assert.equal(latest?.status, "complete");
   });
 });
+
+Deno.test("with DEEP_ARCHIVE the data is archived; sidecar, markers and manifest stay readable", async () => {
+  await withBackupWorld(async (world) => {
+    world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
+    await world.makeStudy(A, { qptiffBytes: 6 * MIB, tempFiles: 0 });
+    assert.equal((await world.run()).outcomes[0]?.ok, true);
+    const classes = new Map<string, string | undefined>();
+    for (const request of world.peer.requests) {
+      if (request.operation === "PutObject" || request.operation === "CreateMultipartUpload") {
+        classes.set(request.key, request.storageClass);
+      }
+    }
+    const prefix = `fusion/fusion-01/${A}`;
+    assert.equal(classes.get(`${prefix}/${A}.xpd`), "DEEP_ARCHIVE");
+    assert.equal(classes.get(`${prefix}/${A}/Scan1/${A}.qptiff`), "DEEP_ARCHIVE");
+    assert.equal(classes.get(`${prefix}/${SIDECAR_NAME}`), "STANDARD");
+    assert.equal(classes.get(`${prefix}/${A}/Scan1/.temp/`), "STANDARD");
+    const mirror = [...classes.keys()].find((key) => key.startsWith("fusion/_manifest/"));
+    assert.ok(mirror !== undefined);
+    assert.equal(classes.get(mirror), "STANDARD");
+  });
+});
