@@ -23,13 +23,17 @@ interface BackupOptions {
   smtpEnv?: string;
 }
 
+/** Longest failure text in the table; the log line above it has the whole message. */
+const NOTE_LENGTH = 90;
+
 function outcomeRow(outcome: StudyOutcome): string[] {
   const status = outcome.record?.status ?? "not started";
-  const note = outcome.ok
-    ? "source deleted"
-    : `${outcome.step ?? "?"}: ${outcome.error ?? "failed"}${
-      outcome.record?.status === "complete" ? "" : "; source kept"
-    }`;
+  let note = "source deleted";
+  if (!outcome.ok) {
+    const reason = `${outcome.step ?? "?"}: ${outcome.error ?? "failed"}`;
+    note = reason.length > NOTE_LENGTH ? `${reason.slice(0, NOTE_LENGTH - 1)}…` : reason;
+    if (!outcome.sourceDeleted) note += "; source kept";
+  }
   return [outcome.study, status, String(outcome.files), formatBytes(outcome.bytes), note];
 }
 
