@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { validateRoot } from "../lib/standard/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
+import { benchCopyHash } from "./_bench_copy.ts";
 import { benchS3Upload } from "./_bench_s3.ts";
 import { peakRssMiB } from "./_rss.ts";
 
@@ -69,7 +70,15 @@ const s3Upload: BenchCase = {
   run: benchS3Upload,
 };
 
-const CASES: readonly BenchCase[] = [validateTree, s3Upload];
+const copyHash: BenchCase = {
+  name: "copy-hash",
+  what: "copy+hash and read-back verify of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + " +
+    "2,000 small files, ours vs cp, cp + sha256sum, rclone (target: copy+hash within 1.2x of cp; " +
+    "peak RSS under 300 MB)",
+  run: benchCopyHash,
+};
+
+const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload];
 
 async function main(): Promise<number> {
   const wanted = Deno.args;
