@@ -15,7 +15,7 @@ import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
 import { PEER_CREDENTIALS, startS3Peer } from "../tests/peers/s3.ts";
-import { makeSampleRoot, setTreeMtime } from "./sample_data.ts";
+import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
 
 async function step(args: string[]): Promise<number> {
   console.log(`\n$ fusion-toolkit ${args.join(" ")}`);
@@ -38,25 +38,7 @@ async function main(): Promise<number> {
     const config = join(dir, "config.toml");
     await Deno.writeTextFile(
       config,
-      `[backup]
-source_root = ${JSON.stringify(source)}
-idle_days = 14
-instrument = "fusion-01"
-
-[truenas]
-root = ${JSON.stringify(share)}
-
-[s3]
-bucket = "lab-fusion-archive"
-prefix = "fusion"
-endpoint = ${JSON.stringify(peer.endpoint)}
-force_path_style = true
-multipart_threshold_mb = 8
-part_size_mb = 5
-
-[notify]
-enabled = false
-`,
+      sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint }),
     );
     for (const [name, value] of Object.entries(peer.env)) Deno.env.set(name, value);
 

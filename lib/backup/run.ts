@@ -18,25 +18,15 @@ import { findStudies, type FoundStudy, selectEligible } from "./eligibility.ts";
 import { runHook } from "./hooks.ts";
 import { findStudyLocks } from "./locks.ts";
 import {
-  type BackupProgress,
   backupStudy,
   listStudyFiles,
+  type StudyContext,
   type StudyOutcome,
   totalBytes,
 } from "./pipeline.ts";
 
-/** What a run needs; the CLI builds it, tests build their own. */
-export interface BackupRunOptions {
-  readonly config: Config;
-  readonly archive: Archive;
-  readonly logger: Logger;
-  readonly progress: BackupProgress;
-  readonly hostname: string;
-  readonly clock: () => Date;
-  readonly signal?: AbortSignal | undefined;
-  /** Test seam, see {@linkcode StudyContext.afterCopy}. */
-  readonly afterCopy?: ((destination: string) => Promise<void>) | undefined;
-}
+/** What a run needs (what each study needs, less its manifest record); the CLI builds it. */
+export type BackupRunOptions = Omit<StudyContext, "previous">;
 
 /** What a run did. */
 export interface BackupRunResult {
@@ -116,15 +106,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
       logger.info(`backup: [${index + 1}/${eligible.length}] ${study.name}`);
       outcomes.push(
         await backupStudy(study, {
-          config,
-          archive: options.archive,
-          logger,
-          progress: options.progress,
-          hostname: options.hostname,
-          clock,
+          ...options,
           previous: latest.get(`${config.backup.instrument}/${study.name}`),
-          signal: options.signal,
-          afterCopy: options.afterCopy,
         }),
       );
     }

@@ -20,6 +20,7 @@ import { s3Archive } from "../../lib/backup/s3_archive.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import {
   makeSampleStudy,
+  sampleConfigToml,
   type SampleStudyOptions,
   setTreeMtime,
 } from "../../scripts/sample_data.ts";
@@ -66,33 +67,12 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 function configFor(dir: string, source: string, share: string, peer: S3Peer): Config {
-  const toml = `
-[backup]
-source_root = ${JSON.stringify(source)}
-idle_days = 14
-instrument = "fusion-01"
-
-[truenas]
-root = ${JSON.stringify(share)}
-
-[s3]
-bucket = ${JSON.stringify(peer.bucket)}
-`;
-  const config = parseConfig(toml, join(dir, "config.toml"), {
+  const toml = sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint });
+  return parseConfig(toml, join(dir, "config.toml"), {
     platform: Deno.build.os === "windows" ? "windows" : "posix",
     home: () => dir,
     hostname: () => "test-host",
   });
-  return {
-    ...config,
-    s3: {
-      ...peer.settings,
-      prefix: "fusion",
-      multipartThresholdMb: 5,
-      partSizeMb: 5,
-      concurrency: 4,
-    },
-  };
 }
 
 /** Runs `body` in a fresh world, torn down afterwards whatever happens. */

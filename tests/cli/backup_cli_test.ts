@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
-import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
+import { makeSampleStudy, sampleConfigToml, setTreeMtime } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../peers/s3.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
@@ -40,21 +40,13 @@ async function withWorld(body: (world: World) => Promise<void>, extraToml = ""):
       const config = join(dir, "config.toml");
       await Deno.writeTextFile(
         config,
-        `[backup]
-source_root = ${JSON.stringify(source)}
-instrument = "fusion-01"
-
-[truenas]
-root = ${JSON.stringify(share)}
-
-[s3]
-bucket = ${JSON.stringify(peer.bucket)}
-prefix = "fusion"
-endpoint = ${JSON.stringify(peer.endpoint)}
-force_path_style = true
-multipart_threshold_mb = 5
-part_size_mb = 5
-${extraToml}`,
+        sampleConfigToml({
+          source,
+          share,
+          bucket: peer.bucket,
+          endpoint: peer.endpoint,
+          extra: extraToml,
+        }),
       );
       await body({
         dir,
