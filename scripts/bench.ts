@@ -10,6 +10,11 @@
 import { join } from "node:path";
 import { validateRoot } from "../lib/standard/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
+import { benchCopyHash } from "./_bench_copy.ts";
+import { benchS3Upload } from "./_bench_s3.ts";
+import { peakRssMiB } from "./_rss.ts";
+
+export { peakRssMiB };
 
 /** One benchmark case: prepares its data in `dir` and prints its own table rows. */
 interface BenchCase {
@@ -28,18 +33,6 @@ async function timeRounds(rounds: number, body: () => Promise<unknown>) {
   }
   times.sort((a, b) => a - b);
   return { best: times[0] ?? 0, median: times[Math.floor(times.length / 2)] ?? 0 };
-}
-
-/** Peak resident memory of this process so far, in MiB (Linux; current RSS elsewhere). */
-export function peakRssMiB(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (match !== null) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return Deno.memoryUsage().rss / 1024 / 1024;
 }
 
 const validateTree: BenchCase = {
@@ -70,7 +63,22 @@ const validateTree: BenchCase = {
   },
 };
 
-const CASES: readonly BenchCase[] = [validateTree];
+const s3Upload: BenchCase = {
+  name: "s3-upload",
+  what: "upload of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + 2,000 small files to the " +
+    "local S3 peer, ours vs aws s3 cp (targets: at least as fast; peak RSS under 300 MB)",
+  run: benchS3Upload,
+};
+
+const copyHash: BenchCase = {
+  name: "copy-hash",
+  what: "copy+hash and read-back verify of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + " +
+    "2,000 small files, ours vs cp, cp + sha256sum, rclone (target: copy+hash within 1.2x of cp; " +
+    "peak RSS under 300 MB)",
+  run: benchCopyHash,
+};
+
+const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload];
 
 async function main(): Promise<number> {
   const wanted = Deno.args;

@@ -11,6 +11,9 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { StatusLine } from "./_progress.ts";
+import { registerBackup } from "./backup.ts";
+import { registerManifest } from "./manifest.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
@@ -40,6 +43,8 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerManifest(program, context);
+  registerBackup(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
   return program;
@@ -63,8 +68,15 @@ export interface RunOptions {
 export async function runCli(args: readonly string[], options: RunOptions): Promise<number> {
   const { io } = options;
   const verbose = args.includes("-v") || args.includes("--verbose");
-  const logger = new Logger({ console: (line) => io.err(`${line}\n`), verbose });
-  const context: CliContext = { io, logger, env: options.env ?? Deno.env, exitCode: ExitCode.ok };
+  const status = new StatusLine(io);
+  const logger = new Logger({ console: (line) => status.print(`${line}\n`), verbose });
+  const context: CliContext = {
+    io,
+    logger,
+    status,
+    env: options.env ?? Deno.env,
+    exitCode: ExitCode.ok,
+  };
   try {
     await buildProgram(context).parseAsync([...args], { from: "user" });
     return context.exitCode;

@@ -61,17 +61,17 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-/** Runs `main.ts` with `args` in a child process. */
-export async function runMain(
+/** Starts `main.ts` with `args` in a child process; the caller reads its output and status. */
+export async function spawnMain(
   args: readonly string[],
   options: RunMainOptions,
-): Promise<CliResult> {
+): Promise<Deno.ChildProcess> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   for (const name of ["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  const command = new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, MAIN, ...args],
     env: { ...inherited, NO_COLOR: "1", ...options.env },
     clearEnv: true,
@@ -79,8 +79,15 @@ export async function runMain(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  });
-  const child = command.spawn();
+  }).spawn();
+}
+
+/** Runs `main.ts` with `args` in a child process. */
+export async function runMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<CliResult> {
+  const child = await spawnMain(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));

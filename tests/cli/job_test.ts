@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { startJob } from "../../lib/cli/_job.ts";
+import { StatusLine } from "../../lib/cli/_progress.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import {
@@ -21,9 +22,11 @@ import { withSmtpPeer } from "../peers/smtp.ts";
 
 function contextWith(env: Record<string, string>): { context: CliContext; lines: string[] } {
   const lines: string[] = [];
+  const io = { out: () => {}, err: () => {}, stderrIsTerminal: false };
   const context: CliContext = {
-    io: { out: () => {}, err: () => {}, stderrIsTerminal: false },
+    io,
     logger: new Logger({ console: (line) => lines.push(line) }),
+    status: new StatusLine(io),
     env: envOf(env),
     exitCode: 0,
   };
