@@ -11,6 +11,7 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerValidate } from "./validate.ts";
 
@@ -39,6 +40,7 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerMonitor(program, context);
   registerNotify(program, context);
   return program;
 }
