@@ -10,7 +10,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../errors.ts";
 import { describeError } from "../log/mod.ts";
-import { blockAlert, LogTail, monitorStatePath } from "../monitor/mod.ts";
+import { emailFusionErrors, LogTail, monitorStatePath } from "../monitor/mod.ts";
 import { startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
 
@@ -64,10 +64,7 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
       sentKeepDays: monitor.sentKeepDays,
       stateFile,
       logger,
-      deliver: async (block) => {
-        const alert = blockAlert(block, monitor.logPath, patterns.lineStart);
-        return (await job.notifier.send("fusion_error", alert)).status === "sent";
-      },
+      deliver: emailFusionErrors(job.notifier, monitor.logPath, patterns.lineStart),
     });
     await logTail.run(controller.signal);
     const { found, emailed } = logTail.stats;

@@ -1,10 +1,11 @@
 /**
  * An error block as a person reads it: a one-line title, its sample and
- * cycle, and the `fusion_error` alert that emails it. Pure.
+ * cycle, and the `fusion_error` alert that emails it (pure), and the
+ * deliver function of a tail that sends it.
  *
  * @module
  */
-import type { Alert } from "../notify/mod.ts";
+import type { Alert, Notifier } from "../notify/mod.ts";
 import type { ErrorBlock } from "./parser.ts";
 
 /**
@@ -39,5 +40,20 @@ export function blockAlert(block: ErrorBlock, logPath: string, lineStart: RegExp
     excerpt: excerpt.join("\n"),
     ...(block.sample === undefined ? {} : { sample: block.sample }),
     ...(block.cycle === undefined ? {} : { cycle: block.cycle }),
+  };
+}
+
+/**
+ * A tail's `deliver`: emails each block as `fusion_error` through
+ * `notifier`; true when it was sent. Never throws (the notifier does not).
+ */
+export function emailFusionErrors(
+  notifier: Notifier,
+  logPath: string,
+  lineStart: RegExp,
+): (block: ErrorBlock) => Promise<boolean> {
+  return async (block) => {
+    const outcome = await notifier.send("fusion_error", blockAlert(block, logPath, lineStart));
+    return outcome.status === "sent";
   };
 }

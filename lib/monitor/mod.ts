@@ -7,15 +7,15 @@
  * const tail = await LogTail.open({
  *   logPath, patterns, pollSeconds: 2, sentKeepDays: 30,
  *   stateFile: monitorStatePath(config.dir), logger,
- *   deliver: async (block) => (await notifier.send("fusion_error", blockAlert(block, logPath, patterns.lineStart))).status === "sent",
+ *   deliver: emailFusionErrors(notifier, logPath, patterns.lineStart),
  * });
  * await tail.run(abortSignal); // until aborted; state saved
  * ```
  *
  * @module
  */
-export { blockAlert, blockTitle, describeContext } from "./alert.ts";
-export { DEDUP_KEY_CHARS, dedupKey, pruneSent, sentWithin, type SentTimes } from "./dedup.ts";
+export { blockAlert, blockTitle, describeContext, emailFusionErrors } from "./alert.ts";
+export { DEDUP_KEY_CHARS, dedupKey, pruneSent, type SentTimes, sentWithin } from "./dedup.ts";
 export { detectEncoding, lastLineEnd, type LogEncoding } from "./encoding.ts";
 export {
   BlockParser,

@@ -182,8 +182,9 @@ export class BlockParser {
     const events = this.#contextEvents(text);
     let next = 0;
     const applyUpTo = (at: number) => {
-      for (let event = events[next]; event !== undefined && event.at <= at; event = events[++next]) {
+      for (let event = events[next]; event !== undefined && event.at <= at; event = events[next]) {
         this.#apply(event);
+        next++;
       }
     };
     const lineStart = this.#lineStart;

@@ -30,7 +30,7 @@ import { basename } from "node:path";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log/mod.ts";
 import { blockTitle, describeContext } from "./alert.ts";
-import { dedupKey, pruneSent, sentWithin, type SentTimes } from "./dedup.ts";
+import { dedupKey, pruneSent, type SentTimes, sentWithin } from "./dedup.ts";
 import { detectEncoding, lastLineEnd } from "./encoding.ts";
 import { BlockParser, type ErrorBlock, type MonitorPatterns, type ParserState } from "./parser.ts";
 import { type MonitorState, readMonitorState, writeMonitorState } from "./state.ts";
@@ -363,6 +363,7 @@ export class LogTail {
     this.#offset += bytes;
     this.#dirty = true;
     for (const block of blocks) await this.#handle(block, position);
+    if (history) this.#reportHistory();
     if (this.#clock().getTime() - this.#savedAt >= SAVE_EVERY_MS) await this.#save();
   }
 

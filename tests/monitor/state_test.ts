@@ -38,7 +38,10 @@ Deno.test("the state survives a write and a read, in state/ under the config fol
     const document = JSON.parse(await Deno.readTextFile(file));
     assert.equal(document.saved_at, "2025-03-02T00:00:00.000Z");
     assert.deepEqual(document.sent, { "[12] ERROR boom": "2025-03-01T10:00:00.000Z" });
-    const emptied = { ...STATE, parser: { sample: undefined, cycle: undefined, pending: undefined } };
+    const emptied = {
+      ...STATE,
+      parser: { sample: undefined, cycle: undefined, pending: undefined },
+    };
     await writeMonitorState(file, emptied, new Date());
     assert.deepEqual(await readMonitorState(file), { state: emptied });
     assert.deepEqual(

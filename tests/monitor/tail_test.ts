@@ -14,6 +14,7 @@ import {
   READ_BUFFER_BYTES,
   readMonitorState,
 } from "../../lib/monitor/mod.ts";
+import { waitUntil } from "../_helpers/monitor.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { DEFAULT_PATTERNS, fixturePath } from "./_patterns.ts";
 
@@ -81,7 +82,9 @@ Deno.test("first start: errors already in the log are history; later ones are de
     await run.tail.poll();
     assert.equal(run.delivered.length, 0);
     assert.equal(run.tail.stats.history, 4);
-    assert.ok(run.lines.some((line) => /^first start: reading the 3220 bytes already in/.test(line)));
+    assert.ok(
+      run.lines.some((line) => /^first start: reading the 3220 bytes already in/.test(line)),
+    );
     assert.equal(
       run.lines.filter((line) => /^4 error block\(s\) already in .* were not emailed/.test(line))
         .length,
@@ -94,7 +97,10 @@ Deno.test("first start: errors already in the log are history; later ones are de
     );
     await run.tail.poll();
     assert.deepEqual(run.delivered, [{
-      lines: ["2025-03-01 10:30:00,000 [12] ERROR Akoya.Fusion.Imaging - Stage lost", "   at A.B()"],
+      lines: [
+        "2025-03-01 10:30:00,000 [12] ERROR Akoya.Fusion.Imaging - Stage lost",
+        "   at A.B()",
+      ],
       omittedLines: 0,
       sample: "S12",
       cycle: "7",
@@ -187,8 +193,12 @@ Deno.test("rotation: a new file already longer than the position is noticed by i
         "2025-03-02 08:00:02 INFO ok\n",
     );
     await run.tail.poll();
-    assert.ok(run.lines.some((line) => /rotated or replaced \(its first bytes changed\)/.test(line)));
-    assert.deepEqual(firstLines(run.delivered), ["2025-03-02 08:00:01 ERROR early in the new file"]);
+    assert.ok(
+      run.lines.some((line) => /rotated or replaced \(its first bytes changed\)/.test(line)),
+    );
+    assert.deepEqual(firstLines(run.delivered), [
+      "2025-03-02 08:00:01 ERROR early in the new file",
+    ]);
   });
 });
 
@@ -240,10 +250,16 @@ Deno.test("restart: nothing is sent twice, and the sample, cycle and pending blo
     assert.deepEqual(firstLines(first.delivered), ["2025-03-01 10:00:02 ERROR one"]);
     const saved = await readMonitorState(monitorStatePath(dir));
     assert.equal(saved.state?.offset, (await Deno.stat(first.log)).size);
-    assert.deepEqual(saved.state?.parser.pending?.lines, ["2025-03-01 10:00:03 ERROR two", "   at T()"]);
+    assert.deepEqual(saved.state?.parser.pending?.lines, [
+      "2025-03-01 10:00:03 ERROR two",
+      "   at T()",
+    ]);
 
     const second = await openTail(dir);
-    await append(second.log, "   at U()\n2025-03-01 10:00:04 ERROR three\n2025-03-01 10:00:05 INFO x\n");
+    await append(
+      second.log,
+      "   at U()\n2025-03-01 10:00:04 ERROR three\n2025-03-01 10:00:05 INFO x\n",
+    );
     await second.tail.poll();
     assert.deepEqual(second.delivered.map((block) => [block.lines, block.sample, block.cycle]), [
       [["2025-03-01 10:00:03 ERROR two", "   at T()", "   at U()"], "S9", "4"],
@@ -340,13 +356,15 @@ Deno.test("a block that could not be emailed is not remembered: it is tried when
 });
 
 Deno.test("UTF-8 with a BOM and UTF-16 LE logs are read, also appended to while tailing", async () => {
-  for (const [name, encode] of [
-    ["fusion_utf8_bom.log", (text: string) => new TextEncoder().encode(text)],
-    ["fusion_utf16le.log", (text: string) => {
-      const units = Uint16Array.from(text, (char) => char.charCodeAt(0));
-      return new Uint8Array(units.buffer);
-    }],
-  ] as const) {
+  for (
+    const [name, encode] of [
+      ["fusion_utf8_bom.log", (text: string) => new TextEncoder().encode(text)],
+      ["fusion_utf16le.log", (text: string) => {
+        const units = Uint16Array.from(text, (char) => char.charCodeAt(0));
+        return new Uint8Array(units.buffer);
+      }],
+    ] as const
+  ) {
     await withTempDir(async (dir) => {
       const log = join(dir, "Fusion.log");
       const fixture = await Deno.readFile(fixturePath(name));
@@ -369,7 +387,9 @@ Deno.test("UTF-8 with a BOM and UTF-16 LE logs are read, also appended to while 
       // U+0A0A holds 0x0A bytes that are not line ends; U+FEFF inside the text is kept.
       await Deno.writeFile(
         log,
-        encode("3/1/2025 8:01:00 AM ERROR \ufeffcode \u0a0a\u010a\r\n3/1/2025 8:01:01 AM INFO ok\r\n"),
+        encode(
+          "3/1/2025 8:01:00 AM ERROR \ufeffcode \u0a0a\u010a\r\n3/1/2025 8:01:01 AM INFO ok\r\n",
+        ),
         { append: true },
       );
       await run.tail.poll();
@@ -438,7 +458,10 @@ Deno.test("another log_path: read as a first start, keeping the dedup map", asyn
     await run.tail.poll();
     await Deno.writeTextFile(join(dir, "Other.log"), "2025-03-01 10:00:00 INFO x\n");
     const other = await openTail(dir, { logName: "Other.log" });
-    assert.match(other.lines[0] ?? "", /^the monitor state was for .*Fusion\.log; .*Other\.log is read/);
+    assert.match(
+      other.lines[0] ?? "",
+      /^the monitor state was for .*Fusion\.log; .*Other\.log is read/,
+    );
     await other.tail.poll();
     await append(other.log, "2025-03-02 09:00:00 ERROR boom\n2025-03-02 09:00:01 INFO ok\n");
     await other.tail.poll();
@@ -452,14 +475,15 @@ Deno.test("run() polls until aborted, then leaves the state saved at the end of 
     const controller = new AbortController();
     const running = run.tail.run(controller.signal);
     await append(run.log, "2025-03-01 10:00:00 ERROR while running\n2025-03-01 10:00:01 INFO ok\n");
-    for (let waited = 0; run.delivered.length === 0 && waited < 10_000; waited += 10) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitUntil("the block to be delivered", () => run.delivered.length > 0);
     controller.abort();
     await running;
     assert.deepEqual(firstLines(run.delivered), ["2025-03-01 10:00:00 ERROR while running"]);
     const state = await readMonitorState(monitorStatePath(dir));
     assert.equal(state.state?.offset, (await Deno.stat(run.log)).size);
-    assert.match(run.lines.join("\n"), /monitor tail: following .*Fusion\.log, checking every 0\.01 s/);
+    assert.match(
+      run.lines.join("\n"),
+      /monitor tail: following .*Fusion\.log, checking every 0\.01 s/,
+    );
   });
 });
