@@ -37,6 +37,8 @@ export {
   HEAD_BYTES,
   LogTail,
   type LogTailOptions,
-  READ_BUFFER_BYTES,
+  MAX_LINE_BYTES,
+  PARSE_BYTES,
+  READ_BYTES,
   type TailStats,
 } from "./tail.ts";

@@ -10,8 +10,8 @@ import { Logger } from "../../lib/log/mod.ts";
 import {
   type ErrorBlock,
   LogTail,
+  MAX_LINE_BYTES,
   monitorStatePath,
-  READ_BUFFER_BYTES,
   readMonitorState,
 } from "../../lib/monitor/mod.ts";
 import { waitUntil } from "../_helpers/monitor.ts";
@@ -399,10 +399,10 @@ Deno.test("UTF-8 with a BOM and UTF-16 LE logs are read, also appended to while 
   }
 });
 
-Deno.test("a line longer than the read buffer is cut, and reading goes on", async () => {
+Deno.test("a line longer than MAX_LINE_BYTES is cut, and reading goes on", async () => {
   await withTempDir(async (dir) => {
     const run = await startEmpty(dir);
-    const huge = "x".repeat(READ_BUFFER_BYTES + 1000);
+    const huge = "x".repeat(MAX_LINE_BYTES + 1000);
     await append(
       run.log,
       `2025-03-01 10:00:00 ERROR ${huge}\n2025-03-01 10:00:01 ERROR after\n2025-03-01 10:00:02 INFO\n`,
