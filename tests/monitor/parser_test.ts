@@ -282,3 +282,12 @@ Deno.test("a pattern that could match across lines is still applied one line at 
     { first: "2025-03-01 10:00:00 ERROR boom", lines: 1, sample: undefined, cycle: undefined },
   ]);
 });
+
+Deno.test("README's tightened log4net error pattern: the same blocks, and an INFO mentioning ERROR is not one", async () => {
+  const patterns = { ...DEFAULT_PATTERNS, error: /^\S+ \S+ \[\d+\] (?:ERROR|FATAL) / };
+  const text = await fixtureText("fusion_log4net.log");
+  assert.deepEqual(parse(text, { patterns }), parse(text));
+  const info = "2025-03-01 10:00:00,000 [4] INFO  Akoya.Fusion.Run - on ERROR retry 3 times\n";
+  assert.equal(parse(info).length, 1, "the default pattern takes it");
+  assert.equal(parse(info, { patterns }).length, 0);
+});
