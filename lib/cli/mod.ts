@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
+import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -43,6 +44,7 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerMonitor(program, context);
   registerNotify(program, context);
+  registerInstall(program, context);
   return program;
 }
 

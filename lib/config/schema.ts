@@ -68,7 +68,7 @@ export const S3_STORAGE_CLASSES = [
  */
 export const MONITOR_DEFAULT_PATTERNS = {
   line_start: String
-    .raw`^\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})[ T]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?[AP]M)?\]?`,
+    .raw`^\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})[ T]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?[AP]M)?\]?`,
   error: String.raw`\b(?:ERROR|FATAL)\b`,
   sample: String
     .raw`\b[Ss]ample(?:[ _]?(?:[Nn]ame|[Ii][Dd]))?(?:\s*[:=]\s*"?|\s+")(?<sample>[^"\s,;]+)`,
@@ -116,6 +116,7 @@ export const CONFIG_SCHEMA = {
       manifest_root: {
         kind: "path",
         derivedDefault: "<root>/_manifest",
+        example: "//truenas/fusion-backup/_manifest",
         doc: "where the monthly manifest files YYYY-MM.jsonl live",
       },
     },
@@ -241,6 +242,7 @@ export const CONFIG_SCHEMA = {
       recipients_dir: {
         kind: "path",
         derivedDefault: "the recipients folder beside config.toml",
+        example: "C:/fusion-toolkit/recipients",
         doc: "where the per-event recipient lists live",
       },
       toolkit_error_cooldown_seconds: {
@@ -260,6 +262,7 @@ export const CONFIG_SCHEMA = {
       smtp_ca_file: {
         kind: "path",
         derivedDefault: "the system's trusted certificate authorities",
+        example: "C:/lab/certs/mail-relay-ca.pem",
         doc:
           "PEM file of the authority that signed the SMTP server's certificate (a private relay)",
       },

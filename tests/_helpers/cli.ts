@@ -6,6 +6,14 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+
+/**
+ * Exactly the permissions the compiled exe has. End-to-end tests that run
+ * main.ts as the product runs pass these, so a permission the program needs
+ * but the exe lacks fails CI instead of the Fusion PC.
+ */
+export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -23,18 +31,42 @@ export interface CliResult {
 export interface RunMainOptions {
   /** Deno permission flags, e.g. `["--allow-read"]`. Exactly these are granted. */
   readonly permissions: readonly string[];
-  /** Environment of the child; it does not inherit the test's, except PATH, HOME and DENO_DIR. */
+  /**
+   * Environment of the child; it does not inherit the test's, except PATH, HOME, USERPROFILE,
+   * SystemRoot, TEMP, TMP and the Deno cache (DENO_DIR).
+   */
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
 }
 
-function mainCommand(
+let denoDirOfTests: Promise<string> | undefined;
+
+/**
+ * The Deno cache this test process uses. Children get it as DENO_DIR, so a
+ * test that points HOME at a temp folder (to keep ~/.config out of the real
+ * home) still finds the cached npm packages instead of downloading them.
+ */
+function denoDir(): Promise<string> {
+  denoDirOfTests ??= (async () => {
+    const fromEnv = Deno.env.get("DENO_DIR");
+    if (fromEnv !== undefined) return fromEnv;
+    const info = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  })();
+  return denoDirOfTests;
+}
+
+async function mainCommand(
   args: readonly string[],
   options: RunMainOptions,
-): Deno.Command {
-  const inherited: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "USERPROFILE", "DENO_DIR", "SystemRoot", "TEMP", "TMP"]) {
+): Promise<Deno.Command> {
+  const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
+  for (const name of ["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
@@ -54,7 +86,7 @@ export async function runMain(
   args: readonly string[],
   options: RunMainOptions,
 ): Promise<CliResult> {
-  const child = mainCommand(args, options).spawn();
+  const child = (await mainCommand(args, options)).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
@@ -83,11 +115,11 @@ export interface RunningMain {
 }
 
 /** Starts `main.ts` with `args` in a child process that runs until stopped. */
-export function spawnMain(
+export async function spawnMain(
   args: readonly string[],
   options: Omit<RunMainOptions, "stdin">,
-): RunningMain {
-  const child = mainCommand(args, options).spawn();
+): Promise<RunningMain> {
+  const child = (await mainCommand(args, options)).spawn();
   let stdout = "";
   let stderr = "";
   let ended = false;

@@ -1,24 +1,19 @@
 /**
- * Black-box tests of `monitor tail`: spawn main.ts with the permissions the
- * monitor needs, append an error block to the log while it runs, receive
+ * Black-box tests of `monitor tail`: spawn main.ts with the exe's
+ * permissions, append an error block to the log while it runs, receive
  * the email at a real SMTP server on 127.0.0.1, stop it with SIGTERM.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readMonitorState } from "../../lib/monitor/mod.ts";
-import { runMain, spawnMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { waitUntil, writeMonitorConfig } from "../_helpers/monitor.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS, writeRecipients } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { withSmtpPeer } from "../peers/smtp.ts";
 
-const PERMISSIONS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net=127.0.0.1",
-  "--allow-sys=hostname",
-];
+// Exactly the exe's permissions: what the FusionToolkitMonitor task runs with.
+const PERMISSIONS = PRODUCT_FLAGS;
 
 Deno.test({
   name: "monitor tail emails an error block appended while it runs, and SIGTERM stops it cleanly",
@@ -35,7 +30,7 @@ Deno.test({
             "2025-03-01 09:45:13,900 [3] ERROR Akoya.Fusion.Pump - already there: not emailed\n" +
             "2025-03-01 09:52:30,118 [8] INFO  Akoya.Fusion.Run - Cycle: 7\n",
         );
-        const running = spawnMain(["monitor", "tail", "--config", config], {
+        const running = await spawnMain(["monitor", "tail", "--config", config], {
           permissions: PERMISSIONS,
           env: SMTP_CREDENTIALS_ENV,
         });
