@@ -14,6 +14,7 @@ import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
 import { registerBackup } from "./backup.ts";
 import { registerManifest } from "./manifest.ts";
+import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
@@ -23,7 +24,8 @@ export { type CliContext, denoIo, type Io } from "./context.ts";
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success
-  1  validation failure, failed backups or evictions, a failed hook, stale study locks
+  1  validation failure, failed backups or evictions, a failed hook, stale study locks,
+     monitor tail stopped by an error
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -45,6 +47,7 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
+  registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
   return program;

@@ -61,11 +61,10 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-/** Starts `main.ts` with `args` in a child process; the caller reads its output and status. */
-export async function spawnMain(
+async function mainCommand(
   args: readonly string[],
   options: RunMainOptions,
-): Promise<Deno.ChildProcess> {
+): Promise<Deno.Command> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   for (const name of ["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP"]) {
     const value = Deno.env.get(name);
@@ -79,7 +78,15 @@ export async function spawnMain(
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",
-  }).spawn();
+  });
+}
+
+/** Starts `main.ts` with `args`; the caller owns the child (its output, status and signals). */
+export async function startMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<Deno.ChildProcess> {
+  return (await mainCommand(args, options)).spawn();
 }
 
 /** Runs `main.ts` with `args` in a child process. */
@@ -87,7 +94,7 @@ export async function runMain(
   args: readonly string[],
   options: RunMainOptions,
 ): Promise<CliResult> {
-  const child = await spawnMain(args, options);
+  const child = await startMain(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
@@ -99,5 +106,76 @@ export async function runMain(
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A long-running command (`monitor tail`) started by {@linkcode spawnMain}. */
+export interface RunningMain {
+  /** Stderr so far. */
+  readonly stderr: string;
+  /**
+   * Resolves when stderr so far matches `pattern`. Rejects, with stderr in
+   * the message, when the process ends first or after `timeoutMs`.
+   */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` and returns what the process printed and its exit code. */
+  stop(signal: Deno.Signal): Promise<CliResult>;
+}
+
+/** Starts `main.ts` with `args` in a child process that runs until stopped. */
+export async function spawnMain(
+  args: readonly string[],
+  options: Omit<RunMainOptions, "stdin">,
+): Promise<RunningMain> {
+  const child = (await mainCommand(args, options)).spawn();
+  let stdout = "";
+  let stderr = "";
+  let ended = false;
+  const changed = new Set<() => void>();
+  const collect = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      add(text);
+      for (const notify of changed) notify();
+    }
+  };
+  const reading = Promise.all([
+    collect(child.stdout, (text) => stdout += text),
+    collect(child.stderr, (text) => stderr += text),
+  ]);
+  const status = child.status.then(async (status) => {
+    await reading;
+    ended = true;
+    for (const notify of changed) notify();
+    return status;
+  });
+  return {
+    get stderr() {
+      return stderr;
+    },
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stderr)) finish();
+          else if (ended) finish(`the process ended before stderr matched ${pattern}`);
+        };
+        const timer = setTimeout(
+          () => finish(`stderr did not match ${pattern} within ${timeoutMs} ms`),
+          timeoutMs,
+        );
+        const finish = (failure?: string) => {
+          clearTimeout(timer);
+          changed.delete(check);
+          if (failure === undefined) resolve();
+          else reject(new Error(`${failure}; stderr so far:\n${stderr}`));
+        };
+        changed.add(check);
+        check();
+      });
+    },
+    async stop(signal) {
+      if (!ended) child.kill(signal);
+      const { code } = await status;
+      return { code, stdout, stderr };
+    },
   };
 }

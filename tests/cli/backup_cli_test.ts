@@ -9,7 +9,7 @@ import { readManifest } from "../../lib/manifest/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
 import { makeSampleStudy, sampleConfigToml, setTreeMtime } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../peers/s3.ts";
-import { type CliResult, PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
+import { type CliResult, PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
@@ -193,7 +193,7 @@ async function size(path: string): Promise<number> {
 async function killAndRecover(world: World, moment: () => Promise<boolean>, what: string) {
   const study = await makeSampleStudy(world.source, STUDY, { qptiffBytes: 400 * MIB, mtime: OLD });
   const before = await snapshot(study);
-  const child = await spawnMain(["backup", "run", "--config", world.config], {
+  const child = await startMain(["backup", "run", "--config", world.config], {
     permissions: PERMISSIONS,
     env: world.peer.env,
   });
