@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startJob } from "../../lib/cli/_job.ts";
 import { runCli } from "../../lib/cli/mod.ts";
-import { Logger } from "../../lib/log/mod.ts";
 import { emailFusionErrors, LogTail, monitorStatePath } from "../../lib/monitor/mod.ts";
 import { writeMonitorConfig } from "../_helpers/monitor.ts";
 import {
