@@ -17,6 +17,7 @@ import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -50,6 +51,7 @@ export function buildProgram(context: CliContext): Command {
   registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
+  registerStatus(program, context);
   return program;
 }
 
