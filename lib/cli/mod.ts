@@ -13,6 +13,7 @@ import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
 import { registerBackup } from "./backup.ts";
+import { registerCleanup } from "./cleanup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
@@ -47,6 +48,7 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
+  registerCleanup(program, context);
   registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
