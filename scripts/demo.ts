@@ -37,10 +37,12 @@ async function main(): Promise<number> {
     await setTreeMtime(source, new Date(Date.now() - 30 * 86_400_000));
     await Deno.mkdir(share);
     const config = join(dir, "config.toml");
-    await Deno.writeTextFile(
-      config,
-      sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint }),
-    );
+    const writeConfig = (extra = "") =>
+      Deno.writeTextFile(
+        config,
+        sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint, extra }),
+      );
+    await writeConfig();
     for (const [name, value] of Object.entries(peer.env)) Deno.env.set(name, value);
 
     console.log(`instrument folder: ${source}`);
@@ -78,16 +80,7 @@ async function main(): Promise<number> {
       "\nthe share fills up: a cleanup whose threshold (99.9% free) no disk meets evicts every " +
         "backup the gates prove complete and in S3, oldest first; S3 keeps its copy.",
     );
-    await Deno.writeTextFile(
-      config,
-      sampleConfigToml({
-        source,
-        share,
-        bucket: peer.bucket,
-        endpoint: peer.endpoint,
-        extra: "\n[cleanup]\nfree_threshold_pct = 99.9\n",
-      }),
-    );
+    await writeConfig("\n[cleanup]\nfree_threshold_pct = 99.9\n");
     codes.push(
       await step(["cleanup", "run", "--config", config, "--dry-run"]),
       await step(["cleanup", "run", "--config", config]),

@@ -16,6 +16,7 @@
 import { dirname } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { errorMessage, OperationFailedError } from "../errors.ts";
+import { kindAt } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest, timestamp } from "../manifest/mod.ts";
 import { acquireShareLock, requireShareRoot, shareLockHolder } from "../storage/mod.ts";
@@ -116,13 +117,14 @@ async function survey(config: Config, logger: Logger): Promise<ShareContents> {
   for (const warning of manifest.warnings) {
     logger.warn(`manifest ${warning.file}:${warning.line}: ${warning.message}`);
   }
-  if (manifest.files.length === 0) {
+  const entries = await listShare(config.truenas.root, manifestRoot);
+  if (manifest.files.length === 0 && entries.length > 0) {
     logger.warn(
       `cleanup: no manifest files in ${manifestRoot}: no backup on the share can be proven, so ` +
         "none is evicted; check [truenas] manifest_root",
     );
   }
-  const contents = matchShare(await listShare(config.truenas.root, manifestRoot), manifest.latest);
+  const contents = matchShare(entries, manifest.latest);
   for (const entry of contents.unknown) {
     logger.info(`cleanup: left alone, ${entry.path}: ${entry.reason}`);
   }
@@ -243,7 +245,8 @@ async function deleteMovedFolder(context: EvictionContext): Promise<EvictionOutc
   const { options, line, evicting } = context;
   const removal = await removeTree(evicting);
   await removeEmptyEvictingDir(evicting);
-  const after = await options.readSpace(options.config.truenas.root);
+  // What was deleted is recorded even if the share cannot say how much is free now.
+  const after = await options.readSpace(options.config.truenas.root).catch(() => undefined);
   const at = options.clock();
   const error = removal.failed === 0 ? undefined : `deleted ${removal.files} files ` +
     `(${removal.bytes} bytes), but ${removal.failed} entr${
@@ -254,8 +257,8 @@ async function deleteMovedFolder(context: EvictionContext): Promise<EvictionOutc
     ...line,
     event: error === undefined ? "evicted" : "eviction_failed",
     evicted_at: error === undefined ? timestamp(at) : null,
-    free_after_bytes: after.freeBytes,
-    free_after_pct: ledgerPercent(after.freeBytes, after.totalBytes),
+    free_after_bytes: after?.freeBytes ?? null,
+    free_after_pct: after === undefined ? null : ledgerPercent(after.freeBytes, after.totalBytes),
     error: error ?? null,
   }, at);
   const problem = error ??
@@ -263,7 +266,8 @@ async function deleteMovedFolder(context: EvictionContext): Promise<EvictionOutc
   if (problem === undefined) {
     options.logger.info(
       `cleanup: evicted ${line.backup_name}${line.resumed ? " (finishing an earlier run)" : ""}: ` +
-        `${removal.files} files, ${removal.bytes} bytes; ${spaceText(after)}`,
+        `${removal.files} files, ${removal.bytes} bytes` +
+        (after === undefined ? "" : `; ${spaceText(after)}`),
     );
   } else {
     options.logger.error(`cleanup: evicting ${line.backup_name}: ${problem}`);
@@ -341,7 +345,7 @@ async function evict(
   if (started !== undefined) return outcomeOf(context, 0, `${started}; nothing was deleted`);
   try {
     await Deno.mkdir(dirname(evicting), { recursive: true });
-    if (await exists(evicting)) {
+    if (await kindAt(evicting) !== undefined) {
       throw new Error(`${evicting} is in the way (remains of an earlier eviction of this name)`);
     }
     await Deno.rename(candidate.path, evicting);
@@ -354,16 +358,6 @@ async function evict(
     return outcomeOf(context, 0, message);
   }
   return await deleteMovedFolder(context);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Deletes what an earlier run moved aside but could not delete. */

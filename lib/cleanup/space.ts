@@ -70,11 +70,14 @@ export function spaceFromStatfs(
   return { freeBytes, totalBytes };
 }
 
-/** A path inside `root` (any entry, sorted first), or `root` itself when it is empty. */
+/**
+ * A path inside `root` (its first entry by name that is not a link: a link
+ * may lead to another file system), or `root` itself when there is none.
+ */
 async function pathInside(root: string): Promise<string> {
   let first: string | undefined;
   for await (const entry of Deno.readDir(root)) {
-    if (first === undefined || entry.name < first) first = entry.name;
+    if (!entry.isSymlink && (first === undefined || entry.name < first)) first = entry.name;
   }
   return first === undefined ? root : join(root, first);
 }

@@ -14,6 +14,7 @@ import {
   readShareSpace,
 } from "../../lib/cleanup/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
+import { kindAt } from "../../lib/fs/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { acquireShareLock, SIDECAR_NAME } from "../../lib/storage/mod.ts";
 import { snapshot } from "../backup/_fixture.ts";
@@ -34,16 +35,6 @@ const E = "20250505_erin_skin_set1";
 
 function setThreshold(world: CleanupWorld, freeThresholdPct: number): void {
   world.config = { ...world.config, cleanup: { freeThresholdPct } };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Backs up four studies, one a month, and sets a threshold that two evictions meet. */
@@ -79,9 +70,9 @@ Deno.test("the oldest proven backups are evicted until the threshold is met; the
       [[`fusion-01/${A}`, true], [`fusion-01/${B}`, true]],
     );
     assert.equal(needsOperator(result), false);
-    assert.equal(await exists(world.studyOnShare(A)), false);
-    assert.equal(await exists(world.studyOnShare(B)), false);
-    assert.equal(await exists(join(world.share, "fusion-01", EVICTING_DIR)), false);
+    assert.equal(await kindAt(world.studyOnShare(A)), undefined);
+    assert.equal(await kindAt(world.studyOnShare(B)), undefined);
+    assert.equal(await kindAt(join(world.share, "fusion-01", EVICTING_DIR)), undefined);
     for (const study of [C, D]) {
       const kept = Object.entries(before).filter(([path]) =>
         path.startsWith(`fusion-01/${study}/`)
@@ -300,6 +291,32 @@ Deno.test("already above the threshold: nothing is assessed or deleted, and the 
   });
 });
 
+Deno.test("with no manifest nothing on the share can be proven: all of it is reported, none deleted", async () => {
+  await withCleanupWorld(0, async (world) => {
+    await fourBackups(world);
+    const before = await snapshot(world.share);
+    world.config = {
+      ...world.config,
+      truenas: { ...world.config.truenas, manifestRoot: join(world.dir, "elsewhere") },
+    };
+    const result = await world.cleanup();
+    assert.deepEqual(result.evictions, []);
+    // The old manifest folder is now an ordinary folder: its files are listed too.
+    assert.deepEqual(
+      result.unknown.filter((entry) => entry.reason === "the manifest has no backup of this name")
+        .map((entry) => entry.path),
+      [A, B, C, D].map((study) => world.studyOnShare(study)),
+    );
+    assert.equal(result.unknown.length, 8);
+    assert.ok(
+      world.logLines.some((line) =>
+        line.startsWith(`warning: cleanup: no manifest files in ${join(world.dir, "elsewhere")}`)
+      ),
+    );
+    assert.deepEqual(await snapshot(world.share), before);
+  });
+});
+
 Deno.test("a held share lock stops the run with exit 2; a failing hook with exit 1; nothing is deleted", async () => {
   await withCleanupWorld(0, async (world) => {
     await fourBackups(world);
@@ -394,7 +411,7 @@ Deno.test({
           [[`fusion-01/${B}`, true], [`fusion-01/${C}`, true]],
         );
         assert.equal(needsOperator(first), true);
-        assert.equal(await exists(world.studyOnShare(A)), false, "moved away whole, at once");
+        assert.equal(await kindAt(world.studyOnShare(A)), undefined, "moved away whole, at once");
         assert.deepEqual(Object.keys(await snapshot(leftover)), [`${A}/Scan1/${A}.qptiff`]);
         const ledger = await world.ledger();
         assert.deepEqual(ledger.slice(0, 2).map((line) => [line.event, line.backup_name]), [
@@ -426,13 +443,13 @@ Deno.test({
         );
         assert.equal(second.evictions[0]?.files, 1);
         assert.equal(needsOperator(second), false);
-        assert.equal(await exists(join(world.share, "fusion-01", EVICTING_DIR)), false);
+        assert.equal(await kindAt(join(world.share, "fusion-01", EVICTING_DIR)), undefined);
         const resumed = (await world.ledger()).at(-1);
         assert.equal(resumed?.event, "evicted");
         assert.equal(resumed?.resumed, true);
         assert.equal(resumed?.path, world.studyOnShare(A));
         assert.equal(resumed?.completed_at, "2025-01-05T02:00:00Z");
-        assert.ok(await exists(world.studyOnShare(D)), "the newest backup stays");
+        assert.equal(await kindAt(world.studyOnShare(D)), "dir", "the newest backup stays");
       } finally {
         // Wherever the test stopped, the temp folder must be removable.
         if (!undone) await undo(blockedWhenMoved).catch(() => undo());
