@@ -7,8 +7,10 @@
  * 1. The manifest gate: the backup's latest record is `complete`.
  * 2. The share gate: the share copy is exactly what was backed up — every
  *    file is listed in its `_checksums.sha256` (a file that is not listed
- *    was never uploaded), every listed file is there, and the count and total
- *    size are the record's. Sizes for the S3 gate come from these files.
+ *    was never uploaded; the backup's copy journal, left by a crash just
+ *    after `complete`, is the backup's own bookkeeping), every listed file is
+ *    there, and the count and total size are the record's. Sizes for the S3
+ *    gate come from these files.
  * 3. The S3 gate: S3 holds every listed file, and the sidecar itself, under
  *    the record's `s3_uri`, each with the size of the share copy's file.
  *    (The backup confirmed every object's SHA-256 with HeadObject before it
@@ -16,6 +18,7 @@
  *
  * @module
  */
+import { COPY_JOURNAL_NAME } from "../backup/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import { SIDECAR_NAME, type SidecarEntry } from "../storage/mod.ts";
 
@@ -83,7 +86,7 @@ export function shareGate(copy: ShareCopy, record: ManifestRecord): string | und
       `${missing.length === 1 ? "is" : "are"} missing from the share copy: ${examples(missing)}`;
   }
   const unlisted = [...copy.files.keys()].filter((path) =>
-    path !== SIDECAR_NAME && !listed.has(path)
+    path !== SIDECAR_NAME && path !== COPY_JOURNAL_NAME && !listed.has(path)
   );
   if (unlisted.length > 0) {
     return `it holds ${plural(unlisted.length, "file")} not listed in ${SIDECAR_NAME}, so not ` +

@@ -126,6 +126,14 @@ Deno.test("share gate: the share copy must be exactly what the sidecar and the r
   );
 });
 
+Deno.test("share gate: the copy journal a backup left when it stopped right after `complete` is no reason to keep", () => {
+  const files = new Map(copy().files);
+  files.set(".fusion-toolkit-copied.jsonl", 300);
+  assert.equal(shareGate(copy({ files }), record()), undefined);
+  files.set("a/.fusion-toolkit-copied.jsonl", 300);
+  assert.match(shareGate(copy({ files }), record()) ?? "", /not listed .*: a\/\.fusion-toolkit/);
+});
+
 Deno.test("share gate: a file named like the sidecar deeper in the study is an ordinary file", () => {
   const files = new Map(copy().files);
   files.set("a/_checksums.sha256", 10);

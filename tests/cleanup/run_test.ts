@@ -13,6 +13,7 @@ import {
   needsOperator,
   readShareSpace,
 } from "../../lib/cleanup/mod.ts";
+import { COPY_JOURNAL_NAME } from "../../lib/backup/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
@@ -192,8 +193,13 @@ Deno.test("the gates keep what is not proven; unknown folders are reported and n
       { method: "PUT", body: "<xpd/>" },
     );
     await resized.body?.cancel();
-    // E: a good backup, the newest.
+    // E: a good backup, the newest, whose run stopped just after recording `complete`, before
+    // removing its copy journal.
     await world.backUp(E, "2025-05-05");
+    await Deno.writeTextFile(
+      join(world.studyOnShare(E), COPY_JOURNAL_NAME),
+      '{"path":"x","size":1,"mtime":0,"sha256":"00"}\n',
+    );
     // Not backups the manifest knows.
     const stray = join(world.share, "fusion-01", "20250601_zed_unknown_x");
     await Deno.mkdir(stray);
