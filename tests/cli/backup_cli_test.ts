@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
-import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
-import { type S3Peer, startS3Peer } from "../peers/s3.ts";
-import { type CliResult, PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
-import { withTempDir } from "../_helpers/temp.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
+import type { S3Peer } from "../peers/s3.ts";
+import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
+import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
 /** Exactly what the compiled exe is granted: a permission the backup lacks fails here. */
@@ -19,52 +19,8 @@ const STUDY = "20250301_alice_lung_panel1";
 const MIB = 1024 * 1024;
 const OLD = new Date(Date.now() - 40 * 86_400_000);
 
-interface World {
-  readonly dir: string;
-  readonly source: string;
-  readonly share: string;
-  readonly config: string;
-  readonly peer: S3Peer;
-  run(...args: string[]): Promise<CliResult>;
-}
-
-async function withWorld(body: (world: World) => Promise<void>, extraToml = ""): Promise<void> {
-  await withTempDir(async (dir) => {
-    const peer = await startS3Peer();
-    peer.clearRequests(); // the bucket's creation is not the tool's doing
-    try {
-      const source = join(dir, "FusionData");
-      const share = join(dir, "truenas");
-      await Deno.mkdir(source);
-      await Deno.mkdir(share);
-      const config = join(dir, "config.toml");
-      await Deno.writeTextFile(
-        config,
-        sampleConfigToml({
-          source,
-          share,
-          bucket: peer.bucket,
-          endpoint: peer.endpoint,
-          extra: extraToml,
-        }),
-      );
-      await body({
-        dir,
-        source,
-        share,
-        config,
-        peer,
-        run: (...args) =>
-          runMain([...args, "--config", config], { permissions: PERMISSIONS, env: peer.env }),
-      });
-    } finally {
-      await peer.stop();
-    }
-  });
-}
-
 Deno.test("backup run: exit 0, a summary table on stdout, one line per study in the log", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await makeSampleStudy(world.source, STUDY, { mtime: OLD });
     const result = await world.run("backup", "run");
     assert.equal(result.code, 0, result.stderr);
@@ -101,7 +57,7 @@ Deno.test("backup run: exit 0, a summary table on stdout, one line per study in 
 });
 
 Deno.test("backup run: a failed study exits 1 and keeps its source", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const bad = await makeSampleStudy(world.source, "20230229_carol_liver_pilot", { mtime: OLD });
     const before = await snapshot(bad);
     const result = await world.run("backup", "run");
@@ -116,7 +72,7 @@ Deno.test("backup run: a failed study exits 1 and keeps its source", async () =>
 });
 
 Deno.test("backup run: usage and environment errors get one stderr line and the right code", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const hook = await world.run("backup", "run");
     assert.equal(hook.code, 1);
     assert.match(
@@ -124,7 +80,7 @@ Deno.test("backup run: usage and environment errors get one stderr line and the 
       /^error: the backup hook .* failed with exit code 9; backup did not run$/m,
     );
   }, `\n[hooks]\nbackup = [${JSON.stringify(Deno.execPath())}, "eval", "Deno.exit(9)"]\n`);
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await Deno.writeTextFile(
       join(world.share, ".cleanup.lock"),
       JSON.stringify({ hostname: "nas", pid: 7, started_at: "t" }),
@@ -145,7 +101,7 @@ Deno.test("backup run: usage and environment errors get one stderr line and the 
 });
 
 Deno.test("backup run --dry-run prints the plan and changes nothing", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await makeSampleStudy(world.source, STUDY, { mtime: OLD });
     const before = await snapshot(world.dir);
     const result = await world.run("backup", "run", "--dry-run");
@@ -225,7 +181,7 @@ const TILES = 40;
  * before the image.
  */
 async function killAndRecover(
-  world: World,
+  world: CliWorld,
   moment: () => Promise<boolean>,
   what: string,
 ): Promise<Recovery> {
@@ -299,7 +255,7 @@ function studyPuts(peer: S3Peer): number {
 }
 
 Deno.test("SIGKILL mid-copy: the next run keeps the verified copies and copies only the rest", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const image = join(world.share, "fusion-01", STUDY, STUDY, "Scan1", `${STUDY}.qptiff`);
     const recovery = await killAndRecover(world, async () => {
       const bytes = await size(image);
@@ -314,7 +270,7 @@ Deno.test("SIGKILL mid-copy: the next run keeps the verified copies and copies o
 });
 
 Deno.test("SIGKILL mid-upload: the next run sends only the missing objects and parts", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const recovery = await killAndRecover(
       world,
       () => Promise.resolve(storedParts(world.peer) >= 5),
