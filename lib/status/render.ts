@@ -45,6 +45,12 @@ function instrumentLines(report: StatusReport): string[] {
   return [...lines, ...table.trimEnd().split("\n").map((line) => `    ${line}`)];
 }
 
+function monthsText(months: number): string {
+  if (months < 1) return "less than a month of backups";
+  if (months > 120) return "more than ten years of backups";
+  return `about ${months.toFixed(1)} months of backups`;
+}
+
 function shareLines(report: StatusReport): string[] {
   const { share } = report;
   const lines: string[] = [];
@@ -58,7 +64,7 @@ function shareLines(report: StatusReport): string[] {
     lines.push(`  ${share.root}`);
   }
   if (share.monthly_bytes !== null) {
-    const fit = share.months_fit === null ? "" : `: about ${share.months_fit.toFixed(1)} months fit`;
+    const fit = share.months_fit === null ? "" : `: ${monthsText(share.months_fit)} fit`;
     lines.push(`  backups average ${formatBytes(share.monthly_bytes)} a month${fit}`);
   } else {
     lines.push("  no completed backups yet to estimate how many months fit");

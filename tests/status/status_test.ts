@@ -145,7 +145,7 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     assert.match(text, /^ {2}cleanup run {3}never ran here$/m);
     assert.match(text, /^Needs attention \(1\)$/m);
     assert.match(text, /30\.0 GiB free of 100 GiB \(30\.0%\); cleanup evicts below 20%/);
-    assert.match(text, /about [\d.]+ months fit/);
+    assert.match(text, /(about [\d.]+ months|more than ten years) of backups fit/);
     assert.match(text, /^ {2}last instrument error emailed 2025-11-28 14:02 UTC$/m);
     assert.match(text, /400 B not read yet/);
     assert.match(text, /^Stale locks \(1\)$/m);
