@@ -7,8 +7,8 @@
 export {
   type Attention,
   attentionFor,
-  gatherStatus,
   type GatherOptions,
+  gatherStatus,
   monthlyAverage,
   type Space,
   type StatusReport,

@@ -77,7 +77,9 @@ function monitorLines(report: StatusReport): string[] {
   const { monitor } = report;
   const lines = [`  ${monitor.log_path}`];
   if (monitor.offset !== null) {
-    const lag = monitor.lag_bytes === null ? "" : `; ${formatBytes(monitor.lag_bytes)} not read yet`;
+    const lag = monitor.lag_bytes === null
+      ? ""
+      : `; ${formatBytes(monitor.lag_bytes)} not read yet`;
     lines.push(`  read up to byte ${monitor.offset}${lag}`);
     lines.push(
       monitor.last_error_sent_at === null
