@@ -90,8 +90,11 @@ async function main(): Promise<number> {
       if (entry.kind === "file") console.log(`  share  ${join(share, entry.path)}`);
     }
 
-    // Failing studies are the point of the demo: validate and the backup exit 1 because of them.
-    const expected = codes.join(",") === "1,1,1,0,0,0";
+    console.log("\nthe operator's Monday screen (exit 1: the failed studies need a person):");
+    codes.push(await step(["status", "--config", config]));
+
+    // Failing studies are the point of the demo: validate, the backup and status exit 1 for them.
+    const expected = codes.join(",") === "1,1,1,0,0,0,1";
     console.log(
       expected ? "\ndemo finished as expected." : `\ndemo: unexpected exit codes ${codes}.`,
     );

@@ -18,6 +18,7 @@ import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -52,6 +53,7 @@ export function buildProgram(context: CliContext): Command {
   registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
+  registerStatus(program, context);
   return program;
 }
 
