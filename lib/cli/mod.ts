@@ -17,6 +17,7 @@ import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerRestore } from "./restore.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -50,6 +51,7 @@ export function buildProgram(context: CliContext): Command {
   registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
+  registerRestore(program, context);
   return program;
 }
 
