@@ -12,6 +12,7 @@ import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
+import { registerAudit } from "./audit.ts";
 import { registerBackup } from "./backup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
@@ -26,7 +27,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  validation failure, failed backups or evictions, a failed hook, stale study locks,
-     monitor tail stopped by an error
+     monitor tail stopped by an error, audit findings, a restore that found a damaged
+     file or waits for S3 to retrieve archived objects
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -52,6 +54,7 @@ export function buildProgram(context: CliContext): Command {
   registerNotify(program, context);
   registerInstall(program, context);
   registerRestore(program, context);
+  registerAudit(program, context);
   return program;
 }
 
