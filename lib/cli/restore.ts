@@ -102,11 +102,12 @@ export function registerRestore(program: Command, context: CliContext): void {
         "where to read (default: the share when its verified copy is there, else S3)",
       ).choices(["truenas", "s3"]),
     )
-    .option(
-      "--only <glob>",
-      "restore only the paths (or folders) the glob matches, e.g. '**/*.qptiff'; repeatable",
-      (value: string, previous: string[]) => [...previous, value],
-      [],
+    .addOption(
+      new Option(
+        "--only <glob>",
+        "restore only the paths (or folders) the glob matches, e.g. '**/*.qptiff'; repeatable",
+      ).argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], "every file"),
     )
     .addOption(
       new Option("--tier <tier>", "S3 retrieval tier for archived (GLACIER, DEEP_ARCHIVE) objects")
