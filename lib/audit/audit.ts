@@ -338,7 +338,12 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   let sizes: ReadonlyMap<string, number> = new Map();
   if (await kindAt(folder) === "dir") {
     share = "checked";
-    ({ entries, sizes } = await auditShare(options, gathered, folder));
+    try {
+      ({ entries, sizes } = await auditShare(options, gathered, folder));
+    } catch (error) {
+      // The folder could not be listed: gone (see below), or a finding.
+      gathered.add("share", ".", `the folder cannot be read: ${errorMessage(error)}`);
+    }
     if (entries !== undefined) {
       sidecarDigest = await Deno.readFile(join(folder, SIDECAR_NAME)).then(
         sha256Hex,

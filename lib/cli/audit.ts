@@ -22,6 +22,9 @@ interface AuditCliOptions {
   smtpEnv?: string;
 }
 
+/** Findings listed in the email; a backup that rotted whole would otherwise send thousands. */
+const EMAIL_FINDINGS = 50;
+
 function parsePercent(value: string): number {
   const pct = Number(value);
   if (!Number.isFinite(pct) || pct <= 0 || pct > 100) {
@@ -93,19 +96,26 @@ export function renderAudit(report: AuditReport): string {
   return text;
 }
 
-function failureOf(report: AuditReport): JobFailure | undefined {
+/** The failure email of an audit with findings (at most 50 listed), or undefined. Pure. */
+export function auditFailure(report: AuditReport): JobFailure | undefined {
   const bad = report.backups.filter((audit) => audit.findings.length > 0);
   if (bad.length === 0) return undefined;
   const findings = bad.reduce((sum, audit) => sum + audit.findings.length, 0);
   const [only] = bad;
+  const lines = bad.flatMap((audit) =>
+    audit.findings.map((finding) =>
+      `${audit.backup}: ${finding.place} ${finding.path}: ${finding.problem}`
+    )
+  );
   return {
     ...(bad.length === 1 && only !== undefined ? { study: only.backup } : {}),
     title: `audit found ${plural(findings, "problem")} in ${plural(bad.length, "backup")}`,
-    lines: bad.flatMap((audit) =>
-      audit.findings.map((finding) =>
-        `${audit.backup}: ${finding.place} ${finding.path}: ${finding.problem}`
-      )
-    ),
+    lines: [
+      ...lines.slice(0, EMAIL_FINDINGS),
+      ...(lines.length > EMAIL_FINDINGS
+        ? [`... and ${lines.length - EMAIL_FINDINGS} more: see the audit's output or the log`]
+        : []),
+    ],
   };
 }
 
@@ -155,7 +165,7 @@ export function registerAudit(program: Command, context: CliContext): void {
           progress: new TerminalProgress(context.status),
         });
         context.io.out(renderAudit(report));
-        const failure = failureOf(report);
+        const failure = auditFailure(report);
         if (failure !== undefined) context.logger.error(`${failure.title}: see the FINDING lines`);
         context.exitCode = await job.finish(
           failure === undefined ? ExitCode.ok : ExitCode.failure,

@@ -224,7 +224,10 @@ export async function downloadFile(
       }
       const hash = createHash("sha256");
       let size = 0;
-      let buffer = new Uint8Array(WRITE_BUFFER_BYTES);
+      // Most objects of a study are small tiles: a buffer sized to the object spares the churn.
+      let buffer = new Uint8Array(
+        Math.min(WRITE_BUFFER_BYTES, Math.max(got.ContentLength ?? WRITE_BUFFER_BYTES, 1)),
+      );
       let filled = 0;
       const flush = async () => {
         if (filled === 0) return;
