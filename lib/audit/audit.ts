@@ -15,10 +15,10 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { forEachLimited } from "../backup/mod.ts";
+import { COPY_JOURNAL_NAME, forEachLimited } from "../backup/mod.ts";
 import type { Config } from "../config/mod.ts";
-import { ConfigError, errorMessage } from "../errors.ts";
-import { describeHolder, kindAt, readLock, walk } from "../fs/mod.ts";
+import { errorMessage } from "../errors.ts";
+import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import { parseS3Uri, type RestoreProgress } from "../restore/mod.ts";
@@ -26,7 +26,8 @@ import {
   hashFile,
   parseSidecar,
   readSidecar,
-  SHARE_LOCK_NAME,
+  requireShareRoot,
+  shareLockHolder,
   SIDECAR_NAME,
   type SidecarEntry,
 } from "../storage/mod.ts";
@@ -155,7 +156,8 @@ async function auditShare(
     if (!present.has(entry.path)) gathered.add("share", entry.path, "is missing from the share");
   }
   for (const path of present) {
-    if (path !== SIDECAR_NAME && !listed.has(path)) {
+    // The sidecar, and the copy journal a backup stopped right after `complete` may leave.
+    if (path !== SIDECAR_NAME && path !== COPY_JOURNAL_NAME && !listed.has(path)) {
       gathered.notes.push(`${path} is on the share but not in ${SIDECAR_NAME}`);
     }
   }
@@ -397,22 +399,15 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
 export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   const { config, logger } = options;
   const root = config.truenas.root;
-  if (await kindAt(root) !== "dir") {
-    throw new ConfigError(
-      `TrueNAS share not found at ${root}: is it mounted? (check [truenas] root)`,
-    );
-  }
+  await requireShareRoot(root);
   const manifest = await readManifest(config.truenas.manifestRoot);
   for (const warning of manifest.warnings) {
     logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const lockPath = join(root, SHARE_LOCK_NAME);
-  const shareLockHolder = await kindAt(lockPath) === undefined
-    ? undefined
-    : describeHolder(await readLock(lockPath));
-  if (shareLockHolder !== undefined) {
+  const lockHolder = await shareLockHolder(root);
+  if (lockHolder !== undefined) {
     logger.info(
-      `a backup or cleanup is running (${shareLockHolder}); the audit reads only complete ` +
+      `a backup or cleanup is running (${lockHolder}); the audit reads only complete ` +
         "backups, and a folder evicted meanwhile counts as evicted",
     );
   }
@@ -427,6 +422,6 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     samplePct: options.samplePct,
     seed: options.seed,
     s3: options.s3,
-    shareLockHolder,
+    shareLockHolder: lockHolder,
   };
 }

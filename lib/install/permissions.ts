@@ -16,7 +16,8 @@ export const PRODUCT_PERMISSIONS = [
   // Fusion.log.
   "--allow-read",
   // Copies on the share, manifests, sidecars, logs/, state/, the `install` templates; deleting
-  // a source study only after both copies are proven.
+  // a source study only after both copies are proven, and a backup from the share only after
+  // cleanup's gates prove it complete and in S3.
   "--allow-write",
   // S3 (any region or S3-compatible endpoint) and the SMTP server named in config.toml.
   "--allow-net",

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { forEachLimited } from "../backup/mod.ts";
+import { COPY_JOURNAL_NAME, forEachLimited } from "../backup/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage, OperationFailedError, ToolkitError, UsageError } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
@@ -43,6 +43,9 @@ import {
 
 /** Suffix of the file a restore writes before the digest is checked. */
 export const PARTIAL_SUFFIX = ".fusion-toolkit-restore";
+
+/** The tool's own files in a backup folder: the sidecar, and the copy journal a backup may leave. */
+const OWN_FILES = [SIDECAR_NAME, COPY_JOURNAL_NAME];
 
 /** Files up to this size are restored several at a time; larger ones alone. */
 const SMALL_FILE_BYTES = 64 * 1024 * 1024;
@@ -198,7 +201,7 @@ async function shareReader(folder: string): Promise<Reader> {
   for await (const entry of walk(folder)) {
     nonEmpty.add(parentOf(entry.path));
     if (entry.kind === "dir") dirs.push(entry.path);
-    else if (entry.path !== SIDECAR_NAME && !listed.has(entry.path)) extra.push(entry.path);
+    else if (!OWN_FILES.includes(entry.path) && !listed.has(entry.path)) extra.push(entry.path);
   }
   emptyDirs.push(...dirs.filter((dir) => !nonEmpty.has(dir)));
   return {

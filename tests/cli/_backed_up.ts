@@ -12,22 +12,22 @@ import { PEER_CA_FILE } from "../peers/smtp.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 
 /** A backed-up world and a way to run the CLI against it. */
-export interface CliWorld extends BackupWorld {
+export interface BackedUpCli extends BackupWorld {
   readonly configFile: string;
   /** main.ts with the product's permissions, `--config` appended, the peer's AWS environment. */
   cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult>;
 }
 
-/** Options of {@linkcode withCliWorld}. */
-export interface CliWorldOptions {
+/** Options of {@linkcode withBackedUpCli}. */
+export interface BackedUpCliOptions {
   /** Turn alerts on, to the tests' SMTP server on this port. */
   readonly smtpPort?: number;
 }
 
 /** Runs `body` with a fresh world whose config.toml the CLI reads. */
-export function withCliWorld(
-  body: (world: CliWorld) => Promise<void>,
-  options: CliWorldOptions = {},
+export function withBackedUpCli(
+  body: (world: BackedUpCli) => Promise<void>,
+  options: BackedUpCliOptions = {},
 ): Promise<void> {
   return withBackupWorld(async (world) => {
     let toml = sampleConfigToml({

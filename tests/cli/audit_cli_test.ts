@@ -8,12 +8,12 @@ import { join } from "node:path";
 import { MIB } from "../backup/_fixture.ts";
 import { withSmtpPeer } from "../peers/smtp.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS, writeRecipients } from "../_helpers/notify.ts";
-import { type CliWorld, withCliWorld } from "./_backed_up.ts";
+import { type BackedUpCli, withBackedUpCli } from "./_backed_up.ts";
 
 const A = "20250301_alice_lung_panel1";
 const B = "20250302_bob_tonsil_run2";
 
-async function backUpTwo(world: CliWorld): Promise<void> {
+async function backUpTwo(world: BackedUpCli): Promise<void> {
   await world.makeStudy(A, { qptiffBytes: 9 * MIB });
   await world.makeStudy(B, { tempFiles: 6 });
   const result = await world.run();
@@ -21,7 +21,7 @@ async function backUpTwo(world: CliWorld): Promise<void> {
 }
 
 Deno.test("audit --s3 of intact backups: exit 0 and a table", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     await backUpTwo(world);
     const result = await world.cli(["audit", "--s3"]);
     assert.equal(result.code, 0, result.stderr);
@@ -47,7 +47,7 @@ Deno.test("audit --s3 of intact backups: exit 0 and a table", async () => {
 });
 
 Deno.test("audit --sample prints its seed; the same seed reads the same files", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     await backUpTwo(world);
     const first = await world.cli(["audit", "--sample", "30"]);
     assert.equal(first.code, 0, first.stderr);
@@ -84,7 +84,7 @@ Deno.test("audit --sample prints its seed; the same seed reads the same files", 
 
 Deno.test("audit findings (bit rot on the share, a lost S3 object): exit 1, the report, a backup_failure email", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (smtp) => {
-    await withCliWorld(async (world) => {
+    await withBackedUpCli(async (world) => {
       await backUpTwo(world);
       await writeRecipients(world.dir, { backup_failure: "ops@lab.example.org\n" });
       const image = join(world.share, "fusion-01", A, A, "Scan1", `${A}.qptiff`);

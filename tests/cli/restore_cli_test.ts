@@ -5,13 +5,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MIB, snapshot } from "../backup/_fixture.ts";
-import { type CliWorld, withCliWorld } from "./_backed_up.ts";
+import { type BackedUpCli, withBackedUpCli } from "./_backed_up.ts";
 
 const A = "20250301_alice_lung_panel1";
 const QPTIFF = `${A}/Scan1/${A}.qptiff`;
 
 /** Backs up study A; returns its files' digests and an empty folder to restore into. */
-async function backUp(world: CliWorld): Promise<{ original: Record<string, string>; to: string }> {
+async function backUp(
+  world: BackedUpCli,
+): Promise<{ original: Record<string, string>; to: string }> {
   const study = await world.makeStudy(A, { qptiffBytes: 9 * MIB });
   const original = await snapshot(study);
   const result = await world.run();
@@ -22,7 +24,7 @@ async function backUp(world: CliWorld): Promise<{ original: Record<string, strin
 }
 
 Deno.test("restore from the share: exit 0, the summary on stdout, where from and why on stderr", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     const { original, to } = await backUp(world);
     const result = await world.cli(["restore", A, "--to", to]);
     assert.equal(result.code, 0, result.stderr);
@@ -56,7 +58,7 @@ Deno.test("restore from the share: exit 0, the summary on stdout, where from and
 });
 
 Deno.test("restore --from s3 --only: the matching files, verified against the sidecar and S3 metadata", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     const { original, to } = await backUp(world);
     const result = await world.cli([
       "restore",
@@ -81,7 +83,7 @@ Deno.test("restore --from s3 --only: the matching files, verified against the si
 });
 
 Deno.test("a corrupted S3 object: exit 1 naming the file, which is not left behind", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     const { to } = await backUp(world);
     await Deno.remove(join(world.share, "fusion-01", A), { recursive: true });
     await world.peer.corruptObject(`fusion/fusion-01/${A}/${A}.xpd`, 2);
@@ -109,7 +111,7 @@ Deno.test("a corrupted S3 object: exit 1 naming the file, which is not left behi
 });
 
 Deno.test("DEEP_ARCHIVE: exit 1 with how long to wait, nothing written; the later call completes", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
     const { original, to } = await backUp(world);
     await Deno.remove(join(world.share, "fusion-01", A), { recursive: true });
@@ -157,7 +159,7 @@ Deno.test("DEEP_ARCHIVE: exit 1 with how long to wait, nothing written; the late
 });
 
 Deno.test("restore usage errors exit 2 with one line saying what to do", async () => {
-  await withCliWorld(async (world) => {
+  await withBackedUpCli(async (world) => {
     const { to } = await backUp(world);
     const cases: [string[], RegExp][] = [
       [
