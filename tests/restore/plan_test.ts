@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { OperationFailedError, UsageError } from "../../lib/errors.ts";
 import type { BackupStatus, ManifestRecord } from "../../lib/manifest/mod.ts";
+import { manifestRecord } from "../_helpers/manifest.ts";
 import {
   chooseSource,
   parseS3Uri,
@@ -12,24 +13,12 @@ import {
 } from "../../lib/restore/mod.ts";
 
 function record(name: string, status: BackupStatus = "complete"): ManifestRecord {
-  const [instrument = "", study = ""] = name.split("/");
-  return {
-    backup_name: name,
-    run_name: study,
-    instrument,
-    source_path: `D:\\FusionData\\${study}`,
-    truenas_path: `\\\\truenas\\fusion-backup\\${instrument}\\${study}`,
-    s3_uri: `s3://lab-archive/fusion/${name}/`,
-    file_count: 3,
-    total_bytes: 100,
+  const failed = status !== "complete";
+  return manifestRecord(name, {
     status,
-    started_at: "2025-04-01T02:00:00Z",
-    truenas_verified_at: "2025-04-01T02:10:00Z",
-    s3_verified_at: status === "complete" ? "2025-04-01T02:20:00Z" : null,
-    completed_at: status === "complete" ? "2025-04-01T02:20:01Z" : null,
-    source_deleted_at: null,
-    error: status === "complete" ? null : "upload: boom",
-  };
+    s3_uri: `s3://lab-archive/fusion/${name}/`,
+    ...(failed ? { s3_verified_at: null, completed_at: null, error: "upload: boom" } : {}),
+  });
 }
 
 const LATEST = new Map(
