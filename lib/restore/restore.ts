@@ -398,9 +398,17 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   const reachable = await kindAt(root) === "dir";
   const manifest = await readBackups(options, reachable);
   for (const warning of manifest.warnings) {
-    logger.warn(`${warning.file} line ${warning.line}: ${warning.message}`);
+    logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
   const record = resolveBackup(options.name, manifest.latest, manifest.label);
+  for (const name of [record.instrument, record.run_name]) {
+    if (unsafePathReason(name) !== undefined || name.includes("/")) {
+      throw new OperationFailedError(
+        `the manifest names ${record.backup_name} with '${name}', which is not a folder name: ` +
+          `check ${manifest.label}`,
+      );
+    }
+  }
   const folder = join(root, record.instrument, record.run_name);
   const folderPresent = reachable && await kindAt(folder) === "dir";
   const choice = chooseSource(record, {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { OperationFailedError, UsageError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
+import { appendRecord, readManifest } from "../../lib/manifest/mod.ts";
 import {
   PARTIAL_SUFFIX,
   restoreBackup,
@@ -278,7 +279,7 @@ Deno.test("DEEP_ARCHIVE: the first call requests retrieval and writes nothing; a
   });
 });
 
-Deno.test("a sidecar naming a path outside the study is refused before anything is written", async () => {
+Deno.test("a sidecar path or a manifest study name that could leave the destination is refused", async () => {
   await withBackupWorld(async (world) => {
     const { to, restore } = await backedUp(world);
     const sidecar = join(shareFolder(world), SIDECAR_NAME);
@@ -292,5 +293,28 @@ Deno.test("a sidecar naming a path outside the study is refused before anything 
             "restore a path that could land outside the destination",
     );
     assert.deepEqual(await snapshot(to), {});
+
+    // A manifest record whose study name is not a folder name is refused too.
+    const [good] = (await readManifest(world.config.truenas.manifestRoot)).records;
+    assert.ok(good !== undefined);
+    await appendRecord(world.config.truenas.manifestRoot, {
+      ...good,
+      backup_name: "fusion-01/evil",
+      run_name: "../../evil",
+    });
+    await assert.rejects(
+      restore({ name: "fusion-01/evil" }),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message.startsWith(
+          "the manifest names fusion-01/evil with '../../evil', which is not a folder name",
+        ),
+    );
+    assert.deepEqual(
+      await snapshot(world.dir).then((files) =>
+        Object.keys(files).filter((path) => path.includes("evil"))
+      ),
+      [],
+    );
   });
 });
