@@ -86,14 +86,14 @@ async function generateStudy(root: string, bigBytes: number): Promise<GeneratedF
   return files;
 }
 
-interface PeerProcess {
+export interface PeerProcess {
   readonly endpoint: string;
   readonly bucket: string;
   stop(): Promise<void>;
 }
 
 /** Starts tests/peers/s3_server.ts in a child process (its memory is not ours). */
-async function startPeerProcess(): Promise<PeerProcess> {
+export async function startPeerProcess(): Promise<PeerProcess> {
   const script = fileURLToPath(new URL("../tests/peers/s3_server.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net=127.0.0.1", script],
@@ -211,7 +211,7 @@ async function benchOurs(files: readonly GeneratedFile[], listFile: string): Pro
   }
 }
 
-async function findAws(): Promise<string | undefined> {
+export async function findAws(): Promise<string | undefined> {
   for (const candidate of ["/usr/bin/aws", "aws"]) {
     try {
       const probe = await new Deno.Command(candidate, {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { validateRoot } from "../lib/standard/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
 import { benchCopyHash } from "./_bench_copy.ts";
+import { benchRestore } from "./_bench_restore.ts";
 import { benchS3Upload } from "./_bench_s3.ts";
 import { peakRssMiB } from "./_rss.ts";
 
@@ -150,7 +151,15 @@ const monitorCatchup: BenchCase = {
   },
 };
 
-const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload, monitorCatchup];
+const restore: BenchCase = {
+  name: "restore",
+  what: "restore of a backed-up study (one FUSION_BENCH_GIB GiB qptiff, default 2, + 2,000 small " +
+    "files) from the share and from the local S3 peer, verified, vs cp -r, cp -r + sha256sum -c, " +
+    "aws s3 cp",
+  run: benchRestore,
+};
+
+const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload, monitorCatchup, restore];
 
 async function main(): Promise<number> {
   const wanted = Deno.args;

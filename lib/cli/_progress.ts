@@ -52,7 +52,8 @@ export class StatusLine {
 /** The counters of one stage, for {@linkcode progressText}. */
 export interface StageState {
   readonly study: string;
-  readonly stage: BackupStage;
+  /** A backup stage, or another command's (`restore`, `audit`). */
+  readonly stage: BackupStage | string;
   readonly files: number;
   readonly bytes: number;
   readonly filesDone: number;
@@ -75,7 +76,10 @@ export function progressText(state: StageState): string {
   return text;
 }
 
-/** Draws backup progress on a {@linkcode StatusLine}, at most a few times a second. */
+/**
+ * Draws progress (backup, restore, audit) on a {@linkcode StatusLine}, at
+ * most a few times a second.
+ */
 export class TerminalProgress implements BackupProgress {
   readonly #line: StatusLine;
   readonly #now: () => number;
@@ -87,7 +91,7 @@ export class TerminalProgress implements BackupProgress {
     this.#now = now;
   }
 
-  stage(study: string, stage: BackupStage, files: number, bytes: number): void {
+  stage(study: string, stage: BackupStage | string, files: number, bytes: number): void {
     this.#state = { study, stage, files, bytes, filesDone: 0, bytesDone: 0, began: this.#now() };
     this.#draw(true);
   }

@@ -12,12 +12,14 @@ import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
+import { registerAudit } from "./audit.ts";
 import { registerBackup } from "./backup.ts";
 import { registerCleanup } from "./cleanup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerRestore } from "./restore.ts";
 import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
 
@@ -27,7 +29,9 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  success
   1  validation failure, failed backups or evictions, a cleanup kept short of its threshold
-     by the safety gates, a failed hook, stale study locks, monitor tail stopped by an error
+     by the safety gates, a failed hook, stale study locks, monitor tail stopped by an error,
+     audit findings, a restore that found a damaged file or waits for S3 to retrieve
+     archived objects
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -54,6 +58,8 @@ export function buildProgram(context: CliContext): Command {
   registerNotify(program, context);
   registerInstall(program, context);
   registerStatus(program, context);
+  registerRestore(program, context);
+  registerAudit(program, context);
   return program;
 }
 

@@ -185,7 +185,8 @@ export function toS3StorageError(error: unknown, context: FailureContext): S3Sto
     return new S3StorageError(
       "access_denied",
       `access denied by S3 for ${where}: the credentials need s3:PutObject, s3:GetObject, ` +
-        `s3:ListBucket, s3:ListBucketMultipartUploads and s3:ListMultipartUploadParts on bucket ` +
+        `s3:RestoreObject, s3:ListBucket, s3:ListBucketMultipartUploads and ` +
+        `s3:ListMultipartUploadParts on bucket ` +
         `'${context.bucket}'`,
       options,
     );

@@ -1,6 +1,8 @@
 /**
  * The S3 half of lib/storage: uploads with SHA-256 checksums that S3
- * verifies, confirmation by HeadObject, and listing for cleanup's gate.
+ * verifies, confirmation by HeadObject, listing for cleanup's gate, and
+ * reading back for restore and audit (downloads hashed in one pass, restore
+ * requests for the archive storage classes; see `_s3_read.ts`).
  *
  * - A file up to `[s3].multipart_threshold_mb` goes in one PUT carrying its
  *   full-object `ChecksumSHA256`; a larger one goes in parts, each with its
@@ -43,6 +45,18 @@ import {
 } from "./_multipart.ts";
 import { hexToBase64, MiB, toBase64 } from "./_parts.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./_retry.ts";
+import {
+  downloadFile,
+  type DownloadOptions,
+  type DownloadResult,
+  getObjectBytes,
+  headObject,
+  type ObjectBytes,
+  type ObjectInfo,
+  requestRestore,
+  type RestoreRequestResult,
+  type RestoreTier,
+} from "./_s3_read.ts";
 import { isTransientS3Error, s3ErrorCode, toS3StorageError } from "./_s3_errors.ts";
 
 export { choosePartSize, compositeSha256, MAX_PARTS, planParts } from "./_parts.ts";
@@ -50,6 +64,18 @@ export type { PartRange } from "./_parts.ts";
 export type { RetryPolicy } from "./_retry.ts";
 export type { ResumableUpload, UploadedPart } from "./_multipart.ts";
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
+export {
+  ARCHIVE_STORAGE_CLASSES,
+  type DownloadOptions,
+  type DownloadResult,
+  isArchived,
+  type ObjectBytes,
+  type ObjectInfo,
+  parseRestoreHeader,
+  type RestoreRequestResult,
+  type RestoreState,
+  type RestoreTier,
+} from "./_s3_read.ts";
 
 /**
  * An object key from a prefix and path parts: joined with `/`, without a
@@ -146,6 +172,43 @@ export interface S3Store {
    * @throws {S3StorageError}
    */
   findResumableUpload(key: string): Promise<ResumableUpload | undefined>;
+  /**
+   * HeadObject with checksums enabled: size, storage class, restore state,
+   * metadata `sha256`, ChecksumSHA256. Works for archived objects too.
+   *
+   * @returns undefined when the object does not exist.
+   * @throws {S3StorageError}
+   */
+  headObject(key: string): Promise<ObjectInfo | undefined>;
+  /**
+   * Reads a small object whole, with its metadata `sha256`.
+   *
+   * @returns undefined when the object does not exist.
+   * @throws {S3StorageError}; {OperationFailedError} when it is archived and not restored.
+   */
+  getBytes(key: string): Promise<ObjectBytes | undefined>;
+  /**
+   * Streams an object into `path` (created or truncated) while hashing it,
+   * then flushes the file to disk.
+   *
+   * @returns undefined when the object does not exist.
+   * @throws {S3StorageError}; {OperationFailedError} when it is archived and
+   *   not restored, or `path` cannot be written.
+   */
+  downloadFile(
+    key: string,
+    path: string,
+    options?: DownloadOptions,
+  ): Promise<DownloadResult | undefined>;
+  /**
+   * Asks S3 to restore an archived object (GLACIER, DEEP_ARCHIVE) for `days` days.
+   *
+   * @throws {S3StorageError}
+   */
+  requestRestore(
+    key: string,
+    request: { readonly days: number; readonly tier: RestoreTier },
+  ): Promise<RestoreRequestResult>;
   /** Releases the client's sockets. */
   close(): void;
 }
@@ -415,6 +478,14 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
     },
 
     findResumableUpload: (key) => findResumableUpload(session, key),
+
+    headObject: (key) => headObject(session, key),
+
+    getBytes: (key) => getObjectBytes(session, key),
+
+    downloadFile: (key, path, downloadOptions) => downloadFile(session, key, path, downloadOptions),
+
+    requestRestore: (key, request) => requestRestore(session, key, request),
 
     close() {
       client.destroy();

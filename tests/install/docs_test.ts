@@ -41,6 +41,7 @@ Deno.test("both guides give the same IAM policy, with no delete permission", () 
     "s3:ListBucket",
     "s3:ListMultipartUploadParts",
     "s3:PutObject",
+    "s3:RestoreObject",
   ]);
 });
 

@@ -8,6 +8,14 @@
  * that fauxqs itself accepted (observed as they pass through its request
  * hooks). It also logs every request, so tests can count what the client sent.
  *
+ * It also plays S3's archive storage classes, which fauxqs ignores: it
+ * remembers the class each object was stored with and names it in HeadObject
+ * and GetObject (`x-amz-storage-class`), refuses GetObject of a GLACIER or
+ * DEEP_ARCHIVE object that is not restored (403 InvalidObjectState), and
+ * answers RestoreObject as S3 does (202 started, 409 RestoreAlreadyInProgress,
+ * 200 already restored) with the `x-amz-restore` header on HeadObject. The
+ * hours a real retrieval takes pass when a test calls `finishRestores()`.
+ *
  * Why not `startFauxqs()`: it binds 0.0.0.0 and asks the OS for its network
  * interfaces, which the tests' permissions (net=127.0.0.1) rightly refuse; so
  * the peer builds the same app with `buildApp()` and listens on 127.0.0.1.
@@ -54,9 +62,33 @@ export interface S3Peer {
   count(operation: string): number;
   /** Forgets the request log. */
   clearRequests(): void;
-  /** Downloads an object (unsigned GET; the emulator does not check signatures) and hashes it. */
+  /**
+   * Downloads an object (unsigned GET; the emulator does not check signatures) and hashes it.
+   * Archived objects too: this is the test looking inside the store, not a client.
+   */
   fetchObject(key: string): Promise<{ size: number; sha256Hex: string }>;
+  /** The storage class an object was stored with, or undefined when the peer holds no such object. */
+  storageClassOf(key: string): string | undefined;
+  /** Every RestoreObject request S3 accepted (202), in order. */
+  readonly restoreRequests: readonly RestoreRequestSeen[];
+  /** Ends every restore in progress: the objects become readable, as S3 does hours later. */
+  finishRestores(): void;
+  /**
+   * Flips one byte of a stored object in place, keeping its metadata (the
+   * `sha256` of the original bytes) and storage class: bit rot in the archive.
+   * Objects up to 10 MiB (it is written back in one PUT, within the emulator's limit).
+   */
+  corruptObject(key: string, offset?: number): Promise<void>;
+  /** Deletes an object, as an accident or an attacker would. */
+  removeObject(key: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A restore request the peer accepted. */
+export interface RestoreRequestSeen {
+  readonly key: string;
+  readonly days: number | undefined;
+  readonly tier: string | undefined;
 }
 
 /** Options of {@link startS3Peer}. */
@@ -86,6 +118,16 @@ interface TrackedUpload {
   readonly storageClass: string;
   readonly parts: Map<number, TrackedPart>;
 }
+
+/** What the peer remembers of a stored object: its class and any restore of it. */
+interface TrackedObject {
+  readonly storageClass: string;
+  restore: "ongoing" | "done" | undefined;
+}
+
+const ARCHIVE_CLASSES = ["GLACIER", "DEEP_ARCHIVE"];
+/** Marks the peer's own reads (fetchObject, corruptObject): they see archived bytes too. */
+const PEEK_HEADER = "x-fusion-test-peek";
 
 // The slice of Fastify's request and reply objects the hooks use.
 interface HookRequest {
@@ -136,6 +178,7 @@ export function s3Operation(method: string, key: string, query: Record<string, s
     case "PUT":
       return has("uploadId") ? "UploadPart" : "PutObject";
     case "POST":
+      if (has("restore")) return "RestoreObject";
       return has("uploads")
         ? "CreateMultipartUpload"
         : has("uploadId")
@@ -197,6 +240,11 @@ function listPartsXml(upload: TrackedUpload, query: Record<string, string>): str
     `${items.join("")}</ListPartsResult>`;
 }
 
+function errorXml(code: string, message: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code>` +
+    `<Message>${escapeXml(message)}</Message></Error>`;
+}
+
 function noSuchUploadXml(uploadId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchUpload</Code>` +
     `<Message>The specified multipart upload does not exist.</Message>` +
@@ -212,6 +260,9 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
   const app = buildApp({ logger: false });
   const uploads = new Map<string, TrackedUpload>();
   const requests: PeerRequest[] = [];
+  const objects = new Map<string, TrackedObject>();
+  const restoreRequests: RestoreRequestSeen[] = [];
+  const objectId = (name: string, key: string) => `${name}/${key}`;
 
   // The two actions fauxqs lacks: answered before its router would treat them
   // as ListObjects / GetObject.
@@ -243,6 +294,58 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     done();
   });
 
+  // The archive storage classes: GetObject refused until restored, and RestoreObject itself.
+  // A preHandler, so that RestoreObject's XML body has been read.
+  app.addHook("preHandler", (raw: unknown, rawReply: unknown, done: () => void) => {
+    const request = raw as HookRequest;
+    const reply = rawReply as HookReply;
+    const { bucket: name, key, query } = target(request);
+    const operation = s3Operation(request.method, key, query);
+    const object = objects.get(objectId(name, key));
+    const archived = object !== undefined && ARCHIVE_CLASSES.includes(object.storageClass);
+    const peek = request.headers[PEEK_HEADER] !== undefined;
+    if (operation === "GetObject" && archived && object.restore !== "done" && !peek) {
+      reply.header("content-type", "application/xml").status(403).send(
+        errorXml("InvalidObjectState", "The operation is not valid for the object's storage class"),
+      );
+      return;
+    }
+    if (operation !== "RestoreObject") {
+      done();
+      return;
+    }
+    const send = (status: number, body = "") =>
+      reply.header("content-type", "application/xml").status(status).send(body);
+    if (object === undefined) {
+      send(404, errorXml("NoSuchKey", "The specified key does not exist."));
+    } else if (!archived) {
+      send(
+        403,
+        errorXml(
+          "InvalidObjectState",
+          "Restore is not allowed for the object's current storage class",
+        ),
+      );
+    } else if (object.restore === "ongoing") {
+      send(
+        409,
+        errorXml("RestoreAlreadyInProgress", "Object restore is already in progress"),
+      );
+    } else if (object.restore === "done") {
+      send(200);
+    } else {
+      const body = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : "";
+      const days = /<Days>(\d+)<\/Days>/.exec(body)?.[1];
+      restoreRequests.push({
+        key,
+        days: days === undefined ? undefined : Number(days),
+        tier: /<Tier>(\w+)<\/Tier>/.exec(body)?.[1],
+      });
+      object.restore = "ongoing";
+      send(202);
+    }
+  });
+
   // Observes what fauxqs accepted, to answer the two actions above, and logs every request.
   app.addHook(
     "onSend",
@@ -266,6 +369,38 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
         ...(partNumber === undefined ? {} : { partNumber }),
         ...(storageClass === undefined ? {} : { storageClass }),
       });
+      const tracked = objects.get(objectId(name, key));
+      if (
+        ok && (operation === "HeadObject" || operation === "GetObject") && tracked !== undefined
+      ) {
+        if (tracked.storageClass !== "STANDARD") {
+          reply.header("x-amz-storage-class", tracked.storageClass);
+        }
+        if (tracked.restore !== undefined) {
+          reply.header(
+            "x-amz-restore",
+            tracked.restore === "ongoing"
+              ? 'ongoing-request="true"'
+              : `ongoing-request="false", expiry-date="${
+                new Date(Date.now() + 7 * 86_400_000).toUTCString()
+              }"`,
+          );
+        }
+      }
+      if (ok && operation === "PutObject") {
+        objects.set(objectId(name, key), {
+          storageClass: storageClass ?? "STANDARD",
+          restore: undefined,
+        });
+      } else if (ok && operation === "DeleteObject") {
+        objects.delete(objectId(name, key));
+      } else if (ok && operation === "CompleteMultipartUpload") {
+        const upload = uploads.get(query["uploadId"] ?? "");
+        objects.set(objectId(name, key), {
+          storageClass: upload?.storageClass ?? "STANDARD",
+          restore: undefined,
+        });
+      }
       if (ok && operation === "CreateMultipartUpload" && typeof payload === "string") {
         const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(payload)?.[1];
         if (uploadId !== undefined) {
@@ -344,7 +479,9 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     },
     fetchObject: async (key) => {
       const path = key.split("/").map(encodeURIComponent).join("/");
-      const response = await fetch(`${endpoint}/${bucket}/${path}`);
+      const response = await fetch(`${endpoint}/${bucket}/${path}`, {
+        headers: { [PEEK_HEADER]: "1" },
+      });
       if (!response.ok || response.body === null) {
         await response.body?.cancel();
         throw new Error(`GET ${key} from the S3 peer: HTTP ${response.status}`);
@@ -356,6 +493,39 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
         size += chunk.byteLength;
       }
       return { size, sha256Hex: hash.digest("hex") };
+    },
+    storageClassOf: (key) => objects.get(objectId(bucket, key))?.storageClass,
+    restoreRequests,
+    finishRestores: () => {
+      for (const object of objects.values()) {
+        if (object.restore === "ongoing") object.restore = "done";
+      }
+    },
+    corruptObject: async (key, offset = 0) => {
+      const url = `${endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+      const tracked = objects.get(objectId(bucket, key));
+      if (tracked === undefined) throw new Error(`the S3 peer holds no object ${key}`);
+      const restore = tracked.restore;
+      const got = await fetch(url, { headers: { [PEEK_HEADER]: "1" } });
+      if (!got.ok) throw new Error(`GET ${key} from the S3 peer: HTTP ${got.status}`);
+      const bytes = new Uint8Array(await got.arrayBuffer());
+      if (offset >= bytes.length) throw new Error(`${key} has no byte ${offset}`);
+      bytes[offset] = (bytes[offset] ?? 0) ^ 0xff;
+      const headers: Record<string, string> = { "x-amz-storage-class": tracked.storageClass };
+      got.headers.forEach((value, name) => {
+        if (name.startsWith("x-amz-meta-")) headers[name] = value;
+      });
+      const put = await fetch(url, { method: "PUT", body: bytes, headers });
+      await put.body?.cancel();
+      if (!put.ok) throw new Error(`PUT ${key} to the S3 peer: HTTP ${put.status}`);
+      const replaced = objects.get(objectId(bucket, key));
+      if (replaced !== undefined) replaced.restore = restore;
+    },
+    removeObject: async (key) => {
+      const url = `${endpoint}/${bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+      const deleted = await fetch(url, { method: "DELETE" });
+      await deleted.body?.cancel();
+      if (!deleted.ok) throw new Error(`DELETE ${key} at the S3 peer: HTTP ${deleted.status}`);
     },
     stop: async () => {
       await app.close();

@@ -1,0 +1,18 @@
+/**
+ * `audit`: re-reads the TrueNAS copies of complete backups against their
+ * sidecars (bit rot, missing files) and, with `--s3`, checks that S3 holds
+ * every object with the recorded digest. Reads only; takes no lock.
+ *
+ * @module
+ */
+export {
+  allFindings,
+  type AuditOptions,
+  type AuditProgress,
+  type AuditReport,
+  type BackupAudit,
+  type Finding,
+  runAudit,
+  type ShareState,
+} from "./audit.ts";
+export { sampleItems, sampleSize } from "./sample.ts";

@@ -1,0 +1,163 @@
+/**
+ * `restore <backup_name> --to PATH`: a study copied back from the share or
+ * from S3, every file verified before it gets its final name.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { ExitCode } from "../errors.ts";
+import type { RestoredOutcome, RestoreSource, WaitingOutcome } from "../restore/mod.ts";
+import type { RestoreTier, S3Store } from "../storage/s3.ts";
+import { formatBytes } from "./_format.ts";
+import { startJob } from "./_job.ts";
+import { TerminalProgress } from "./_progress.ts";
+import type { CliContext } from "./context.ts";
+
+interface RestoreCliOptions {
+  to: string;
+  from?: RestoreSource;
+  only: string[];
+  tier: "standard" | "bulk";
+  days: number;
+  config?: string;
+}
+
+/** Days a retrieved archive copy may stay readable (S3 allows more; more costs more). */
+const MAX_DAYS = 30;
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS) {
+    throw new InvalidArgumentError(`a whole number of days from 1 to ${MAX_DAYS}`);
+  }
+  return days;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function sourceName(source: RestoreSource): string {
+  return source === "truenas" ? "the TrueNAS share" : "S3";
+}
+
+/** The report of a finished restore. Pure. */
+export function renderRestored(outcome: RestoredOutcome): string {
+  const checks = outcome.source === "s3"
+    ? "_checksums.sha256 and its S3 sha256 metadata"
+    : "_checksums.sha256";
+  const lines = [
+    `restored ${outcome.backup} from ${sourceName(outcome.source)} (${outcome.reason})`,
+    `into ${outcome.destination}: ${plural(outcome.files, "file")}, ${formatBytes(outcome.bytes)}` +
+    (outcome.emptyDirs > 0 ? `, ${plural(outcome.emptyDirs, "empty folder")}` : "") +
+    `; every file verified against ${checks}`,
+  ];
+  for (const note of outcome.notes) lines.push(`note: ${note}`);
+  for (const problem of outcome.problems) {
+    lines.push(`NOT RESTORED ${problem.path}: ${problem.problem}`);
+  }
+  if (outcome.problems.length > 0) {
+    lines.push(
+      `${outcome.problems.length} of ${plural(outcome.selected, "file")} not restored ` +
+        "(no partial file was left)",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The report of a restore waiting for S3 to retrieve archived objects. Pure. */
+export function renderWaiting(outcome: WaitingOutcome): string {
+  const classes = [...outcome.archived].map(([name, count]) =>
+    `${name}: ${plural(count, "object")}`
+  )
+    .join(", ");
+  const lines = [
+    `${outcome.backup} is in S3 (${outcome.reason}) and archived (${classes}): S3 must ` +
+    "retrieve it before it can be downloaded",
+    `retrieval requested now for ${plural(outcome.started, "object")}, already in progress for ` +
+    `${outcome.inProgress} (tier ${outcome.tier}: typically ${outcome.typicalWait})`,
+    `run the same command again then; retrieved copies stay readable for ` +
+    `${plural(outcome.days, "day")}. Nothing was written to ${outcome.destination}`,
+  ];
+  for (const problem of outcome.problems) {
+    lines.push(`NOT RESTORABLE ${problem.path}: ${problem.problem}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Registers `restore`. */
+export function registerRestore(program: Command, context: CliContext): void {
+  program
+    .command("restore")
+    .description(
+      "copy a backed-up study back from the share or S3, every file verified against its " +
+        "_checksums.sha256; never overwrites",
+    )
+    .argument("<backup_name>", "<instrument>/<study> as in the manifest, or <study> alone")
+    .requiredOption("--to <path>", "an existing folder; the study is restored into <path>/<study>")
+    .addOption(
+      new Option(
+        "--from <source>",
+        "where to read (default: the share when its verified copy is there, else S3)",
+      ).choices(["truenas", "s3"]),
+    )
+    .addOption(
+      new Option(
+        "--only <glob>",
+        "restore only the paths (or folders) the glob matches, e.g. '**/*.qptiff'; repeatable",
+      ).argParser((value: string, previous: string[]) => [...previous, value])
+        .default([], "every file"),
+    )
+    .addOption(
+      new Option("--tier <tier>", "S3 retrieval tier for archived (GLACIER, DEEP_ARCHIVE) objects")
+        .choices(["standard", "bulk"]).default("standard"),
+    )
+    .addOption(
+      new Option("--days <days>", "days a retrieved archive copy stays readable in S3")
+        .argParser(parseDays).default(7),
+    )
+    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .action(async (name: string, options: RestoreCliOptions) => {
+      const job = await startJob(context, "restore", { config: options.config });
+      // Loaded here, not at start-up: the AWS SDK is large (see backup run).
+      const { restoreBackup } = await import("../restore/mod.ts");
+      const { createS3Store } = await import("../storage/s3.ts");
+      let store: S3Store | undefined;
+      try {
+        const outcome = await restoreBackup({
+          config: job.config,
+          name,
+          to: resolve(options.to),
+          from: options.from,
+          only: options.only,
+          tier: (options.tier === "bulk" ? "Bulk" : "Standard") satisfies RestoreTier,
+          days: options.days,
+          store: () => store ??= createS3Store(job.config.s3, { logger: context.logger }),
+          logger: context.logger,
+          progress: new TerminalProgress(context.status),
+        });
+        if (outcome.kind === "waiting") {
+          context.io.out(renderWaiting(outcome));
+          context.logger.info(
+            `restore not finished: S3 is retrieving archived objects (typically ` +
+              `${outcome.typicalWait}); run the same command again then`,
+          );
+          context.exitCode = await job.finish(ExitCode.failure);
+          return;
+        }
+        context.io.out(renderRestored(outcome));
+        if (outcome.problems.length > 0) {
+          context.logger.error(
+            `${outcome.problems.length} of ${outcome.selected} files of ${outcome.backup} failed ` +
+              "verification or were missing and were not restored (see the NOT RESTORED lines)",
+          );
+        }
+        context.exitCode = await job.finish(
+          outcome.problems.length > 0 ? ExitCode.failure : ExitCode.ok,
+        );
+      } finally {
+        store?.close();
+      }
+    });
+}

@@ -1,0 +1,65 @@
+/**
+ * The manifest a restore reads: the ledger on the share, or, when the share
+ * is not reachable, its mirror in S3 (`<prefix>/_manifest/YYYY-MM.jsonl`),
+ * which every backup keeps up to date for exactly this case.
+ *
+ * @module
+ */
+import type { Config } from "../config/mod.ts";
+import {
+  foldRecords,
+  MANIFEST_FILE_PATTERN,
+  type ManifestRecord,
+  type ManifestWarning,
+  parseManifest,
+  readManifest,
+} from "../manifest/mod.ts";
+import { compareNames } from "../fs/mod.ts";
+import type { S3Store } from "../storage/s3.ts";
+
+/** The folded manifest and where it came from. */
+export interface ManifestSource {
+  readonly latest: ReadonlyMap<string, ManifestRecord>;
+  readonly warnings: readonly ManifestWarning[];
+  /** The folder or S3 prefix read, for messages. */
+  readonly label: string;
+  readonly fromS3: boolean;
+}
+
+/** Reads the share's manifest folder. */
+export async function readShareManifest(config: Config): Promise<ManifestSource> {
+  const contents = await readManifest(config.truenas.manifestRoot);
+  return {
+    latest: contents.latest,
+    warnings: contents.warnings,
+    label: config.truenas.manifestRoot,
+    fromS3: false,
+  };
+}
+
+/**
+ * Reads every monthly manifest file mirrored under `<prefix>/_manifest/` in
+ * month order and folds them.
+ *
+ * @throws {S3StorageError}
+ */
+export async function readMirroredManifest(
+  config: Config,
+  store: S3Store,
+): Promise<ManifestSource> {
+  // [s3] prefix has no leading or trailing '/' (the config loader strips them).
+  const folder = config.s3.prefix === "" ? "_manifest/" : `${config.s3.prefix}/_manifest/`;
+  const keys = [...(await store.listSizes(folder)).keys()]
+    .filter((key) => MANIFEST_FILE_PATTERN.test(key.slice(folder.length)))
+    .sort(compareNames);
+  const records: ManifestRecord[] = [];
+  const warnings: ManifestWarning[] = [];
+  for (const key of keys) {
+    const object = await store.getBytes(key);
+    if (object === undefined) continue; // gone since the listing
+    const parsed = parseManifest(new TextDecoder().decode(object.bytes), store.uri(key));
+    records.push(...parsed.records);
+    warnings.push(...parsed.warnings);
+  }
+  return { latest: foldRecords(records), warnings, label: store.uri(folder), fromS3: true };
+}

@@ -1,0 +1,126 @@
+/**
+ * The `restore` bench case: a generated study (one `.qptiff` of
+ * `FUSION_BENCH_GIB` GiB, default 2, plus 2,000 small files) backed up by
+ * `backup run` to a share folder and the S3 peer (a process of its own),
+ * then restored by `restore` from the share and from S3, each a process of
+ * its own with the product's permissions, side by side with `cp -r` of the
+ * share copy, `cp -r` + `sha256sum -c` of it, and `aws s3 cp --recursive`
+ * (when the AWS CLI is installed). Every restore verifies each file; the
+ * baselines mostly do not, which is the point of the comparison.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PRODUCT_PERMISSIONS } from "../lib/install/permissions.ts";
+import { type MeasuredRun, runMeasured } from "./_rss.ts";
+import { findAws, startPeerProcess } from "./_bench_s3.ts";
+import { makeSampleStudy, sampleConfigToml } from "./sample_data.ts";
+
+const MiB = 1024 * 1024;
+const STUDY = "20250101_bench_restore_run1";
+const SMALL_FILES = 2000;
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "fusion-bench",
+  AWS_SECRET_ACCESS_KEY: "fusion-bench",
+  AWS_REGION: "us-east-1",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+interface Row {
+  readonly tool: string;
+  readonly run: MeasuredRun;
+}
+
+function main(args: readonly string[]): string[] {
+  return ["run", "--quiet", ...PRODUCT_PERMISSIONS, MAIN, ...args];
+}
+
+/** Runs the case in `dir` and prints its table. */
+export async function benchRestore(dir: string): Promise<void> {
+  const gib = Number(Deno.env.get("FUSION_BENCH_GIB") ?? "2");
+  const source = join(dir, "FusionData");
+  const share = join(dir, "truenas");
+  await Deno.mkdir(share, { recursive: true });
+  console.log(`generating ${gib} GiB + ${SMALL_FILES} small files in ${join(source, STUDY)} ...`);
+  await makeSampleStudy(source, STUDY, {
+    qptiffBytes: Math.round(gib * 1024 * MiB),
+    tempFiles: SMALL_FILES,
+    tempFileBytes: 32 * 1024,
+    mtime: new Date(Date.now() - 60 * 86_400_000),
+  });
+  const totalBytes = Math.round(gib * 1024 * MiB) + SMALL_FILES * 32 * 1024;
+  const peer = await startPeerProcess();
+  try {
+    const config = join(dir, "config.toml");
+    await Deno.writeTextFile(
+      config,
+      sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint, partMb: 10 }),
+    );
+    const env = { ...CREDENTIALS, HOME: dir, NO_COLOR: "1" };
+    console.log("backing it up with backup run ...");
+    const backup = await runMeasured(
+      Deno.execPath(),
+      main(["backup", "run", "--config", config]),
+      env,
+    );
+    if (!backup.success) throw new Error("backup run failed");
+
+    const copy = join(share, "fusion-01", STUDY);
+    const rows: Row[] = [];
+    const measure = async (tool: string, command: string, args: readonly string[]) => {
+      const target = join(dir, `to-${rows.length}`);
+      await Deno.mkdir(target);
+      const run = await runMeasured(
+        command,
+        args.map((arg) => arg.replaceAll("{to}", target)),
+        env,
+      );
+      if (!run.success) throw new Error(`${tool} failed`);
+      rows.push({ tool, run });
+    };
+    const restoreArgs = (from: string) =>
+      main(["restore", STUDY, "--to", "{to}", "--from", from, "--config", config]);
+    await measure("restore --from truenas (verifies)", Deno.execPath(), restoreArgs("truenas"));
+    await measure("cp -r", "cp", ["-r", copy, "{to}"]);
+    await measure("cp -r + sha256sum -c", "sh", [
+      "-c",
+      `cp -r "$0" "$1" && cd "$1/${STUDY}" && sha256sum -c --quiet _checksums.sha256`,
+      copy,
+      "{to}",
+    ]);
+    await measure("restore --from s3 (verifies)", Deno.execPath(), restoreArgs("s3"));
+    const aws = await findAws();
+    if (aws === undefined) {
+      console.log("aws CLI unavailable: the S3 comparison is skipped");
+    } else {
+      await measure("aws s3 cp --recursive", aws, [
+        "s3",
+        "cp",
+        "--recursive",
+        "--only-show-errors",
+        "--endpoint-url",
+        peer.endpoint,
+        `s3://${peer.bucket}/fusion/fusion-01/${STUDY}/`,
+        "{to}",
+      ]);
+    }
+    console.log(
+      `\n${SMALL_FILES + 3} files, ${(totalBytes / MiB).toFixed(0)} MiB, from the page cache ` +
+        "(share) and the S3 peer process on 127.0.0.1; each tool a process of its own\n",
+    );
+    console.log("| tool | seconds | MB/s | peak RSS MiB |");
+    console.log("| --- | ---: | ---: | ---: |");
+    for (const { tool, run } of rows) {
+      console.log(
+        `| ${tool} | ${run.seconds.toFixed(1)} | ${
+          (totalBytes / 1e6 / run.seconds).toFixed(0)
+        } | ` +
+          `${run.peakMiB?.toFixed(0) ?? "n/a"} |`,
+      );
+    }
+  } finally {
+    await peer.stop();
+  }
+}

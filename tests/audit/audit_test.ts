@@ -1,0 +1,215 @@
+/**
+ * lib/audit against real backups (tests/backup/_fixture.ts): the share
+ * folder and the S3 peer as the backup left them, then damaged the ways a
+ * real archive gets damaged.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type AuditOptions, type AuditReport, runAudit } from "../../lib/audit/mod.ts";
+import { COPY_JOURNAL_NAME } from "../../lib/backup/mod.ts";
+import { ConfigError } from "../../lib/errors.ts";
+import { Logger } from "../../lib/log/mod.ts";
+import { SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { createS3Store } from "../../lib/storage/s3.ts";
+import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { type BackupWorld, MIB, withBackupWorld } from "../backup/_fixture.ts";
+
+const A = "20250301_alice_lung_panel1";
+const B = "20250302_bob_tonsil_run2";
+const QPTIFF = `${A}/Scan1/${A}.qptiff`;
+
+async function backUpTwo(world: BackupWorld): Promise<void> {
+  await world.makeStudy(A, { qptiffBytes: 12 * MIB });
+  await world.makeStudy(B, { tempFiles: 6 });
+  const result = await world.run();
+  assert.ok(result.outcomes.every((outcome) => outcome.ok), JSON.stringify(result.outcomes));
+}
+
+async function audit(
+  world: BackupWorld,
+  overrides: Partial<AuditOptions> = {},
+): Promise<AuditReport> {
+  const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
+  try {
+    return await runAudit({
+      config: world.config,
+      seed: 1,
+      s3: false,
+      store: () => store,
+      logger: new Logger({ console: () => {} }),
+      progress: { stage() {}, advance() {}, end() {} },
+      ...overrides,
+    });
+  } finally {
+    store.close();
+  }
+}
+
+function copyOf(world: BackupWorld, study: string, path: string): string {
+  return join(world.share, "fusion-01", study, ...path.split("/"));
+}
+
+function findings(report: AuditReport): string[] {
+  return report.backups.flatMap((backup) =>
+    backup.findings.map((finding) =>
+      `${backup.backup} ${finding.place} ${finding.path}: ${finding.problem}`
+    )
+  );
+}
+
+Deno.test("intact backups: every share file read and every S3 object checked, no findings", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    world.peer.clearRequests();
+    const report = await audit(world, { s3: true });
+    assert.deepEqual(findings(report), []);
+    assert.deepEqual(
+      report.backups.map((b) => [b.backup, b.share, b.files, b.shareChecked, b.s3Checked]),
+      [[`fusion-01/${A}`, "checked", 4, 4, 4], [`fusion-01/${B}`, "checked", 8, 8, 8]],
+    );
+    assert.equal(
+      report.backups[0]?.shareBytes,
+      12 * MIB + 128 + (await Deno.stat(copyOf(world, A, `${A}.xpd`))).size,
+    );
+    assert.equal(world.peer.count("GetObject"), 0, "S3 is checked by HeadObject, never downloaded");
+    assert.equal(world.peer.count("HeadObject"), 4 + 8 + 2, "every object and both sidecars");
+  });
+});
+
+Deno.test("bit rot, a missing file and an extra file on the share", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const image = copyOf(world, A, QPTIFF);
+    const bytes = await Deno.readFile(image);
+    bytes[10 * MIB] = (bytes[10 * MIB] ?? 0) ^ 0x80;
+    await Deno.writeFile(image, bytes);
+    await Deno.remove(copyOf(world, B, `${B}.xpd`));
+    await Deno.writeTextFile(copyOf(world, B, "stray.txt"), "someone's notes\n");
+    // The copy journal a backup stopped right after `complete` may leave is the tool's own.
+    await Deno.writeTextFile(copyOf(world, B, COPY_JOURNAL_NAME), "");
+    const report = await audit(world);
+    const found = findings(report);
+    assert.equal(found.length, 2, found.join("\n"));
+    assert.match(
+      found[0] ?? "",
+      new RegExp(
+        `^fusion-01/${A} share ${QPTIFF}: changed: SHA-256 [0-9a-f]{12}…, the sidecar says [0-9a-f]{12}…$`,
+      ),
+    );
+    assert.equal(found[1], `fusion-01/${B} share ${B}.xpd: is missing from the share`);
+    assert.deepEqual(report.backups[1]?.notes, [
+      `stray.txt is on the share but not in ${SIDECAR_NAME}`,
+    ]);
+  });
+});
+
+Deno.test("a missing sidecar on the share is a finding; S3 is then checked with the S3 sidecar", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    await Deno.remove(copyOf(world, A, SIDECAR_NAME));
+    const report = await audit(world, { s3: true });
+    assert.deepEqual(findings(report), [
+      `fusion-01/${A} share ${SIDECAR_NAME}: is missing: the share copy cannot be verified`,
+    ]);
+    assert.equal(report.backups[0]?.s3Checked, 4);
+  });
+});
+
+Deno.test("evicted backups are skipped on the share, and checked in S3 only with --s3", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    await Deno.remove(join(world.share, "fusion-01", A), { recursive: true });
+    const shareOnly = await audit(world);
+    assert.deepEqual(findings(shareOnly), []);
+    assert.deepEqual(shareOnly.backups.map((b) => [b.share, b.s3Checked]), [
+      ["evicted", undefined],
+      ["checked", undefined],
+    ]);
+    await world.peer.removeObject(`fusion/fusion-01/${A}/${A}.xpd`);
+    const withS3 = await audit(world, { s3: true });
+    assert.deepEqual(findings(withS3), [
+      `fusion-01/${A} s3 ${A}.xpd: s3://fusion-test/fusion/fusion-01/${A}/${A}.xpd does not exist`,
+    ]);
+    assert.equal(withS3.backups[0]?.s3Checked, 3);
+  });
+});
+
+Deno.test("an object replaced in S3 and a lost one are findings; archived objects are checked too", async () => {
+  await withBackupWorld(async (world) => {
+    world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
+    await backUpTwo(world);
+    const prefix = `fusion/fusion-01/${B}`;
+    await world.peer.corruptObject(`${prefix}/${B}/Scan1/.temp/tile_00003.bin`);
+    await world.peer.removeObject(`${prefix}/${B}.xpd`);
+    const report = await audit(world, { s3: true });
+    assert.deepEqual(findings(report), [
+      `fusion-01/${B} s3 ${B}.xpd: s3://fusion-test/${prefix}/${B}.xpd does not exist`,
+      `fusion-01/${B} s3 ${B}/Scan1/.temp/tile_00003.bin: s3://fusion-test/${prefix}/${B}/Scan1/.temp/tile_00003.bin: S3 holds no SHA-256 checksum for it`,
+    ]);
+    assert.equal(world.peer.storageClassOf(`fusion/fusion-01/${A}/${QPTIFF}`), "DEEP_ARCHIVE");
+    assert.equal(report.backups[0]?.s3Checked, 4, "HeadObject works on archived objects");
+  });
+});
+
+Deno.test("--sample reads that share of each backup's files, the same ones for the same seed", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const first = await audit(world, { samplePct: 25, seed: 77, s3: true });
+    assert.deepEqual(first.backups.map((b) => [b.files, b.shareChecked, b.s3Checked]), [
+      [4, 1, 1],
+      [8, 2, 2],
+    ]);
+    // Damage every file of B on the share: exactly the sampled ones are reported.
+    for (let index = 0; index < 6; index++) {
+      const tile = copyOf(world, B, `${B}/Scan1/.temp/tile_0000${index}.bin`);
+      await Deno.writeTextFile(tile, "rot");
+    }
+    await Deno.writeTextFile(copyOf(world, B, `${B}.xpd`), "rot");
+    await Deno.writeTextFile(copyOf(world, B, `${B}/Scan1/${B}.qptiff`), "rot");
+    const again = await audit(world, { samplePct: 25, seed: 77 });
+    const seen = again.backups[1]?.findings.map((finding) => finding.path);
+    assert.equal(seen?.length, 2);
+    const third = await audit(world, { samplePct: 25, seed: 77 });
+    assert.deepEqual(third.backups[1]?.findings.map((finding) => finding.path), seen);
+    const all = await audit(world);
+    assert.equal(all.backups[1]?.findings.length, 8);
+  });
+});
+
+Deno.test("a folder cleanup evicts while the audit reads it counts as evicted, not as damage", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const report = await audit(world, {
+      progress: {
+        stage(name) {
+          // Synchronously, so the folder is gone before its files are read.
+          if (name === `fusion-01/${A}`) {
+            Deno.removeSync(join(world.share, "fusion-01", A), { recursive: true });
+          }
+        },
+        advance() {},
+        end() {},
+      },
+    });
+    assert.deepEqual(findings(report), []);
+    assert.deepEqual(report.backups.map((b) => b.share), ["evicted during the audit", "checked"]);
+  });
+});
+
+Deno.test("an unmounted share is a config error", async () => {
+  await withBackupWorld(async (world) => {
+    world.config = {
+      ...world.config,
+      truenas: {
+        root: join(world.dir, "gone"),
+        manifestRoot: join(world.dir, "gone", "_manifest"),
+      },
+    };
+    await assert.rejects(
+      audit(world),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /^TrueNAS share not found at .*gone: is it mounted\?/.test(error.message),
+    );
+  });
+});

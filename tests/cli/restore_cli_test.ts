@@ -1,0 +1,194 @@
+/**
+ * `restore` as a user runs it: main.ts in a child process with the product's
+ * permissions, against a share folder and the S3 peer holding real backups.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MIB, snapshot } from "../backup/_fixture.ts";
+import { type BackedUpCli, withBackedUpCli } from "./_backed_up.ts";
+
+const A = "20250301_alice_lung_panel1";
+const QPTIFF = `${A}/Scan1/${A}.qptiff`;
+
+/** Backs up study A; returns its files' digests and an empty folder to restore into. */
+async function backUp(
+  world: BackedUpCli,
+): Promise<{ original: Record<string, string>; to: string }> {
+  const study = await world.makeStudy(A, { qptiffBytes: 9 * MIB });
+  const original = await snapshot(study);
+  const result = await world.run();
+  assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+  const to = join(world.dir, "restored");
+  await Deno.mkdir(to);
+  return { original, to };
+}
+
+Deno.test("restore from the share: exit 0, the summary on stdout, where from and why on stderr", async () => {
+  await withBackedUpCli(async (world) => {
+    const { original, to } = await backUp(world);
+    const result = await world.cli(["restore", A, "--to", to]);
+    assert.equal(result.code, 0, result.stderr);
+    const share = join(world.share, "fusion-01", A);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `restore fusion-01/${A}: from the TrueNAS share \\(the share holds its verified copy at .*\\)`,
+      ),
+    );
+    assert.equal(
+      result.stdout,
+      `restored fusion-01/${A} from the TrueNAS share (the share holds its verified copy at ${share})\n` +
+        `into ${join(to, A)}: 4 files, 9.0 MiB; every file verified against _checksums.sha256\n`,
+    );
+    assert.deepEqual(await snapshot(join(to, A)), original);
+
+    const again = await world.cli(["restore", `fusion-01/${A}`, "--to", to, "--from", "s3"]);
+    assert.equal(again.code, 2);
+    assert.match(
+      again.stderr,
+      new RegExp(
+        `^error: ${
+          join(to, A, A).replaceAll("/", "\\/")
+        }.* already exists: restore never overwrites;`,
+        "m",
+      ),
+    );
+    assert.deepEqual(await snapshot(join(to, A)), original, "nothing written");
+  });
+});
+
+Deno.test("restore --from s3 --only: the matching files, verified against the sidecar and S3 metadata", async () => {
+  await withBackedUpCli(async (world) => {
+    const { original, to } = await backUp(world);
+    const result = await world.cli([
+      "restore",
+      A,
+      "--to",
+      to,
+      "--from",
+      "s3",
+      "--only",
+      "**/*.qptiff",
+      "--only",
+      "*.xpd",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /: 2 files, 9\.0 MiB; every file verified against _checksums\.sha256 and its S3 sha256 metadata\n$/,
+    );
+    assert.deepEqual(Object.keys(await snapshot(join(to, A))).sort(), [`${A}.xpd`, QPTIFF]);
+    assert.equal((await snapshot(join(to, A)))[QPTIFF], original[QPTIFF]);
+  });
+});
+
+Deno.test("a corrupted S3 object: exit 1 naming the file, which is not left behind", async () => {
+  await withBackedUpCli(async (world) => {
+    const { to } = await backUp(world);
+    await Deno.remove(join(world.share, "fusion-01", A), { recursive: true });
+    await world.peer.corruptObject(`fusion/fusion-01/${A}/${A}.xpd`, 2);
+    const result = await world.cli(["restore", A, "--to", to]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /is no longer on the share \(cleanup evicts old backups\)\)\n/);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^NOT RESTORED ${A}\\.xpd: the downloaded SHA-256 is [0-9a-f]{12}…, the sidecar says`,
+        "m",
+      ),
+    );
+    assert.match(result.stdout, /^1 of 4 files not restored \(no partial file was left\)$/m);
+    assert.match(
+      result.stderr,
+      new RegExp(`^error: 1 of 4 files of fusion-01/${A} failed verification or were missing`, "m"),
+    );
+    const restored = Object.keys(await snapshot(join(to, A))).sort();
+    assert.equal(restored.length, 3);
+    assert.ok(
+      !restored.some((path) => path.endsWith(".xpd") || path.includes(".fusion-toolkit-restore")),
+    );
+  });
+});
+
+Deno.test("DEEP_ARCHIVE: exit 1 with how long to wait, nothing written; the later call completes", async () => {
+  await withBackedUpCli(async (world) => {
+    world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
+    const { original, to } = await backUp(world);
+    await Deno.remove(join(world.share, "fusion-01", A), { recursive: true });
+
+    const first = await world.cli(["restore", A, "--to", to]);
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(
+      first.stdout,
+      new RegExp(
+        `^fusion-01/${A} is in S3 \\(.*\\) and archived \\(DEEP_ARCHIVE: 4 objects\\): S3 must retrieve it`,
+        "m",
+      ),
+    );
+    assert.match(
+      first.stdout,
+      /^retrieval requested now for 4 objects, already in progress for 0 \(tier Standard: typically within 12 hours\)$/m,
+    );
+    assert.match(
+      first.stdout,
+      /retrieved copies stay readable for 7 days\. Nothing was written to /,
+    );
+    assert.match(
+      first.stderr,
+      /^restore not finished: S3 is retrieving archived objects \(typically within 12 hours\); run the same command again then$/m,
+    );
+    assert.deepEqual(await snapshot(to), {});
+    assert.ok(
+      world.peer.restoreRequests.every((request) =>
+        request.tier === "Standard" && request.days === 7
+      ),
+    );
+
+    const waiting = await world.cli(["restore", A, "--to", to, "--tier", "bulk", "--days", "2"]);
+    assert.equal(waiting.code, 1);
+    assert.match(
+      waiting.stdout,
+      /requested now for 0 objects, already in progress for 4 \(tier Bulk: typically within 48 hours\)/,
+    );
+
+    world.peer.finishRestores();
+    const done = await world.cli(["restore", A, "--to", to]);
+    assert.equal(done.code, 0, done.stderr);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+  });
+});
+
+Deno.test("restore usage errors exit 2 with one line saying what to do", async () => {
+  await withBackedUpCli(async (world) => {
+    const { to } = await backUp(world);
+    const cases: [string[], RegExp][] = [
+      [
+        ["restore", "2025_nobody", "--to", to],
+        /^error: no backup named '2025_nobody' in the manifest /m,
+      ],
+      [
+        ["restore", A, "--to", join(to, "missing")],
+        /^error: --to .*missing: no such folder; create it first/m,
+      ],
+      [["restore", A], /error: required option '--to <path>' not specified/],
+      [
+        ["restore", A, "--to", to, "--from", "tape"],
+        /error: option '--from <source>' argument 'tape' is invalid/,
+      ],
+      [
+        ["restore", A, "--to", to, "--days", "0"],
+        /error: option '--days <days>' argument '0' is invalid\. a whole number of days from 1 to 30/,
+      ],
+      [
+        ["restore", A, "--to", to, "--only", "*.{xpd"],
+        /^error: --only '\*\.\{xpd' has a '\{' without its '\}'/m,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await world.cli(args);
+      assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+      assert.match(result.stderr, expected);
+    }
+    assert.deepEqual(await snapshot(to), {});
+  });
+});

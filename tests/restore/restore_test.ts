@@ -1,0 +1,320 @@
+/**
+ * lib/restore against real backups: studies backed up by the real pipeline
+ * to a share folder and the S3 peer (tests/backup/_fixture.ts), then
+ * restored from either, with corruption, archive storage classes, --only and
+ * the refusal to overwrite.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { OperationFailedError, UsageError } from "../../lib/errors.ts";
+import { Logger } from "../../lib/log/mod.ts";
+import { appendRecord, readManifest } from "../../lib/manifest/mod.ts";
+import {
+  PARTIAL_SUFFIX,
+  restoreBackup,
+  type RestoreOptions,
+  type RestoreOutcome,
+} from "../../lib/restore/mod.ts";
+import { SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { createS3Store } from "../../lib/storage/s3.ts";
+import { walk } from "../../lib/fs/mod.ts";
+import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { type BackupWorld, MIB, snapshot, withBackupWorld } from "../backup/_fixture.ts";
+
+const A = "20250301_alice_lung_panel1";
+const NAME = `fusion-01/${A}`;
+const QPTIFF = `${A}/Scan1/${A}.qptiff`;
+const EMPTY_DIR = `${A}/Scan1/notes`;
+
+interface Restored {
+  /** `{path: sha256}` of the study before its backup. */
+  readonly original: Record<string, string>;
+  readonly to: string;
+  readonly logLines: string[];
+  restore(overrides?: Partial<RestoreOptions>): Promise<RestoreOutcome>;
+}
+
+/** Backs up study A (two experiments, a 12 MiB multipart image, an empty folder). */
+async function backedUp(world: BackupWorld): Promise<Restored> {
+  const study = await world.makeStudy(A, { experiments: ["", "B"], qptiffBytes: 12 * MIB });
+  await Deno.mkdir(join(study, ...EMPTY_DIR.split("/")));
+  await world.makeStudy(A, { experiments: ["", "B"], qptiffBytes: 12 * MIB }); // restore mtimes
+  const original = await snapshot(study);
+  const result = await world.run();
+  assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+  const to = join(world.dir, "restored");
+  await Deno.mkdir(to);
+  const logLines: string[] = [];
+  return {
+    original,
+    to,
+    logLines,
+    async restore(overrides = {}) {
+      const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
+      try {
+        return await restoreBackup({
+          config: world.config,
+          name: NAME,
+          to,
+          tier: "Standard",
+          days: 7,
+          store: () => store,
+          logger: new Logger({ console: (line) => logLines.push(line) }),
+          progress: { stage() {}, advance() {}, end() {} },
+          ...overrides,
+        });
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
+
+async function partialFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of walk(dir)) {
+    if (entry.name.endsWith(PARTIAL_SUFFIX)) found.push(entry.path);
+  }
+  return found;
+}
+
+async function isEmptyDir(path: string): Promise<boolean> {
+  return (await Deno.stat(path)).isDirectory &&
+    (await Array.fromAsync(Deno.readDir(path))).length === 0;
+}
+
+function shareFolder(world: BackupWorld): string {
+  return join(world.share, "fusion-01", A);
+}
+
+Deno.test("from the share by default: every file back byte for byte, empty folders too", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    world.peer.clearRequests();
+    const outcome = await restore();
+    assert.equal(outcome.kind, "restored");
+    if (outcome.kind !== "restored") return;
+    assert.equal(outcome.source, "truenas");
+    assert.equal(outcome.reason, `the share holds its verified copy at ${shareFolder(world)}`);
+    assert.equal(outcome.destination, join(to, A));
+    assert.equal(outcome.files, Object.keys(original).length);
+    assert.deepEqual(outcome.problems, []);
+    assert.equal(outcome.emptyDirs, 1);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    assert.ok(await isEmptyDir(join(to, A, ...EMPTY_DIR.split("/"))));
+    assert.equal(world.peer.requests.length, 0, "the share alone needs no S3");
+  });
+});
+
+Deno.test("from S3 when the share copy was evicted, and with --from s3: the same bytes", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    const viaFlag = await restore({ from: "s3" });
+    assert.equal(viaFlag.kind === "restored" && viaFlag.source, "s3");
+    assert.equal(viaFlag.reason, "--from s3");
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    assert.ok(await isEmptyDir(join(to, A, ...EMPTY_DIR.split("/"))), "from the folder marker");
+
+    await Deno.remove(join(to, A), { recursive: true });
+    await Deno.remove(shareFolder(world), { recursive: true });
+    world.peer.clearRequests();
+    const auto = await restore();
+    assert.equal(auto.source, "s3");
+    assert.equal(
+      auto.reason,
+      `${shareFolder(world)} is no longer on the share (cleanup evicts old backups)`,
+    );
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    // The sidecar, then each file once; the multipart image in one streamed GET.
+    assert.equal(world.peer.count("GetObject"), Object.keys(original).length + 1);
+  });
+});
+
+Deno.test("a share that is not mounted: the manifest copy in S3 names the backup, S3 serves it", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore, logLines } = await backedUp(world);
+    const gone = join(world.dir, "not-mounted");
+    world.config = {
+      ...world.config,
+      truenas: { root: gone, manifestRoot: join(gone, "_manifest") },
+    };
+    const outcome = await restore({ name: A });
+    assert.equal(outcome.source, "s3");
+    assert.equal(outcome.reason, `the share is not reachable at ${gone}`);
+    assert.equal(outcome.manifest, `s3://${world.peer.bucket}/fusion/_manifest/`);
+    assert.ok(logLines.some((line) => line.includes("using the manifest copy s3://")));
+    assert.deepEqual(await snapshot(join(to, A)), original);
+  });
+});
+
+Deno.test("--only restores the matching files and folders; a pattern matching nothing is a usage error", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    const outcome = await restore({ only: ["**/*.qptiff"] });
+    assert.equal(outcome.kind === "restored" && outcome.files, 2);
+    assert.deepEqual(
+      Object.keys(await snapshot(join(to, A))).sort(),
+      Object.keys(original).filter((path) => path.endsWith(".qptiff")).sort(),
+    );
+    const other = join(world.dir, "other");
+    await Deno.mkdir(other);
+    const folder = await restore({ only: [`${A}/Scan1`], from: "s3", to: other });
+    assert.equal(folder.kind === "restored" && folder.files, 3, "the image and two tiles");
+    assert.deepEqual(
+      Object.keys(await snapshot(join(other, A))).sort(),
+      Object.keys(original).filter((path) => path.startsWith(`${A}/Scan1/`)).sort(),
+    );
+    assert.ok(await isEmptyDir(join(other, A, ...EMPTY_DIR.split("/"))));
+    await assert.rejects(
+      restore({ only: ["*.nothing"] }),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message === `--only '*.nothing' matches none of the 8 files of ${NAME}`,
+    );
+  });
+});
+
+Deno.test("refuses to overwrite: a usage error naming the first existing file, nothing written", async () => {
+  await withBackupWorld(async (world) => {
+    const { to, restore } = await backedUp(world);
+    await Deno.mkdir(join(to, A, A, "Scan1"), { recursive: true });
+    await Deno.writeTextFile(join(to, A, ...QPTIFF.split("/")), "mine");
+    const before = await snapshot(to);
+    for (const from of ["truenas", "s3"] as const) {
+      await assert.rejects(
+        restore({ from }),
+        (error: unknown) =>
+          error instanceof UsageError &&
+          error.message ===
+            `${join(to, A, ...QPTIFF.split("/"))} already exists: restore never overwrites; ` +
+              "restore into another --to folder, or move the existing files away (nothing was written)",
+      );
+    }
+    assert.deepEqual(await snapshot(to), before);
+    await assert.rejects(
+      restore({ to: join(world.dir, "no-such-folder") }),
+      /--to .*no-such-folder: no such folder; create it first/,
+    );
+  });
+});
+
+Deno.test("bit rot on the share is caught: that file is not restored, no partial file stays", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore, logLines } = await backedUp(world);
+    const copy = join(shareFolder(world), ...QPTIFF.split("/"));
+    const bytes = await Deno.readFile(copy);
+    bytes[7 * MIB] = (bytes[7 * MIB] ?? 0) ^ 0x01;
+    await Deno.writeFile(copy, bytes);
+    const outcome = await restore();
+    assert.equal(outcome.kind === "restored" && outcome.files, Object.keys(original).length - 1);
+    assert.equal(outcome.problems.length, 1);
+    assert.equal(outcome.problems[0]?.path, QPTIFF);
+    assert.match(
+      outcome.problems[0]?.problem ?? "",
+      /^the share copy's SHA-256 is [0-9a-f]{12}…, the sidecar says [0-9a-f]{12}…: the copy on the share changed \(bit rot\?\); restore it with --from s3$/,
+    );
+    const restored = await snapshot(join(to, A));
+    assert.equal(restored[QPTIFF], undefined);
+    delete original[QPTIFF];
+    assert.deepEqual(restored, original);
+    assert.deepEqual(await partialFiles(to), []);
+    assert.ok(
+      logLines.some((line) => line.startsWith(`error: ${NAME}: ${QPTIFF} was not restored`)),
+    );
+    // The remedy the message gives works: that one file from S3.
+    const fixed = await restore({ from: "s3", only: [QPTIFF] });
+    assert.deepEqual(fixed.problems, []);
+  });
+});
+
+Deno.test("a corrupted or missing S3 object is caught against the sidecar and the object's metadata", async () => {
+  await withBackupWorld(async (world) => {
+    const { to, restore } = await backedUp(world);
+    const prefix = `fusion/fusion-01/${A}`;
+    await world.peer.corruptObject(`${prefix}/${A}.xpd`, 3);
+    await world.peer.removeObject(`${prefix}/${A}_B.xpd`);
+    const outcome = await restore({ from: "s3" });
+    assert.deepEqual(outcome.problems.map((problem) => problem.path), [`${A}.xpd`, `${A}_B.xpd`]);
+    assert.match(
+      outcome.problems[0]?.problem ?? "",
+      /^the downloaded SHA-256 is [0-9a-f]{12}…, the sidecar says [0-9a-f]{12}… \(s3:\/\/fusion-test\/.*\.xpd\)$/,
+    );
+    assert.equal(
+      outcome.problems[1]?.problem,
+      `s3://fusion-test/${prefix}/${A}_B.xpd does not exist`,
+    );
+    await assert.rejects(Deno.stat(join(to, A, `${A}.xpd`)), Deno.errors.NotFound);
+    assert.deepEqual(await partialFiles(to), []);
+    assert.equal(outcome.kind === "restored" && outcome.files, 6);
+  });
+});
+
+Deno.test("DEEP_ARCHIVE: the first call requests retrieval and writes nothing; a later one completes", async () => {
+  await withBackupWorld(async (world) => {
+    world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
+    const { original, to, restore } = await backedUp(world);
+    await Deno.remove(shareFolder(world), { recursive: true });
+    const files = Object.keys(original).length;
+
+    const first = await restore({ tier: "Bulk", days: 3 });
+    assert.equal(first.kind, "waiting");
+    if (first.kind !== "waiting") return;
+    assert.deepEqual([...first.archived], [["DEEP_ARCHIVE", files]]);
+    assert.equal(first.started, files);
+    assert.equal(first.inProgress, 0);
+    assert.equal(first.typicalWait, "within 48 hours");
+    assert.equal(world.peer.restoreRequests.length, files);
+    assert.ok(world.peer.restoreRequests.every((r) => r.tier === "Bulk" && r.days === 3));
+    assert.deepEqual(await snapshot(to), {}, "nothing written");
+
+    const second = await restore({ tier: "Bulk", days: 3 });
+    assert.equal(second.kind === "waiting" && second.inProgress, files);
+    assert.equal(world.peer.restoreRequests.length, files, "no second request");
+
+    world.peer.finishRestores();
+    const third = await restore();
+    assert.equal(third.kind, "restored");
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    assert.ok(await isEmptyDir(join(to, A, ...EMPTY_DIR.split("/"))));
+  });
+});
+
+Deno.test("a sidecar path or a manifest study name that could leave the destination is refused", async () => {
+  await withBackupWorld(async (world) => {
+    const { to, restore } = await backedUp(world);
+    const sidecar = join(shareFolder(world), SIDECAR_NAME);
+    await Deno.writeTextFile(sidecar, `${"0".repeat(64)}  ../../escape\n`, { append: true });
+    await assert.rejects(
+      restore(),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message ===
+          `${SIDECAR_NAME} of ${NAME} lists '../../escape' (a '..' path segment): refusing to ` +
+            "restore a path that could land outside the destination",
+    );
+    assert.deepEqual(await snapshot(to), {});
+
+    // A manifest record whose study name is not a folder name is refused too.
+    const [good] = (await readManifest(world.config.truenas.manifestRoot)).records;
+    assert.ok(good !== undefined);
+    await appendRecord(world.config.truenas.manifestRoot, {
+      ...good,
+      backup_name: "fusion-01/evil",
+      run_name: "../../evil",
+    });
+    await assert.rejects(
+      restore({ name: "fusion-01/evil" }),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message.startsWith(
+          "the manifest names fusion-01/evil with '../../evil', which is not a folder name",
+        ),
+    );
+    assert.deepEqual(
+      await snapshot(world.dir).then((files) =>
+        Object.keys(files).filter((path) => path.includes("evil"))
+      ),
+      [],
+    );
+  });
+});
