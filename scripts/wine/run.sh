@@ -40,7 +40,8 @@ say() { echo "wine lane: $*" >&2; }
 install_packages() {
   if [ -x "$WINE" ] && command -v "$MINGW_CC" >/dev/null; then return 0; fi
   if ! command -v apt-get >/dev/null || [ "$(id -u)" -ne 0 ]; then
-    say "skipped: wine64 and gcc-mingw-w64-x86-64-win32 are missing and apt-get is not usable here (needs Debian/Ubuntu as root)"
+    say "skipped: wine64 and gcc-mingw-w64-x86-64-win32 are missing," \
+      "and apt-get is not usable here (needs Debian or Ubuntu, as root)"
     exit "$SKIP"
   fi
   say "installing wine64 and gcc-mingw-w64-x86-64-win32 from apt"
@@ -51,7 +52,8 @@ install_packages() {
       DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q \
         --no-install-recommends wine64 gcc-mingw-w64-x86-64-win32
   } >"$log" 2>&1; then
-    say "skipped: apt-get could not install wine64 and gcc-mingw-w64-x86-64-win32 ($(tail -n 1 "$log"))"
+    say "skipped: apt-get could not install wine64 and gcc-mingw-w64-x86-64-win32:" \
+      "$(tail -n 1 "$log")"
     rm -f "$log"
     exit "$SKIP"
   fi
@@ -107,6 +109,9 @@ install_packages
 export WINEDEBUG=-all        # Wine's own FIXME/warning lines would mix with the tests' output
 export WINEDLLOVERRIDES="mscoree,mshtml=" # no .NET or Gecko installers: nothing here uses them
 unset DISPLAY WAYLAND_DISPLAY # no window is ever shown
+# With no node.exe on PATH, deno.exe puts a `node` shim in its cache for child processes; under
+# Wine it copies itself (97 MB) there on every start and never cleans up. Nothing here needs it.
+export DENO_DISABLE_NODE_SHIM=1
 wine_version=$("$WINE" --version | cut -d' ' -f1) # e.g. wine-8.0
 deno_dir=$CACHE/deno-$DENO_VERSION
 export WINEPREFIX=$CACHE/prefix-$wine_version
@@ -126,4 +131,6 @@ status=0
 "$WINE" "$deno_dir/deno.exe" "$@" || status=$?
 # wineserver and Wine's services outlive the last Windows process by a few seconds: wait for them.
 "$WINESERVER" -w
+# A child started with a cleared environment misses DENO_DISABLE_NODE_SHIM: drop its copies.
+rm -f "$WINEPREFIX"/drive_c/users/*/AppData/Local/deno/node_compat_bin/node.exe.tmp-*
 exit "$status"

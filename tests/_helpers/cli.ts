@@ -12,6 +12,18 @@ export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../../deno.json", import.meta.url));
 
+/** What the child inherits (DENO_DISABLE_NODE_SHIM: see scripts/wine/run.sh). */
+const INHERITED_ENV = [
+  "PATH",
+  "HOME",
+  "USERPROFILE",
+  "DENO_DIR",
+  "DENO_DISABLE_NODE_SHIM",
+  "SystemRoot",
+  "TEMP",
+  "TMP",
+];
+
 /** What one CLI run printed and returned. */
 export interface CliResult {
   readonly code: number;
@@ -23,7 +35,7 @@ export interface CliResult {
 export interface RunMainOptions {
   /** Deno permission flags, e.g. `["--allow-read"]`. Exactly these are granted. */
   readonly permissions: readonly string[];
-  /** Environment of the child; it does not inherit the test's, except PATH, HOME and DENO_DIR. */
+  /** Environment of the child; of the test's, it inherits only {@linkcode INHERITED_ENV}. */
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
@@ -35,7 +47,7 @@ export async function runMain(
   options: RunMainOptions,
 ): Promise<CliResult> {
   const inherited: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "USERPROFILE", "DENO_DIR", "SystemRoot", "TEMP", "TMP"]) {
+  for (const name of INHERITED_ENV) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }

@@ -15,7 +15,7 @@
  * @module
  */
 
-// Under Wine the Linux environment shows through, WINEPREFIX included (scripts/wine/run.sh sets it).
+// Under Wine the Linux environment shows through, with the WINEPREFIX scripts/wine/run.sh sets.
 const winePrefix = Deno.build.os === "windows" ? Deno.env.get("WINEPREFIX") : undefined;
 
 /** Why no UNC share can be made here, or `false` when {@linkcode withUncShare} works. */

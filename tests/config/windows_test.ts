@@ -22,7 +22,7 @@ async function isFolder(path: string): Promise<boolean> {
   return (await Deno.stat(path)).isDirectory;
 }
 
-Deno.test("a config saved by Notepad (CRLF, byte-order mark) loads; errors name the right line", async () => {
+Deno.test("a config saved by Notepad (CRLF, BOM) loads, and errors name the right line", async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, "config.toml");
     const lines = ["[backup]", 'source_root = "x"', "", "[truenas]", 'root = "y"', "[s3]"];
