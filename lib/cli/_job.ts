@@ -1,28 +1,38 @@
 /**
  * What every config-driven command (backup, cleanup, monitor, audit, status)
  * does first and last: load the config, log to the monthly file beside it,
- * and on the way out report a failure. One place, so every job behaves the
- * same and the error funnel can finish a job that threw.
+ * turn on email alerts, and on the way out email a failure and wait for the
+ * alerts still on their way. One place, so every job behaves the same and
+ * the error funnel can finish a job that threw.
  *
  * @module
  */
 import { join } from "node:path";
 import { type Config, loadConfig } from "../config/mod.ts";
+import { createNotifier, type Notifier, type NotifyEvent } from "../notify/mod.ts";
 import type { CliContext } from "./context.ts";
 
-/** What a job reports when it ends non-zero; alerts are built from it. */
+/** What a job reports when it ends non-zero; the failure email is built from it. */
 export interface JobFailure {
   /** One line: what went wrong, e.g. "2 of 5 studies failed". */
   readonly title: string;
   /** Details, one per line: which study, which step, the error. */
   readonly lines: readonly string[];
+  /** The study concerned when there is exactly one; named in the email's subject. */
+  readonly study?: string;
 }
 
-/** A running job: its config, and the one way to end it. */
+/** A running job: its config, its alerts, and the one way to end it. */
 export interface Job {
   readonly name: string;
   readonly config: Config;
-  /** Ends the job with `code`; on non-zero, reports `failure`. Returns `code`. Never throws. */
+  /** The job's alerts; `monitor tail` sends `fusion_error` and `monitor_crash` through it. */
+  readonly notifier: Notifier;
+  /**
+   * Ends the job with `code`: on non-zero, emails the job's failure event
+   * built from `failure`; then waits (bounded) for every alert on its way.
+   * Returns `code` unchanged, whatever happened to the emails. Never throws.
+   */
   finish(code: number, failure?: JobFailure): Promise<number>;
 }
 
@@ -30,11 +40,17 @@ export interface Job {
 export interface JobOptions {
   /** `--config`; the default location when absent. */
   readonly config?: string | undefined;
+  /** `--smtp-env`: the SMTP credentials file; `smtp.env` beside config.toml when absent. */
+  readonly smtpEnv?: string | undefined;
+  /** Emailed when the job ends non-zero (`backup_failure`, `cleanup_failure`); none when absent. */
+  readonly failureEvent?: NotifyEvent | undefined;
 }
 
 /**
- * Loads the config and starts logging to `<config dir>/logs/YYYY-MM.log`.
- * The job is recorded on `context` so the error funnel can finish it.
+ * Loads the config, starts logging to `<config dir>/logs/YYYY-MM.log`, and
+ * turns on alerts: from now until `finish`, every WARNING and ERROR record
+ * feeds `toolkit_error`. The job is recorded on `context` so the error
+ * funnel can finish it.
  *
  * @throws {ConfigError} from the config loader.
  */
@@ -46,16 +62,30 @@ export async function startJob(
   const config = await loadConfig({ path: options.config, env: context.env });
   context.logger.attachFile(join(config.dir, "logs"));
   context.logger.info(`${name}: using config ${config.file}`);
+  const notifier = await createNotifier({
+    config,
+    logger: context.logger,
+    env: context.env,
+    smtpEnv: options.smtpEnv,
+  });
+  notifier.watch(context.logger);
   let finished = false;
   const job: Job = {
     name,
     config,
-    finish(code, failure) {
-      if (!finished && code !== 0 && failure !== undefined) {
-        context.logger.debug(`${name} failed: ${failure.title}`);
-      }
+    notifier,
+    async finish(code, failure) {
+      if (finished) return code;
       finished = true;
-      return Promise.resolve(code);
+      if (code !== 0 && options.failureEvent !== undefined) {
+        void notifier.send(options.failureEvent, {
+          title: failure?.title ?? `${name} failed`,
+          lines: [...(failure?.lines ?? []), `${name} exited with code ${code}.`],
+          ...(failure?.study === undefined ? {} : { study: failure.study }),
+        });
+      }
+      await notifier.close();
+      return code;
     },
   };
   context.job = job;

@@ -11,6 +11,8 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { registerNotify } from "./notify.ts";
+import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -38,6 +40,8 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerNotify(program, context);
+  registerInstall(program, context);
   return program;
 }
 

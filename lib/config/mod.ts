@@ -74,6 +74,8 @@ export interface Config {
     readonly toolkitErrorCooldownSeconds: number;
     readonly smtpHost: string;
     readonly smtpPort: number;
+    /** A PEM file of extra trusted certificate authorities for the SMTP server. */
+    readonly smtpCaFile: string | undefined;
     readonly from: string | undefined;
   };
   readonly hooks: {
@@ -382,6 +384,7 @@ function build(
       toolkitErrorCooldownSeconds: number("notify", "toolkit_error_cooldown_seconds"),
       smtpHost: text("notify", "smtp_host"),
       smtpPort: number("notify", "smtp_port"),
+      smtpCaFile: path("notify", "smtp_ca_file"),
       from: optionalText("notify", "from"),
     },
     hooks: { backup: argv("hooks", "backup"), cleanup: argv("hooks", "cleanup") },

@@ -108,6 +108,7 @@ export const CONFIG_SCHEMA = {
       manifest_root: {
         kind: "path",
         derivedDefault: "<root>/_manifest",
+        example: "//truenas/fusion-backup/_manifest",
         doc: "where the monthly manifest files YYYY-MM.jsonl live",
       },
     },
@@ -231,6 +232,7 @@ export const CONFIG_SCHEMA = {
       recipients_dir: {
         kind: "path",
         derivedDefault: "the recipients folder beside config.toml",
+        example: "C:/fusion-toolkit/recipients",
         doc: "where the per-event recipient lists live",
       },
       toolkit_error_cooldown_seconds: {
@@ -246,6 +248,13 @@ export const CONFIG_SCHEMA = {
         min: 1,
         max: 65535,
         doc: "587 uses STARTTLS; 465 uses implicit TLS",
+      },
+      smtp_ca_file: {
+        kind: "path",
+        derivedDefault: "the system's trusted certificate authorities",
+        example: "C:/lab/certs/mail-relay-ca.pem",
+        doc:
+          "PEM file of the authority that signed the SMTP server's certificate (a private relay)",
       },
       from: {
         kind: "string",

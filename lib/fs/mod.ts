@@ -74,13 +74,23 @@ export async function kindAt(path: string): Promise<EntryKind | undefined> {
 /**
  * Replaces `path` with `data` so that a reader (or a crash) sees either the
  * old content or the new, never a mix: write a temp file beside it, flush it
- * to disk, then rename it over the target.
+ * to disk, then rename it over the target. `mode` (POSIX permission bits,
+ * ignored on Windows) is set when the temp file is created, so the content is
+ * never readable with wider permissions, not even for a moment.
  */
-export async function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
+export async function atomicWriteFile(
+  path: string,
+  data: Uint8Array | string,
+  options: { mode?: number } = {},
+): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    const file = await Deno.open(temp, { write: true, createNew: true });
+    const file = await Deno.open(temp, {
+      write: true,
+      createNew: true,
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+    });
     try {
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));

@@ -7,6 +7,7 @@
 export {
   checkExperimentName,
   checkFprName,
+  checkNameLength,
   checkStudyName,
   EXAMPLE_STUDY_NAME,
   type FieldCheck,

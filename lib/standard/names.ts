@@ -18,7 +18,10 @@ export interface NameViolation {
 
 /** The verdict on one `_`-separated field of a name, for per-field display. */
 export interface FieldCheck {
-  /** What the field is: `date`, `user`, `project`, `customname`, `suffix` or `extra`. */
+  /**
+   * What the field is: `date`, `user`, `project`, `customname`, `suffix` or
+   * `extra`; `length` for {@linkcode checkNameLength}'s verdict on a whole name.
+   */
   readonly label: string;
   readonly value: string;
   readonly ok: boolean;
@@ -174,6 +177,22 @@ export function checkExperimentName(study: string, experiment: string): NameChec
     });
   }
   return { ok: violations.length === 0, fields, violations };
+}
+
+/**
+ * R3's length limit on one directory name, as a verdict for display: at most
+ * {@linkcode MAX_EXPERIMENT_NAME_LENGTH} characters. `value` is the length.
+ * {@linkcode checkExperimentName} applies the same limit; this also serves a
+ * study name, the shortest name any of its experiment directories can have.
+ */
+export function checkNameLength(name: string): FieldCheck {
+  const length = name.length;
+  const limit = MAX_EXPERIMENT_NAME_LENGTH;
+  const ok = length <= limit;
+  const reason = ok
+    ? `${length} of at most ${limit} characters`
+    : `${length} characters; the limit is ${limit} (Windows path length)`;
+  return { label: "length", value: String(length), ok, rule: "R3", reason };
 }
 
 /**

@@ -6,23 +6,19 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+
+/**
+ * Exactly the permissions the compiled exe has. End-to-end tests that run
+ * main.ts as the product runs pass these, so a permission the program needs
+ * but the exe lacks fails CI instead of the Fusion PC.
+ */
+export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
 const CONFIG = fromFileUrl(new URL("../../deno.json", import.meta.url));
-
-/** What the child inherits (DENO_DISABLE_NODE_SHIM: see scripts/wine/run.sh). */
-const INHERITED_ENV = [
-  "PATH",
-  "HOME",
-  "USERPROFILE",
-  "DENO_DIR",
-  "DENO_DISABLE_NODE_SHIM",
-  "SystemRoot",
-  "TEMP",
-  "TMP",
-];
 
 /** What one CLI run printed and returned. */
 export interface CliResult {
@@ -35,10 +31,34 @@ export interface CliResult {
 export interface RunMainOptions {
   /** Deno permission flags, e.g. `["--allow-read"]`. Exactly these are granted. */
   readonly permissions: readonly string[];
-  /** Environment of the child; of the test's, it inherits only {@linkcode INHERITED_ENV}. */
+  /**
+   * Environment of the child; it does not inherit the test's, except PATH, HOME, USERPROFILE,
+   * SystemRoot, TEMP, TMP, DENO_DISABLE_NODE_SHIM and the Deno cache (DENO_DIR).
+   */
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
+}
+
+let denoDirOfTests: Promise<string> | undefined;
+
+/**
+ * The Deno cache this test process uses. Children get it as DENO_DIR, so a
+ * test that points HOME at a temp folder (to keep ~/.config out of the real
+ * home) still finds the cached npm packages instead of downloading them.
+ */
+function denoDir(): Promise<string> {
+  denoDirOfTests ??= (async () => {
+    const fromEnv = Deno.env.get("DENO_DIR");
+    if (fromEnv !== undefined) return fromEnv;
+    const info = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return JSON.parse(new TextDecoder().decode(info.stdout)).denoDir as string;
+  })();
+  return denoDirOfTests;
 }
 
 /** Runs `main.ts` with `args` in a child process. */
@@ -46,8 +66,18 @@ export async function runMain(
   args: readonly string[],
   options: RunMainOptions,
 ): Promise<CliResult> {
-  const inherited: Record<string, string> = {};
-  for (const name of INHERITED_ENV) {
+  const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
+  // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
+  const names = [
+    "PATH",
+    "HOME",
+    "USERPROFILE",
+    "SystemRoot",
+    "TEMP",
+    "TMP",
+    "DENO_DISABLE_NODE_SHIM",
+  ];
+  for (const name of names) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }

@@ -51,6 +51,7 @@ recipients_dir = "C:/lab/recipients"
 toolkit_error_cooldown_seconds = 60
 smtp_host = "smtp.lab.example.org"
 smtp_port = 465
+smtp_ca_file = "C:/lab/certs/lab-ca.pem"
 from = "fusion@lab.example.org"
 
 [hooks]
@@ -114,6 +115,7 @@ Deno.test("a minimal config gets every default of SPEC.md", () => {
     toolkitErrorCooldownSeconds: 300,
     smtpHost: "smtp.gmail.com",
     smtpPort: 587,
+    smtpCaFile: undefined,
     from: undefined,
   });
   assert.deepEqual(config.hooks, { backup: [], cleanup: [] });
@@ -146,6 +148,7 @@ Deno.test("every key of a full config is read, with Windows paths normalised", (
   assert.equal(config.monitor.error.source, "\\bFATAL\\b");
   assert.equal(config.notify.recipientsDir, "C:\\lab\\recipients");
   assert.equal(config.notify.smtpPort, 465);
+  assert.equal(config.notify.smtpCaFile, "C:\\lab\\certs\\lab-ca.pem");
   assert.equal(config.notify.from, "fusion@lab.example.org");
   assert.equal(config.notify.enabled, false);
   assert.deepEqual(config.hooks.backup, ["powershell.exe", "-NoProfile", "-File", "C:/mount.ps1"]);

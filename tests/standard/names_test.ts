@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   checkExperimentName,
   checkFprName,
+  checkNameLength,
   checkStudyName,
   EXAMPLE_STUDY_NAME,
   isCalendarDate,
@@ -114,6 +115,28 @@ Deno.test("R3 allows an experiment name of exactly 60 characters and fails 61", 
   const check = checkExperimentName(study, at61);
   assert.deepEqual(rulesOf(check.violations), ["R3"]);
   assert.match(check.violations[0]?.message ?? "", /is 61 characters; the limit is 60/);
+});
+
+Deno.test("checkNameLength shows a name's length against 60 and agrees with R3", () => {
+  const study = "20250301_alice_lung_panel1";
+  assert.deepEqual(checkNameLength(study), {
+    label: "length",
+    value: "26",
+    ok: true,
+    rule: "R3",
+    reason: "26 of at most 60 characters",
+  });
+  const at60 = `${study}_${"x".repeat(MAX_EXPERIMENT_NAME_LENGTH - study.length - 1)}`;
+  const at61 = `${at60}y`;
+  assert.equal(checkNameLength(at60).ok, true);
+  assert.equal(checkNameLength(at60).reason, "60 of at most 60 characters");
+  const long = checkNameLength(at61);
+  assert.equal(long.ok, false);
+  assert.equal(long.reason, "61 characters; the limit is 60 (Windows path length)");
+  for (const name of [at60, at61]) {
+    const r3 = checkExperimentName(study, name).violations.some((v) => v.rule === "R3");
+    assert.equal(checkNameLength(name).ok, !r3, name);
+  }
 });
 
 Deno.test("R7 passes '_'-separated .fpr names and fails bad characters or empty fields", () => {

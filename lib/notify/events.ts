@@ -1,0 +1,33 @@
+/**
+ * The five alert events of the seed README, each with the recipient list file
+ * it reads and a one-line description for emails, the CLI and the README.
+ *
+ * @module
+ */
+
+/** Every event, in the order the seed lists them. */
+export const NOTIFY_EVENTS = [
+  "backup_failure",
+  "cleanup_failure",
+  "fusion_error",
+  "monitor_crash",
+  "toolkit_error",
+] as const;
+
+/** One alert event. */
+export type NotifyEvent = typeof NOTIFY_EVENTS[number];
+
+/** When each event fires. */
+export const EVENT_DESCRIPTIONS: Readonly<Record<NotifyEvent, string>> = {
+  backup_failure: "backup run ended with a non-zero exit code",
+  cleanup_failure: "cleanup run ended with a non-zero exit code",
+  fusion_error: "monitor tail found an ERROR block in the instrument's Fusion.log",
+  monitor_crash: "monitor tail itself crashed",
+  toolkit_error:
+    "any fusion-toolkit WARNING or ERROR log line (deduplicated, one email per message per cooldown)",
+};
+
+/** True when `name` is one of {@linkcode NOTIFY_EVENTS}. */
+export function isNotifyEvent(name: string): name is NotifyEvent {
+  return (NOTIFY_EVENTS as readonly string[]).includes(name);
+}

@@ -1,0 +1,152 @@
+/**
+ * startJob/finish wired to email alerts, in-process (a CliContext whose
+ * console is captured), against a real SMTP server on 127.0.0.1.
+ */
+import assert from "node:assert/strict";
+import { startJob } from "../../lib/cli/_job.ts";
+import type { CliContext } from "../../lib/cli/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
+import {
+  envOf,
+  readLogFiles,
+  SMTP_PASSWORD,
+  SMTP_USER,
+  SMTP_USERS,
+  writeNotifyConfig,
+  writeRecipients,
+  writeSmtpEnv,
+} from "../_helpers/notify.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+import { withSmtpPeer } from "../peers/smtp.ts";
+
+function contextWith(env: Record<string, string>): { context: CliContext; lines: string[] } {
+  const lines: string[] = [];
+  const context: CliContext = {
+    io: { out: () => {}, err: () => {}, stderrIsTerminal: false },
+    logger: new Logger({ console: (line) => lines.push(line) }),
+    env: envOf(env),
+    exitCode: 0,
+  };
+  return { context, lines };
+}
+
+Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      const config = await writeNotifyConfig(dir, { port: peer.port });
+      await writeRecipients(dir, {
+        backup_failure: "ops@lab.example.org\n",
+        toolkit_error: "dev@lab.example.org\n",
+      });
+      const smtpEnv = await writeSmtpEnv(dir);
+      const { context } = contextWith({});
+      const job = await startJob(context, "backup run", {
+        config,
+        smtpEnv,
+        failureEvent: "backup_failure",
+      });
+      assert.equal(context.job, job);
+      context.logger.error("20250301_alice_lung_panel1: upload failed");
+      const code = await job.finish(1, {
+        title: "1 of 2 studies failed",
+        study: "20250301_alice_lung_panel1",
+        lines: ["20250301_alice_lung_panel1: failed_s3 at upload: connection reset"],
+      });
+      assert.equal(code, 1);
+      const byEvent = new Map(peer.received.map((email) => [email.subject.split(" ")[1], email]));
+      assert.equal(peer.received.length, 2);
+      const failure = byEvent.get("backup_failure");
+      assert.deepEqual(failure?.to, ["ops@lab.example.org"]);
+      assert.equal(
+        failure?.subject,
+        `[fusion-toolkit] backup_failure on ${Deno.hostname()} (20250301_alice_lung_panel1): 1 of 2 studies failed`,
+      );
+      const body = failure?.text ?? "";
+      assert.match(
+        body,
+        /\n {2}20250301_alice_lung_panel1: failed_s3 at upload: connection reset\n {2}backup run exited with code 1\.\n/,
+      );
+      assert.ok(body.includes(`\nLog file:  ${context.logger.filePath}\n`));
+      assert.ok(body.includes(`\nConfig:    ${config}\n`));
+      assert.ok(body.includes(`\nHost:      ${Deno.hostname()}\n`));
+      assert.deepEqual(byEvent.get("toolkit_error")?.to, ["dev@lab.example.org"]);
+      assert.match(
+        byEvent.get("toolkit_error")?.text ?? "",
+        /ERROR 20250301_alice_lung_panel1: upload failed\n/,
+      );
+    });
+  });
+});
+
+Deno.test("a job that succeeds sends no failure email; finishing twice sends once", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      const config = await writeNotifyConfig(dir, { port: peer.port });
+      await writeRecipients(dir, { default: "ops@lab.example.org\n" });
+      const { context } = contextWith({
+        FUSION_SMTP_USER: SMTP_USER,
+        FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD,
+      });
+      const ok = await startJob(context, "cleanup run", {
+        config,
+        failureEvent: "cleanup_failure",
+      });
+      assert.equal(await ok.finish(0), 0);
+      assert.equal(peer.received.length, 0);
+      const failing = await startJob(context, "cleanup run", {
+        config,
+        failureEvent: "cleanup_failure",
+      });
+      assert.equal(await failing.finish(2, { title: "lock held", lines: [] }), 2);
+      assert.equal(await failing.finish(3, { title: "again", lines: [] }), 3);
+      assert.deepEqual(peer.received.map((email) => email.subject), [
+        `[fusion-toolkit] cleanup_failure on ${Deno.hostname()}: lock held`,
+      ]);
+    });
+  });
+});
+
+Deno.test("a wrong password: the job's exit code is unchanged and the password is nowhere", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      const wrong = "not-the-app-password-42";
+      const config = await writeNotifyConfig(dir, { port: peer.port });
+      await writeRecipients(dir, { default: "ops@lab.example.org\n" });
+      const { context, lines } = contextWith({
+        FUSION_SMTP_USER: SMTP_USER,
+        FUSION_SMTP_APP_PASSWORD: wrong,
+      });
+      const job = await startJob(context, "backup run", { config, failureEvent: "backup_failure" });
+      assert.equal(await job.finish(1, { title: "1 of 1 studies failed", lines: [] }), 1);
+      assert.equal(peer.received.length, 0);
+      assert.deepEqual(
+        peer.logins,
+        [{ user: SMTP_USER, ok: false }],
+        "one attempt: the failure does not feed itself",
+      );
+      assert.match(
+        lines.at(-1) ?? "",
+        /^warning: could not send the backup_failure alert: the SMTP server .* refused the login/,
+      );
+      assert.ok(!`${lines.join("\n")}${await readLogFiles(dir)}`.includes(wrong));
+    });
+  });
+});
+
+Deno.test("notify disabled: the job's console is exactly what it was without alerts", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      const config = await writeNotifyConfig(dir, { port: peer.port, enabled: false });
+      await writeRecipients(dir, { default: "ops@lab.example.org\n" });
+      const { context, lines } = contextWith({
+        FUSION_SMTP_USER: SMTP_USER,
+        FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD,
+      });
+      const job = await startJob(context, "backup run", { config, failureEvent: "backup_failure" });
+      context.logger.warn("slow share");
+      assert.equal(await job.finish(1, { title: "failed", lines: [] }), 1);
+      assert.deepEqual(lines, [`backup run: using config ${config}`, "warning: slow share"]);
+      assert.deepEqual([peer.logins, peer.received], [[], []]);
+    });
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * The program run end to end through main.ts with exactly the permissions
+ * `deno task compile` bakes into the exe (PRODUCT_FLAGS): a permission the
+ * code needs but the set lacks makes these fail here, not on the Fusion PC.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeSampleRoot } from "../../scripts/sample_data.ts";
+import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+import denoJson from "../../deno.json" with { type: "json" };
+
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runMain(args, { permissions: PRODUCT_FLAGS, env });
+
+Deno.test("the product permissions are read, write, net, env, sys and run, unscoped", () => {
+  assert.deepEqual([...PRODUCT_FLAGS].sort(), [
+    "--allow-env",
+    "--allow-net",
+    "--allow-read",
+    "--allow-run",
+    "--allow-sys",
+    "--allow-write",
+  ]);
+});
+
+Deno.test("exe permissions: --version", async () => {
+  assert.deepEqual(await run(["--version"]), {
+    code: 0,
+    stdout: `${denoJson.version}\n`,
+    stderr: "",
+  });
+});
+
+Deno.test("exe permissions: validate root on sample data", async () => {
+  await withTempDir(async (dir) => {
+    await makeSampleRoot(dir);
+    const result = await run(["validate", "root", dir, "-f", "json"]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(JSON.parse(result.stdout).studies.length, 5);
+  });
+});
+
+Deno.test("exe permissions: install init, then the tasks' dry run loads the written config", async () => {
+  await withTempDir(async (home) => {
+    const env = { HOME: home, USERPROFILE: home };
+    const init = await run(["install", "init"], env);
+    assert.equal(init.code, 0, init.stderr);
+    // Without --config: the default path, and the host name as default instrument (sys).
+    const dryRun = await run(["install", "tasks", "--dry-run", "--user", "LAB\\x"], env);
+    assert.equal(dryRun.code, 0, dryRun.stderr);
+    const config = join(home, ".config", "fusion-toolkit", "config.toml");
+    assert.match(dryRun.stdout, new RegExp(`backup run --config ${config}$`, "m"));
+  });
+});
