@@ -50,6 +50,6 @@ Deno.test("exe permissions: install init, then the tasks' dry run loads the writ
     const dryRun = await run(["install", "tasks", "--dry-run", "--user", "LAB\\x"], env);
     assert.equal(dryRun.code, 0, dryRun.stderr);
     const config = join(home, ".config", "fusion-toolkit", "config.toml");
-    assert.match(dryRun.stdout, new RegExp(`backup run --config ${config}$`, "m"));
+    assert.match(dryRun.stdout, new RegExp(`backup run --config ${RegExp.escape(config)}$`, "m"));
   });
 });
