@@ -15,11 +15,10 @@
  * @module
  */
 
-// Under Wine the Linux environment shows through, with the WINEPREFIX scripts/wine/run.sh sets.
-const winePrefix = Deno.build.os === "windows" ? Deno.env.get("WINEPREFIX") : undefined;
+import { WINE_PREFIX } from "./wine.ts";
 
 /** Why no UNC share can be made here, or `false` when {@linkcode withUncShare} works. */
-export const UNC_UNAVAILABLE: string | false = winePrefix !== undefined
+export const UNC_UNAVAILABLE: string | false = WINE_PREFIX !== undefined
   ? false
   : Deno.build.os === "windows"
   ? "a UNC share on real Windows needs an SMB server; the Wine lane maps one to a folder"
@@ -39,9 +38,9 @@ export interface UncShare {
  * @throws {Error} when {@linkcode UNC_UNAVAILABLE} is set.
  */
 export async function withUncShare<T>(body: (share: UncShare) => Promise<T>): Promise<T> {
-  if (winePrefix === undefined) throw new Error(`no UNC share here: ${UNC_UNAVAILABLE}`);
+  if (WINE_PREFIX === undefined) throw new Error(`no UNC share here: ${UNC_UNAVAILABLE}`);
   const host = `fusion-test-${crypto.randomUUID().slice(0, 8)}`;
-  const hostDir = `Z:${winePrefix.replaceAll("/", "\\")}\\dosdevices\\unc\\${host}`;
+  const hostDir = `Z:${WINE_PREFIX.replaceAll("/", "\\")}\\dosdevices\\unc\\${host}`;
   await Deno.mkdir(`${hostDir}\\share`, { recursive: true });
   try {
     return await body({ unc: `\\\\${host}\\share`, local: `${hostDir}\\share` });
