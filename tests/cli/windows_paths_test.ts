@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
-import { runMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNC_UNAVAILABLE, withUncShare } from "../_helpers/unc.ts";
 
@@ -75,9 +75,9 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
     await makeSampleRoot(join(local, "FusionData"));
     const root = `${unc}\\FusionData`;
     for (const spelling of [root, root.replaceAll("\\", "/")]) {
-      // Deno on Windows grants UNC paths only with --allow-all (see the next test).
+      // Exactly the exe's permissions: the share is where backups go.
       const result = await runMain(["validate", "root", spelling, "-f", "json"], {
-        permissions: ["--allow-all"],
+        permissions: PRODUCT_FLAGS,
       });
       assert.equal(result.code, 1, result.stderr);
       const report = JSON.parse(result.stdout);
@@ -89,8 +89,8 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
   });
 });
 
-// Deno 2.9 on Windows refuses UNC paths without --allow-all (denoland/deno#26045), so the
-// compiled exe must be built with it to reach \\truenas\share. This fails when Deno changes that.
+// Deno 2.9 on Windows refuses UNC paths without --allow-all (denoland/deno#26045), which is why
+// the exe is built with it (lib/install/permissions.ts). This fails when Deno changes that.
 Deno.test("a UNC path with --allow-read alone fails with exit 3 naming the missing permission", {
   ignore: UNC_UNAVAILABLE !== false,
 }, async () => {
