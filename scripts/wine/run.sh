@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Deno's Windows build (deno.exe) under Wine on Linux: the Windows lane's engine.
 #
-#   scripts/wine/run.sh [--setup-only] [deno.exe arguments ...]
+#   scripts/wine/run.sh [deno.exe arguments ...]
 #   e.g. scripts/wine/run.sh test --allow-read tests/standard/
 #
 # What it does, each step skipped when already done:
@@ -28,12 +28,6 @@ WINESERVER=/usr/lib/wine/wineserver
 MINGW_CC=x86_64-w64-mingw32-gcc
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${FUSION_WINE_CACHE:-$HOME/.cache/fusion-toolkit-wine}
-
-setup_only=false
-if [ "${1:-}" = "--setup-only" ]; then
-  setup_only=true
-  shift
-fi
 
 say() { echo "wine lane: $*" >&2; }
 
@@ -124,8 +118,6 @@ fetch_deno "$deno_dir"
 build_dll "$deno_dir"
 make_prefix "$WINEPREFIX"
 flock -u 9
-
-if $setup_only; then exit 0; fi
 
 status=0
 "$WINE" "$deno_dir/deno.exe" "$@" || status=$?

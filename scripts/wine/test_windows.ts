@@ -2,8 +2,8 @@
  * `deno task test:windows`: the Windows lane. Runs README's test runner
  * (scripts/test.ts) with Deno's Windows build, deno.exe, under Wine
  * (scripts/wine/run.sh), so every `deno test` group of deno.json runs with
- * Windows semantics: `C:\` temp folders and `\` paths, USERPROFILE, cmd.exe,
- * CRLF, rename over an existing file, and `Deno.execPath()` ending in `.exe`
+ * Windows semantics: `C:\` temp folders and `\` paths, USERPROFILE, UNC
+ * shares, CRLF, rename over an existing file, and `Deno.execPath()` ending in `.exe`
  * (the CLI tests spawn main.ts with deno.exe too). New groups join by
  * themselves; a group that cannot run there is listed in
  * {@linkcode NOT_ON_WINDOWS} with the reason.
@@ -30,7 +30,7 @@ const RUN_SH = fileURLToPath(new URL("./run.sh", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** The Windows name of a Linux path under Wine, whose `Z:` drive is the Linux root. */
-export function wineDrivePath(linuxPath: string): string {
+function wineDrivePath(linuxPath: string): string {
   return `Z:${linuxPath.replaceAll("/", "\\")}`;
 }
 
