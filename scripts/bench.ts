@@ -10,6 +10,12 @@
 import { join } from "node:path";
 import { validateRoot } from "../lib/standard/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
+import { benchCopyHash } from "./_bench_copy.ts";
+import { benchS3Upload } from "./_bench_s3.ts";
+import { peakRssMiB } from "./_rss.ts";
+
+export { peakRssMiB };
+import { writeSampleFusionLog } from "./sample_log.ts";
 
 /** One benchmark case: prepares its data in `dir` and prints its own table rows. */
 interface BenchCase {
@@ -28,18 +34,6 @@ async function timeRounds(rounds: number, body: () => Promise<unknown>) {
   }
   times.sort((a, b) => a - b);
   return { best: times[0] ?? 0, median: times[Math.floor(times.length / 2)] ?? 0 };
-}
-
-/** Peak resident memory of this process so far, in MiB (Linux; current RSS elsewhere). */
-export function peakRssMiB(): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (match !== null) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return Deno.memoryUsage().rss / 1024 / 1024;
 }
 
 const validateTree: BenchCase = {
@@ -70,7 +64,93 @@ const validateTree: BenchCase = {
   },
 };
 
-const CASES: readonly BenchCase[] = [validateTree];
+const s3Upload: BenchCase = {
+  name: "s3-upload",
+  what: "upload of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + 2,000 small files to the " +
+    "local S3 peer, ours vs aws s3 cp (targets: at least as fast; peak RSS under 300 MB)",
+  run: benchS3Upload,
+};
+
+const copyHash: BenchCase = {
+  name: "copy-hash",
+  what: "copy+hash and read-back verify of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + " +
+    "2,000 small files, ours vs cp, cp + sha256sum, rclone (target: copy+hash within 1.2x of cp; " +
+    "peak RSS under 300 MB)",
+  run: benchCopyHash,
+};
+
+/** Seconds a shell command takes, best of `rounds`. */
+async function commandSeconds(rounds: number, script: string): Promise<number> {
+  const { best } = await timeRounds(rounds, async () => {
+    const status = await new Deno.Command("sh", { args: ["-c", script], stdout: "null" }).output();
+    if (!status.success) throw new Error(`${script} failed`);
+  });
+  return best / 1000;
+}
+
+/** What scripts/monitor_catchup.ts reports. */
+interface CatchupReport {
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+  readonly delivered: number;
+  readonly offset: number;
+  readonly found: number;
+  readonly repeated: number;
+}
+
+/** One catch-up pass in a process of its own, with the permissions `monitor tail` has. */
+async function catchUp(log: string, stateFile: string): Promise<CatchupReport> {
+  const script = new URL("./monitor_catchup.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-read", "--allow-write", script, log, stateFile],
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error("the catch-up process failed");
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+const monitorCatchup: BenchCase = {
+  name: "monitor-catchup",
+  what: "monitor tail catching up on a generated 1 GiB Fusion.log (FUSION_BENCH_GIB scales it; " +
+    "targets: disk speed, under 100 MB of memory)",
+  async run(dir) {
+    const gib = Number(Deno.env.get("FUSION_BENCH_GIB") ?? "1");
+    const log = join(dir, "Fusion.log");
+    const written = await writeSampleFusionLog(log, Math.round(gib * 1024 ** 3));
+    const mb = written.bytes / 1e6;
+    const rate = (seconds: number) => `${(mb / seconds).toFixed(0)} MB/s (${seconds.toFixed(2)} s)`;
+    // The log was just written, so every reader below reads it from the page cache.
+    const cat = await commandSeconds(3, `cat '${log}' > /dev/null`);
+    const wc = await commandSeconds(3, `wc -l '${log}'`);
+    const reports: CatchupReport[] = [];
+    for (let round = 0; round < 3; round++) {
+      const report = await catchUp(log, join(dir, "state", "monitor.json"));
+      const { offset, found, repeated, delivered } = report;
+      if (
+        offset !== written.bytes || found !== written.errorBlocks || repeated + delivered !== found
+      ) {
+        throw new Error(
+          `catch-up read ${offset} of ${written.bytes} bytes and found ${found} of ` +
+            `${written.errorBlocks} error blocks`,
+        );
+      }
+      reports.push(report);
+    }
+    const best = Math.min(...reports.map((report) => report.seconds));
+    const peak = Math.max(...reports.map((report) => report.peakRssMiB));
+    console.log(
+      `| log | ${mb.toFixed(0)} MB, ${written.lines} lines, ${written.errorBlocks} error blocks ` +
+        `(${written.distinctErrors} distinct: ${reports[0]?.delivered} delivered, the rest ` +
+        "deduplicated) |",
+    );
+    console.log(`| monitor catch-up (best of 3) | ${rate(best)} |`);
+    console.log(`| \`cat > /dev/null\` (best of 3) | ${rate(cat)} |`);
+    console.log(`| \`wc -l\` (best of 3) | ${rate(wc)} |`);
+    console.log(`| peak RSS of the catch-up process | ${peak.toFixed(0)} MiB |`);
+  },
+};
+
+const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload, monitorCatchup];
 
 async function main(): Promise<number> {
   const wanted = Deno.args;

@@ -1,15 +1,21 @@
 /**
- * `deno task demo`: the main job on built-in sample data. Builds a sample
- * source tree of passing and failing studies in a temp folder and runs the
- * real CLI on it, printing each command before its output.
+ * `deno task demo`: the main job on built-in sample data, end to end. Builds
+ * a sample instrument folder (studies that pass the naming standard and
+ * studies that break it), a folder standing in for the TrueNAS share, and a
+ * local S3 server (the same emulator the tests use, on 127.0.0.1); then runs
+ * the real CLI: `validate root`, `backup run --dry-run`, `backup run`,
+ * `manifest show`, and prints where every copy is.
  *
- * Usage: `deno task demo [--keep]` (`--keep` leaves the sample data in place).
+ * Usage: `deno task demo [--keep]` (`--keep` leaves the sample folders in place).
  *
  * @module
  */
 import { join } from "node:path";
 import { denoIo, runCli } from "../lib/cli/mod.ts";
-import { makeSampleRoot } from "./sample_data.ts";
+import { walk } from "../lib/fs/mod.ts";
+import { createS3Store } from "../lib/storage/s3.ts";
+import { PEER_CREDENTIALS, startS3Peer } from "../tests/peers/s3.ts";
+import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
 
 async function step(args: string[]): Promise<number> {
   console.log(`\n$ fusion-toolkit ${args.join(" ")}`);
@@ -21,24 +27,60 @@ async function step(args: string[]): Promise<number> {
 async function main(): Promise<number> {
   const keep = Deno.args.includes("--keep");
   const dir = await Deno.makeTempDir({ prefix: "fusion-toolkit-demo-" });
+  const peer = await startS3Peer({ bucket: "lab-fusion-archive" });
   try {
     const source = join(dir, "FusionData");
+    const share = join(dir, "truenas");
     await makeSampleRoot(source);
-    console.log(`sample source tree: ${source}`);
+    // The studies finished a month ago, so the monthly backup takes them.
+    await setTreeMtime(source, new Date(Date.now() - 30 * 86_400_000));
+    await Deno.mkdir(share);
+    const config = join(dir, "config.toml");
+    await Deno.writeTextFile(
+      config,
+      sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint }),
+    );
+    for (const [name, value] of Object.entries(peer.env)) Deno.env.set(name, value);
+
+    console.log(`instrument folder: ${source}`);
+    console.log(`TrueNAS share:     ${share}`);
+    console.log(
+      `S3:                ${peer.endpoint} (a local S3 emulator), bucket lab-fusion-archive`,
+    );
     console.log("two studies follow the naming standard; three break it on purpose.");
-    const rootCode = await step(["validate", "root", source]);
-    const studyCode = await step([
-      "validate",
-      "study",
-      join(source, "20250310_dave_colon_trial"),
-      "-f",
-      "json",
-    ]);
-    // The failing studies are the point of the demo: exit 1 is what it should show.
-    const expected = rootCode === 1 && studyCode === 1;
-    console.log(expected ? "\ndemo finished as expected." : "\ndemo: unexpected exit codes.");
+
+    const codes = [
+      await step(["validate", "root", source]),
+      await step(["backup", "run", "--config", config, "--dry-run"]),
+      await step(["backup", "run", "--config", config]),
+      await step(["manifest", "show", join(share, "_manifest")]),
+    ];
+
+    console.log("\nwhere the copies are:");
+    for await (const entry of walk(share)) {
+      if (entry.kind === "file") console.log(`  share  ${join(share, entry.path)}`);
+    }
+    const store = createS3Store(peer.settings, { credentials: PEER_CREDENTIALS });
+    try {
+      const objects = await store.listSizes("fusion/");
+      for (const [key, size] of [...objects].sort()) {
+        console.log(`  s3     ${store.uri(key)} (${size} bytes)`);
+      }
+    } finally {
+      store.close();
+    }
+    console.log("\nleft on the instrument (failed validation, kept for a person to fix):");
+    const kept = (await Array.fromAsync(Deno.readDir(source))).map((entry) => entry.name).sort();
+    for (const name of kept) console.log(`  ${join(source, name)}`);
+
+    // Failing studies are the point of the demo: validate and the backup exit 1 because of them.
+    const expected = codes.join(",") === "1,1,1,0";
+    console.log(
+      expected ? "\ndemo finished as expected." : `\ndemo: unexpected exit codes ${codes}.`,
+    );
     return expected ? 0 : 1;
   } finally {
+    await peer.stop();
     if (keep) console.log(`sample data kept in ${dir}`);
     else await Deno.remove(dir, { recursive: true });
   }

@@ -108,3 +108,40 @@ export async function makeSampleRoot(root: string): Promise<void> {
   // R2: a suffix containing '_' and '.'.
   await makeSampleStudy(root, "20250311_erin_skin_set1", { experiments: ["run_2.b"] });
 }
+
+/** Where a sample config points. */
+export interface SampleConfigOptions {
+  readonly source: string;
+  readonly share: string;
+  readonly bucket: string;
+  /** An S3-compatible endpoint (the local peer). */
+  readonly endpoint: string;
+  /** Multipart threshold and part size, MiB; the local peer takes at most 10 MiB a request. */
+  readonly partMb?: number;
+  /** More TOML appended as is, e.g. a `[hooks]` table. */
+  readonly extra?: string;
+}
+
+/** A config.toml for sample data: instrument "fusion-01", prefix "fusion", alerts off. */
+export function sampleConfigToml(options: SampleConfigOptions): string {
+  const partMb = options.partMb ?? 5;
+  return `[backup]
+source_root = ${JSON.stringify(options.source)}
+idle_days = 14
+instrument = "fusion-01"
+
+[truenas]
+root = ${JSON.stringify(options.share)}
+
+[s3]
+bucket = ${JSON.stringify(options.bucket)}
+prefix = "fusion"
+endpoint = ${JSON.stringify(options.endpoint)}
+force_path_style = true
+multipart_threshold_mb = ${partMb}
+part_size_mb = ${partMb}
+
+[notify]
+enabled = false
+${options.extra ?? ""}`;
+}

@@ -7,6 +7,7 @@
 import type { EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Job } from "./_job.ts";
+import type { StatusLine } from "./_progress.ts";
 
 /** The process's standard streams. */
 export interface Io {
@@ -22,6 +23,8 @@ export interface Io {
 export interface CliContext {
   readonly io: Io;
   readonly logger: Logger;
+  /** The terminal's status line; log lines print above it. */
+  readonly status: StatusLine;
   readonly env: EnvReader;
   /** The exit code the command chose; the error funnel overrides it on a throw. */
   exitCode: number;

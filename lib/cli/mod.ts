@@ -11,6 +11,10 @@ import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
+import { StatusLine } from "./_progress.ts";
+import { registerBackup } from "./backup.ts";
+import { registerManifest } from "./manifest.ts";
+import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
 import { registerValidate } from "./validate.ts";
@@ -20,7 +24,8 @@ export { type CliContext, denoIo, type Io } from "./context.ts";
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success
-  1  validation failure, failed backups or evictions, a failed hook, stale study locks
+  1  validation failure, failed backups or evictions, a failed hook, stale study locks,
+     monitor tail stopped by an error
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -40,6 +45,9 @@ export function buildProgram(context: CliContext): Command {
     })
     .addHelpText("after", EXIT_CODES_HELP);
   registerValidate(program, context);
+  registerManifest(program, context);
+  registerBackup(program, context);
+  registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
   return program;
@@ -63,8 +71,15 @@ export interface RunOptions {
 export async function runCli(args: readonly string[], options: RunOptions): Promise<number> {
   const { io } = options;
   const verbose = args.includes("-v") || args.includes("--verbose");
-  const logger = new Logger({ console: (line) => io.err(`${line}\n`), verbose });
-  const context: CliContext = { io, logger, env: options.env ?? Deno.env, exitCode: ExitCode.ok };
+  const status = new StatusLine(io);
+  const logger = new Logger({ console: (line) => status.print(`${line}\n`), verbose });
+  const context: CliContext = {
+    io,
+    logger,
+    status,
+    env: options.env ?? Deno.env,
+    exitCode: ExitCode.ok,
+  };
   try {
     await buildProgram(context).parseAsync([...args], { from: "user" });
     return context.exitCode;

@@ -59,12 +59,20 @@ export const S3_STORAGE_CLASSES = [
   "EXPRESS_ONEZONE",
 ] as const;
 
-/** Default regexes of the Fusion.log parser; see `[monitor]`. */
+/**
+ * Default regexes of the Fusion.log parser; see `[monitor]`. No public sample
+ * of Fusion.log exists (Fusion is a .NET application), so they accept the
+ * usual .NET logging layouts: log4net (`2025-03-01 10:22:33,123 [12] ERROR
+ * Akoya... - message`), NLog (`2025-03-01 10:22:33.1234|ERROR|Akoya...|message`)
+ * and `DateTime.ToString()` on an en-US PC (`3/1/2025 10:22:33 AM ...`).
+ */
 export const MONITOR_DEFAULT_PATTERNS = {
-  line_start: String.raw`^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}`,
+  line_start: String
+    .raw`^\[?(?:\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})[ T]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?[AP]M)?\]?`,
   error: String.raw`\b(?:ERROR|FATAL)\b`,
-  sample: String.raw`\b[Ss]ample(?:[ _]?[Nn]ame)?\s*[:=]\s*"?(?<sample>[^"\s,;]+)`,
-  cycle: String.raw`\b[Cc]ycle\s*(?:[:=#]|[Nn]o\.?|[Nn]umber)?\s*(?<cycle>\d+)`,
+  sample: String
+    .raw`\b[Ss]ample(?:[ _]?(?:[Nn]ame|[Ii][Dd]))?(?:\s*[:=]\s*"?|\s+")(?<sample>[^"\s,;]+)`,
+  cycle: String.raw`\b[Cc]ycle\s*(?:[:=#]|[Nn]o\.?|[Nn]umber)?\s*(?<cycle>\d+)\b`,
 } as const;
 
 /** Every section and key of config.toml, in the order the template shows them. */
@@ -206,22 +214,24 @@ export const CONFIG_SCHEMA = {
       line_start: {
         kind: "regex",
         default: MONITOR_DEFAULT_PATTERNS.line_start,
-        doc: "a line matching this starts a new log entry (others continue the previous one)",
+        doc:
+          "a line matching this starts a log entry (a timestamp); other lines continue the entry before",
       },
       error: {
         kind: "regex",
         default: MONITOR_DEFAULT_PATTERNS.error,
-        doc: "an entry whose first line matches this is an error block",
+        doc: "an entry whose first line matches this (the level) is an error block, emailed",
       },
       sample: {
         kind: "regex",
         default: MONITOR_DEFAULT_PATTERNS.sample,
-        doc: "finds the current sample name (named group 'sample', else group 1)",
+        doc:
+          "a line naming the sample being run (named group 'sample', else group 1); a new sample clears the cycle",
       },
       cycle: {
         kind: "regex",
         default: MONITOR_DEFAULT_PATTERNS.cycle,
-        doc: "finds the current cycle number (named group 'cycle', else group 1)",
+        doc: "a line naming the cycle being run (named group 'cycle', else group 1)",
       },
     },
   },

@@ -7,6 +7,15 @@
  */
 import { dirname, join } from "node:path";
 
+export {
+  createLock,
+  describeHolder,
+  type HeldLock,
+  LockExistsError,
+  type LockInfo,
+  readLock,
+} from "./lock.ts";
+
 /** What a directory entry is, without following links. */
 export type EntryKind = "file" | "dir" | "symlink" | "other";
 

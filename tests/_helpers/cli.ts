@@ -61,11 +61,10 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-/** Runs `main.ts` with `args` in a child process. */
-export async function runMain(
+async function mainCommand(
   args: readonly string[],
   options: RunMainOptions,
-): Promise<CliResult> {
+): Promise<Deno.Command> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
   const names = [
@@ -81,7 +80,7 @@ export async function runMain(
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  const command = new Deno.Command(Deno.execPath(), {
+  return new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, MAIN, ...args],
     env: { ...inherited, NO_COLOR: "1", ...options.env },
     clearEnv: true,
@@ -90,7 +89,22 @@ export async function runMain(
     stdout: "piped",
     stderr: "piped",
   });
-  const child = command.spawn();
+}
+
+/** Starts `main.ts` with `args`; the caller owns the child (its output, status and signals). */
+export async function startMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<Deno.ChildProcess> {
+  return (await mainCommand(args, options)).spawn();
+}
+
+/** Runs `main.ts` with `args` in a child process. */
+export async function runMain(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<CliResult> {
+  const child = await startMain(args, options);
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));
@@ -102,5 +116,76 @@ export async function runMain(
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A long-running command (`monitor tail`) started by {@linkcode spawnMain}. */
+export interface RunningMain {
+  /** Stderr so far. */
+  readonly stderr: string;
+  /**
+   * Resolves when stderr so far matches `pattern`. Rejects, with stderr in
+   * the message, when the process ends first or after `timeoutMs`.
+   */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends `signal` and returns what the process printed and its exit code. */
+  stop(signal: Deno.Signal): Promise<CliResult>;
+}
+
+/** Starts `main.ts` with `args` in a child process that runs until stopped. */
+export async function spawnMain(
+  args: readonly string[],
+  options: Omit<RunMainOptions, "stdin">,
+): Promise<RunningMain> {
+  const child = (await mainCommand(args, options)).spawn();
+  let stdout = "";
+  let stderr = "";
+  let ended = false;
+  const changed = new Set<() => void>();
+  const collect = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      add(text);
+      for (const notify of changed) notify();
+    }
+  };
+  const reading = Promise.all([
+    collect(child.stdout, (text) => stdout += text),
+    collect(child.stderr, (text) => stderr += text),
+  ]);
+  const status = child.status.then(async (status) => {
+    await reading;
+    ended = true;
+    for (const notify of changed) notify();
+    return status;
+  });
+  return {
+    get stderr() {
+      return stderr;
+    },
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stderr)) finish();
+          else if (ended) finish(`the process ended before stderr matched ${pattern}`);
+        };
+        const timer = setTimeout(
+          () => finish(`stderr did not match ${pattern} within ${timeoutMs} ms`),
+          timeoutMs,
+        );
+        const finish = (failure?: string) => {
+          clearTimeout(timer);
+          changed.delete(check);
+          if (failure === undefined) resolve();
+          else reject(new Error(`${failure}; stderr so far:\n${stderr}`));
+        };
+        changed.add(check);
+        check();
+      });
+    },
+    async stop(signal) {
+      if (!ended) child.kill(signal);
+      const { code } = await status;
+      return { code, stdout, stderr };
+    },
   };
 }

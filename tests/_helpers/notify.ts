@@ -4,6 +4,9 @@
  *
  * @module
  */
+import { StatusLine } from "../../lib/cli/_progress.ts";
+import type { CliContext } from "../../lib/cli/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
 import { join } from "node:path";
 import { PEER_CA_FILE } from "../peers/smtp.ts";
 
@@ -82,4 +85,20 @@ export async function readLogFiles(dir: string): Promise<string> {
     text += await Deno.readTextFile(join(dir, "logs", entry.name));
   }
   return text;
+}
+
+/** A CLI context for in-process job tests: console lines captured, environment from `env`. */
+export function captureContext(
+  env: Record<string, string>,
+): { context: CliContext; lines: string[] } {
+  const lines: string[] = [];
+  const io = { out: () => {}, err: () => {}, stderrIsTerminal: false };
+  const context: CliContext = {
+    io,
+    logger: new Logger({ console: (line) => lines.push(line) }),
+    status: new StatusLine(io),
+    env: envOf(env),
+    exitCode: 0,
+  };
+  return { context, lines };
 }

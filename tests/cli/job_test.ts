@@ -4,10 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { startJob } from "../../lib/cli/_job.ts";
-import type { CliContext } from "../../lib/cli/mod.ts";
-import { Logger } from "../../lib/log/mod.ts";
 import {
-  envOf,
+  captureContext,
   readLogFiles,
   SMTP_PASSWORD,
   SMTP_USER,
@@ -19,17 +17,6 @@ import {
 import { withTempDir } from "../_helpers/temp.ts";
 import { withSmtpPeer } from "../peers/smtp.ts";
 
-function contextWith(env: Record<string, string>): { context: CliContext; lines: string[] } {
-  const lines: string[] = [];
-  const context: CliContext = {
-    io: { out: () => {}, err: () => {}, stderrIsTerminal: false },
-    logger: new Logger({ console: (line) => lines.push(line) }),
-    env: envOf(env),
-    exitCode: 0,
-  };
-  return { context, lines };
-}
-
 Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
     await withTempDir(async (dir) => {
@@ -39,7 +26,7 @@ Deno.test("a failed job emails its failure event with the details, and warnings 
         toolkit_error: "dev@lab.example.org\n",
       });
       const smtpEnv = await writeSmtpEnv(dir);
-      const { context } = contextWith({});
+      const { context } = captureContext({});
       const job = await startJob(context, "backup run", {
         config,
         smtpEnv,
@@ -83,7 +70,7 @@ Deno.test("a job that succeeds sends no failure email; finishing twice sends onc
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
-      const { context } = contextWith({
+      const { context } = captureContext({
         FUSION_SMTP_USER: SMTP_USER,
         FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD,
       });
@@ -112,7 +99,7 @@ Deno.test("a wrong password: the job's exit code is unchanged and the password i
       const wrong = "not-the-app-password-42";
       const config = await writeNotifyConfig(dir, { port: peer.port });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
-      const { context, lines } = contextWith({
+      const { context, lines } = captureContext({
         FUSION_SMTP_USER: SMTP_USER,
         FUSION_SMTP_APP_PASSWORD: wrong,
       });
@@ -138,7 +125,7 @@ Deno.test("notify disabled: the job's console is exactly what it was without ale
     await withTempDir(async (dir) => {
       const config = await writeNotifyConfig(dir, { port: peer.port, enabled: false });
       await writeRecipients(dir, { default: "ops@lab.example.org\n" });
-      const { context, lines } = contextWith({
+      const { context, lines } = captureContext({
         FUSION_SMTP_USER: SMTP_USER,
         FUSION_SMTP_APP_PASSWORD: SMTP_PASSWORD,
       });

@@ -1,0 +1,175 @@
+/**
+ * `backup run`: the monthly verified backup of idle studies to the share and S3.
+ *
+ * @module
+ */
+import type { Command } from "commander";
+import {
+  type BackupPlan,
+  type BackupRunResult,
+  planBackup,
+  runBackup,
+  type StudyOutcome,
+} from "../backup/mod.ts";
+import { ExitCode } from "../errors.ts";
+import { formatBytes, renderTable } from "./_format.ts";
+import { type JobFailure, startJob } from "./_job.ts";
+import { TerminalProgress } from "./_progress.ts";
+import type { CliContext } from "./context.ts";
+
+interface BackupOptions {
+  config?: string;
+  dryRun?: boolean;
+  smtpEnv?: string;
+}
+
+/** Longest failure text in the table; the log line above it has the whole message. */
+const NOTE_LENGTH = 90;
+
+function outcomeRow(outcome: StudyOutcome): string[] {
+  const status = outcome.record?.status ?? "not started";
+  let note = "source deleted";
+  if (!outcome.ok) {
+    const reason = `${outcome.step ?? "?"}: ${outcome.error ?? "failed"}`;
+    note = reason.length > NOTE_LENGTH ? `${reason.slice(0, NOTE_LENGTH - 1)}…` : reason;
+    if (!outcome.sourceDeleted) note += "; source kept";
+  }
+  return [outcome.study, status, String(outcome.files), formatBytes(outcome.bytes), note];
+}
+
+/** The final table of a run and its count line. */
+export function renderRunSummary(result: BackupRunResult): string {
+  const { outcomes, waiting } = result;
+  const waitingNote = waiting > 0 ? `; ${waiting} not idle long enough yet` : "";
+  if (outcomes.length === 0) return `nothing to back up${waitingNote}\n`;
+  const failed = outcomes.filter((outcome) => !outcome.ok).length;
+  return renderTable(
+    ["study", "status", "files", "size", "result"],
+    outcomes.map(outcomeRow),
+    ["left", "left", "right", "right"],
+  ) + `${outcomes.length} stud${outcomes.length === 1 ? "y" : "ies"}: ` +
+    `${outcomes.length - failed} backed up, ${failed} failed${waitingNote}\n`;
+}
+
+/** The dry run's report: what would run, where each study would go, the totals. */
+export function renderPlan(plan: BackupPlan, idleDays: number): string {
+  const lines = ["backup plan (dry run: nothing was written anywhere)"];
+  lines.push(
+    `hook: ${plan.hook.length === 0 ? "none" : `${JSON.stringify(plan.hook)} would run first`}`,
+  );
+  lines.push(
+    plan.staleLocks.length === 0
+      ? "stale study locks: none"
+      : `stale study locks: ${plan.staleLocks.join(", ")} — the run would stop (exit 1)`,
+  );
+  lines.push(
+    plan.shareLock === undefined
+      ? "share: not reachable — the run would stop unless the hook mounts it"
+      : plan.shareLock === ""
+      ? "share lock: free"
+      : `share lock: held by ${plan.shareLock} — the run would stop (exit 2)`,
+  );
+  if (plan.manifestNote !== undefined) lines.push(plan.manifestNote);
+  const total = plan.studies.length + plan.waiting;
+  lines.push(`studies idle for at least ${idleDays} days: ${plan.studies.length} of ${total}`);
+  let text = `${lines.join("\n")}\n`;
+  if (plan.studies.length === 0) return `${text}nothing to back up\n`;
+  text += renderTable(
+    ["study", "check", "files", "size", "to"],
+    plan.studies.flatMap((item) => [
+      [
+        item.study.name,
+        item.violations > 0
+          ? `${item.violations} violation${item.violations === 1 ? "" : "s"}`
+          : item.blocker === undefined
+          ? "ok"
+          : "refused",
+        String(item.files),
+        formatBytes(item.bytes),
+        item.truenasPath,
+      ],
+      ["", "", "", "", item.s3Uri],
+    ]),
+    ["left", "left", "right", "right"],
+  );
+  for (const item of plan.studies) {
+    if (item.blocker !== undefined) text += `${item.study.name}: ${item.blocker}\n`;
+  }
+  const ready = plan.studies.filter((item) => item.violations === 0 && item.blocker === undefined);
+  const failing = plan.studies.length - ready.length;
+  const bytes = ready.reduce((sum, item) => sum + item.bytes, 0);
+  const files = ready.reduce((sum, item) => sum + item.files, 0);
+  return text +
+    `would back up ${ready.length} stud${ready.length === 1 ? "y" : "ies"}, ${files} files, ` +
+    `${formatBytes(bytes)}; ${failing} would fail\n`;
+}
+
+function failureOf(result: BackupRunResult): JobFailure | undefined {
+  const failed = result.outcomes.filter((outcome) => !outcome.ok);
+  if (failed.length === 0) return undefined;
+  const [only] = failed;
+  return {
+    ...(failed.length === 1 && only !== undefined ? { study: only.study } : {}),
+    title: `${failed.length} of ${result.outcomes.length} studies failed`,
+    lines: failed.map((outcome) =>
+      `${outcome.study}: ${
+        outcome.record?.status ?? "not started"
+      } at ${outcome.step}: ${outcome.error}`
+    ),
+  };
+}
+
+/** Registers `backup run`. */
+export function registerBackup(program: Command, context: CliContext): void {
+  program
+    .command("backup")
+    .description("verified backups of idle studies to the TrueNAS share and S3")
+    .command("run")
+    .description(
+      "back up every idle study, oldest first; delete a source only when both copies are proven",
+    )
+    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .option("--dry-run", "print the plan with counts and sizes; write nothing anywhere")
+    .option(
+      "--smtp-env <path>",
+      "SMTP credentials file for failure emails (default: smtp.env beside the config)",
+    )
+    .action(async (options: BackupOptions) => {
+      const job = await startJob(context, "backup run", {
+        config: options.config,
+        smtpEnv: options.smtpEnv,
+        failureEvent: "backup_failure",
+      });
+      const { config } = job;
+      // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads,
+      // which every other command (validate, manifest show, --help) has no need for.
+      const { s3Archive } = await import("../backup/s3_archive.ts");
+      const archive = s3Archive(config);
+      try {
+        if (options.dryRun === true) {
+          const plan = await planBackup(config, archive, new Date());
+          context.io.out(renderPlan(plan, config.backup.idleDays));
+          const blocked = plan.staleLocks.length > 0 ||
+            plan.studies.some((item) => item.violations > 0 || item.blocker !== undefined);
+          context.exitCode = await job.finish(blocked ? ExitCode.failure : ExitCode.ok);
+          return;
+        }
+        const result = await runBackup({
+          config,
+          archive,
+          logger: context.logger,
+          progress: new TerminalProgress(context.status),
+          hostname: Deno.hostname(),
+          clock: () => new Date(),
+        });
+        context.io.out(renderRunSummary(result));
+        const failure = failureOf(result);
+        context.exitCode = await job.finish(
+          failure === undefined ? ExitCode.ok : ExitCode.failure,
+          failure,
+        );
+      } finally {
+        archive.store.close();
+      }
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * `_checksums.sha256`, the proof stored with every backup: GNU coreutils
+ * format (`<hex>  <relative/path>`, `/`-separated, sorted), so running
+ * `sha256sum -c _checksums.sha256` inside the study folder checks it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { atomicWriteFile, compareNames } from "../fs/mod.ts";
+
+/** The sidecar's file name, in the backup's top folder. */
+export const SIDECAR_NAME = "_checksums.sha256";
+
+/** One file of a backup and its digest. */
+export interface SidecarEntry {
+  /** Relative to the study folder, `/`-separated. */
+  readonly path: string;
+  readonly sha256Hex: string;
+}
+
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/**
+ * The sidecar text for `entries`, sorted by path. Names holding `\`, a
+ * newline or a carriage return are escaped the way `sha256sum` does: the line
+ * starts with `\` and those characters are written `\\`, `\n` and `\r`.
+ */
+export function formatSidecar(entries: readonly SidecarEntry[]): string {
+  return [...entries]
+    .sort((a, b) => compareNames(a.path, b.path))
+    .map(({ path, sha256Hex }) => {
+      if (!HEX_DIGEST.test(sha256Hex)) throw new Error(`not a SHA-256 hex digest: ${sha256Hex}`);
+      if (!/[\\\n\r]/.test(path)) return `${sha256Hex}  ${path}\n`;
+      const escaped = path.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\r", "\\r");
+      return `\\${sha256Hex}  ${escaped}\n`;
+    })
+    .join("");
+}
+
+/**
+ * Reads sidecar text back into entries.
+ *
+ * @throws {Error} naming the line when a line is not `<hex>  <path>`.
+ */
+export function parseSidecar(text: string): SidecarEntry[] {
+  const entries: SidecarEntry[] = [];
+  const lines = text.split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  lines.forEach((line, index) => {
+    const escaped = line.startsWith("\\");
+    const body = escaped ? line.slice(1) : line;
+    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(body);
+    if (match === null) throw new Error(`line ${index + 1} is not '<sha256>  <path>'`);
+    let path = match[2] ?? "";
+    if (escaped) {
+      path = path.replace(
+        /\\(.)/g,
+        (_, char: string) => char === "n" ? "\n" : char === "r" ? "\r" : char,
+      );
+    }
+    entries.push({ path, sha256Hex: match[1] ?? "" });
+  });
+  return entries;
+}
+
+/** Writes the sidecar into `dir` atomically (temp file, flush, rename). */
+export async function writeSidecar(dir: string, entries: readonly SidecarEntry[]): Promise<void> {
+  await atomicWriteFile(join(dir, SIDECAR_NAME), formatSidecar(entries));
+}
+
+/**
+ * Reads `dir`'s sidecar; undefined when there is none.
+ *
+ * @throws {Error} when it exists but cannot be parsed.
+ */
+export async function readSidecar(dir: string): Promise<SidecarEntry[] | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, SIDECAR_NAME));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  try {
+    return parseSidecar(text);
+  } catch (error) {
+    throw new Error(`${join(dir, SIDECAR_NAME)}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { copyFileWithHash, hashFile } from "../../lib/storage/mod.ts";
+import { sampleBytes } from "../../scripts/sample_data.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+Deno.test("copyFileWithHash copies exactly and hashes in the same pass", async () => {
+  await withTempDir(async (dir) => {
+    // Larger than two 4 MiB chunks and not a multiple of them.
+    const bytes = sampleBytes(9 * 1024 * 1024 + 12345, 7);
+    await Deno.writeFile(join(dir, "a"), bytes);
+    let progress = 0;
+    const digest = await copyFileWithHash(join(dir, "a"), join(dir, "b"), {
+      onProgress: (n) => progress += n,
+    });
+    assert.deepEqual(digest, { size: bytes.length, sha256Hex: sha(bytes) });
+    assert.equal(progress, bytes.length);
+    assert.deepEqual(await Deno.readFile(join(dir, "b")), bytes);
+  });
+});
+
+Deno.test("part digests match each slice, including a short last part", async () => {
+  await withTempDir(async (dir) => {
+    const partSize = 5 * 1024 * 1024 + 3; // not aligned with the read chunks on purpose
+    const bytes = sampleBytes(3 * partSize - 1000, 9);
+    await Deno.writeFile(join(dir, "a"), bytes);
+    const expected = [0, 1, 2].map((i) =>
+      new Uint8Array(
+        createHash("sha256").update(bytes.subarray(i * partSize, (i + 1) * partSize)).digest(),
+      )
+    );
+    const copied = await copyFileWithHash(join(dir, "a"), join(dir, "b"), { partSize });
+    assert.deepEqual(copied.partDigests, expected);
+    const hashed = await hashFile(join(dir, "b"), { partSize });
+    assert.deepEqual(hashed, copied);
+    const exact = await hashFile(join(dir, "a"), { partSize: bytes.length });
+    assert.equal(exact.partDigests?.length, 1);
+  });
+});
+
+Deno.test("an empty file copies and hashes to the empty digest with no parts", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "empty"), new Uint8Array(0));
+    const digest = await copyFileWithHash(join(dir, "empty"), join(dir, "copy"), {
+      partSize: 5 << 20,
+    });
+    assert.deepEqual(digest, { size: 0, sha256Hex: sha(new Uint8Array(0)), partDigests: [] });
+    assert.equal((await Deno.stat(join(dir, "copy"))).size, 0);
+  });
+});
+
+Deno.test("the copy keeps the source's modification time and replaces an older copy", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(join(dir, "a"), "new content");
+    await Deno.writeTextFile(join(dir, "b"), "an older, longer copy that must be truncated");
+    const mtime = new Date("2024-02-29T12:00:00Z");
+    await Deno.utime(join(dir, "a"), mtime, mtime);
+    await copyFileWithHash(join(dir, "a"), join(dir, "b"));
+    assert.equal(await Deno.readTextFile(join(dir, "b")), "new content");
+    assert.equal((await Deno.stat(join(dir, "b"))).mtime?.getTime(), mtime.getTime());
+  });
+});
+
+Deno.test("an aborted copy stops with the abort reason and closes its files", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(join(dir, "a"), sampleBytes(12 * 1024 * 1024, 3));
+    const controller = new AbortController();
+    await assert.rejects(
+      copyFileWithHash(join(dir, "a"), join(dir, "b"), {
+        signal: controller.signal,
+        onProgress: () => controller.abort(new Error("stop")),
+      }),
+      /stop/,
+    );
+  });
+});
+
+Deno.test("a missing source is an error, not an empty copy", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(copyFileWithHash(join(dir, "nope"), join(dir, "b")), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(join(dir, "b")), Deno.errors.NotFound);
+  });
+});
