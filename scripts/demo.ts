@@ -4,7 +4,8 @@
  * studies that break it), a folder standing in for the TrueNAS share, and a
  * local S3 server (the same emulator the tests use, on 127.0.0.1); then runs
  * the real CLI: `validate root`, `backup run --dry-run`, `backup run`,
- * `manifest show`, and prints where every copy is.
+ * `manifest show`, prints where every copy is, then `cleanup run --dry-run`
+ * and `cleanup run` with a threshold no disk meets.
  *
  * Usage: `deno task demo [--keep]` (`--keep` leaves the sample folders in place).
  *
@@ -36,10 +37,12 @@ async function main(): Promise<number> {
     await setTreeMtime(source, new Date(Date.now() - 30 * 86_400_000));
     await Deno.mkdir(share);
     const config = join(dir, "config.toml");
-    await Deno.writeTextFile(
-      config,
-      sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint }),
-    );
+    const writeConfig = (extra = "") =>
+      Deno.writeTextFile(
+        config,
+        sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint, extra }),
+      );
+    await writeConfig();
     for (const [name, value] of Object.entries(peer.env)) Deno.env.set(name, value);
 
     console.log(`instrument folder: ${source}`);
@@ -73,8 +76,25 @@ async function main(): Promise<number> {
     const kept = (await Array.fromAsync(Deno.readDir(source))).map((entry) => entry.name).sort();
     for (const name of kept) console.log(`  ${join(source, name)}`);
 
-    // Failing studies are the point of the demo: validate and the backup exit 1 because of them.
-    const expected = codes.join(",") === "1,1,1,0";
+    console.log(
+      "\nthe share fills up: a cleanup whose threshold (99.9% free) no disk meets evicts every " +
+        "backup the gates prove complete and in S3, oldest first; S3 keeps its copy.",
+    );
+    await writeConfig("\n[cleanup]\nfree_threshold_pct = 99.9\n");
+    codes.push(
+      await step(["cleanup", "run", "--config", config, "--dry-run"]),
+      await step(["cleanup", "run", "--config", config]),
+    );
+    console.log("\nleft on the share (the manifest and the cleanup ledger):");
+    for await (const entry of walk(share)) {
+      if (entry.kind === "file") console.log(`  share  ${join(share, entry.path)}`);
+    }
+
+    console.log("\nthe operator's Monday screen (exit 1: the failed studies need a person):");
+    codes.push(await step(["status", "--config", config]));
+
+    // Failing studies are the point of the demo: validate, the backup and status exit 1 for them.
+    const expected = codes.join(",") === "1,1,1,0,0,0,1";
     console.log(
       expected ? "\ndemo finished as expected." : `\ndemo: unexpected exit codes ${codes}.`,
     );

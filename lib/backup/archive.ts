@@ -24,6 +24,15 @@ export interface Archive {
   key(...parts: string[]): string;
   /** The part size a file of `size` bytes is uploaded with, or undefined for a single PUT. */
   partSizeFor(size: number): number | undefined;
+  /**
+   * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
+   * base64, or the composite of its part digests (`...-N`) when uploaded in parts.
+   */
+  expectedChecksum(
+    size: number,
+    sha256Hex: string,
+    partDigests: readonly Uint8Array[] | undefined,
+  ): string;
   uploadFile(input: {
     readonly key: string;
     readonly path: string;

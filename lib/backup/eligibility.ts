@@ -34,9 +34,15 @@ export function selectEligible(
     .sort((a, b) => a.newestMtime - b.newestMtime || compareNames(a.name, b.name));
 }
 
-/** The newest mtime of `path` and everything under it (links themselves, not their targets). */
+/**
+ * The newest mtime of everything under the study folder `path` (links
+ * themselves, not their targets). The folder's own mtime is left out: it
+ * changes when anything at its top is created or removed — the backup's own
+ * lock file, or an operator deleting a stale one — which is not the
+ * instrument writing.
+ */
 export async function newestMtime(path: string): Promise<number> {
-  let newest = (await Deno.lstat(path)).mtime?.getTime() ?? 0;
+  let newest = 0;
   for await (const entry of walk(path)) {
     const mtime = (await Deno.lstat(join(path, entry.path))).mtime?.getTime() ?? 0;
     if (mtime > newest) newest = mtime;

@@ -7,6 +7,7 @@
 export type { Archive, ArchivedObject, ObjectCheck } from "./archive.ts";
 export { findStudies, type FoundStudy, newestMtime, selectEligible } from "./eligibility.ts";
 export { runHook } from "./hooks.ts";
+export { COPY_JOURNAL_NAME } from "./journal.ts";
 export { findStudyLocks, lockStudy } from "./locks.ts";
 export {
   type BackupProgress,

@@ -31,6 +31,12 @@ import {
 } from "../storage/mod.ts";
 import type { Archive, ArchivedObject } from "./archive.ts";
 import type { FoundStudy } from "./eligibility.ts";
+import {
+  appendCopyJournal,
+  type CopiedFile,
+  readCopyJournal,
+  removeCopyJournal,
+} from "./journal.ts";
 import { lockStudy } from "./locks.ts";
 import { forEachLimited } from "./pool.ts";
 
@@ -291,6 +297,7 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
 
     // 6. complete, and mirror the month's manifest to S3
     await append({ ...record, status: "complete", completed_at: timestamp(clock()) });
+    await removeCopyJournal(destination);
     await mirrorManifest(context, record);
 
     // 7. delete the source, if it is exactly what was backed up
@@ -397,7 +404,15 @@ async function refuseToOverwrite(context: StudyContext, destination: string): Pr
   }
 }
 
-type DigestMap = Map<string, { sha256Hex: string; partDigests: readonly Uint8Array[] | undefined }>;
+/** What is known of each file after the copy step. */
+interface FileDigest {
+  readonly sha256Hex: string;
+  readonly partDigests: readonly Uint8Array[] | undefined;
+  /** The share copy was already read back and matched (kept from an earlier run). */
+  readonly verified: boolean;
+}
+
+type DigestMap = Map<string, FileDigest>;
 
 function digestOf(digests: DigestMap, path: string) {
   const digest = digests.get(path);
@@ -425,20 +440,31 @@ async function copyStudy(
       `creating folders in ${destination}: ${errorMessage(error)}`,
     );
   }
+  // An earlier run of this backup that stopped part-way left a journal of what it copied.
+  const journal = context.previous === undefined
+    ? new Map<string, CopiedFile>()
+    : await readCopyJournal(destination);
+  const kept: SourceFile[] = [];
+  const copied: SourceFile[] = [];
   progress.stage(study.name, "copy", listing.files.length, totalBytes(listing.files));
   const began = performance.now();
   await inSizeOrder(listing.files, SMALL_FILE_CONCURRENCY, async (file) => {
+    const target = localPath(destination, file.path);
+    const partSize = archive.partSizeFor(file.size);
+    const earlier = await keptCopy(context, journal.get(file.path), file, partSize, target);
+    if (earlier !== undefined) {
+      digests.set(file.path, earlier);
+      kept.push(file);
+      progress.advance(1, 0);
+      return;
+    }
     let digest;
     try {
-      digest = await copyFileWithHash(
-        localPath(study.path, file.path),
-        localPath(destination, file.path),
-        {
-          partSize: archive.partSizeFor(file.size),
-          onProgress: (bytes) => progress.advance(0, bytes),
-          signal: context.signal,
-        },
-      );
+      digest = await copyFileWithHash(localPath(study.path, file.path), target, {
+        partSize,
+        onProgress: (bytes) => progress.advance(0, bytes),
+        signal: context.signal,
+      });
     } catch (error) {
       throw new StepFailure(
         "copy",
@@ -453,11 +479,67 @@ async function copyStudy(
         `${file.path} was ${file.size} bytes when listed and ${digest.size} when copied`,
       );
     }
-    digests.set(file.path, { sha256Hex: digest.sha256Hex, partDigests: digest.partDigests });
+    digests.set(file.path, {
+      sha256Hex: digest.sha256Hex,
+      partDigests: digest.partDigests,
+      verified: false,
+    });
+    await appendCopyJournal(destination, {
+      path: file.path,
+      size: file.size,
+      mtime: file.mtime,
+      sha256Hex: digest.sha256Hex,
+      ...(partSize === undefined || digest.partDigests === undefined
+        ? {}
+        : { partSize, partDigests: digest.partDigests }),
+    });
+    copied.push(file);
     progress.advance(1, 0);
   });
-  context.logger.info(rateLine(`${study.name}: copied`, listing.files, began));
+  let line = rateLine(`${study.name}: copied`, copied, began);
+  if (kept.length > 0) {
+    line += `; kept ${kept.length} files, ${totalBytes(kept)} bytes already on the share ` +
+      "and verified from an earlier run";
+  }
+  context.logger.info(line);
   return digests;
+}
+
+/**
+ * The digest of a copy an earlier run made, when the journal vouches for it,
+ * the source is unchanged (size and modification time), and the copy still
+ * hashes to the journal's digest: then it is not copied again, and this
+ * hashing was its read-back. Undefined when it must be copied.
+ */
+async function keptCopy(
+  context: StudyContext,
+  earlier: CopiedFile | undefined,
+  file: SourceFile,
+  partSize: number | undefined,
+  target: string,
+): Promise<FileDigest | undefined> {
+  if (
+    earlier === undefined || earlier.size !== file.size || earlier.mtime !== file.mtime ||
+    earlier.partSize !== partSize
+  ) {
+    return undefined;
+  }
+  let onShare;
+  try {
+    onShare = await hashFile(target, {
+      onProgress: (bytes) => context.progress.advance(0, bytes),
+      signal: context.signal,
+    });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new StepFailure(
+      "copy",
+      "failed_truenas",
+      `reading back ${file.path}: ${errorMessage(error)}`,
+    );
+  }
+  if (onShare.size !== file.size || onShare.sha256Hex !== earlier.sha256Hex) return undefined;
+  return { sha256Hex: earlier.sha256Hex, partDigests: earlier.partDigests, verified: true };
 }
 
 function rateLine(prefix: string, files: readonly { size: number }[], began: number): string {
@@ -475,9 +557,10 @@ async function verifyCopies(
   digests: DigestMap,
 ): Promise<void> {
   const { progress } = context;
-  progress.stage(studyName, "verify", listing.files.length, totalBytes(listing.files));
+  const unverified = listing.files.filter((file) => !digestOf(digests, file.path).verified);
+  progress.stage(studyName, "verify", unverified.length, totalBytes(unverified));
   const began = performance.now();
-  await inSizeOrder(listing.files, SMALL_FILE_CONCURRENCY, async (file) => {
+  await inSizeOrder(unverified, SMALL_FILE_CONCURRENCY, async (file) => {
     let digest;
     try {
       digest = await hashFile(localPath(destination, file.path), {
@@ -503,7 +586,7 @@ async function verifyCopies(
     }
     progress.advance(1, 0);
   });
-  context.logger.info(rateLine(`${studyName}: read back`, listing.files, began));
+  context.logger.info(rateLine(`${studyName}: read back`, unverified, began));
 }
 
 async function uploadStudy(
@@ -515,7 +598,15 @@ async function uploadStudy(
   sidecarText: string,
 ): Promise<void> {
   const { archive, progress, config } = context;
-  const uploaded: { key: string; size: number; sha256Hex: string; object: ArchivedObject }[] = [];
+  const uploaded: {
+    key: string;
+    size: number;
+    sha256Hex: string;
+    object: ArchivedObject;
+    confirmed: boolean;
+  }[] = [];
+  const sent: SourceFile[] = [];
+  const already: SourceFile[] = [];
   progress.stage(study.name, "upload", listing.files.length, totalBytes(listing.files));
   const began = performance.now();
   const fail = (what: string, error: unknown) =>
@@ -523,6 +614,32 @@ async function uploadStudy(
   await inSizeOrder(listing.files, config.s3.concurrency, async (file) => {
     const key = `${prefixKey}/${file.path}`;
     const digest = digestOf(digests, file.path);
+    if (context.previous !== undefined) {
+      // An earlier run of this backup may have uploaded it already: S3 says so, checksums and all.
+      const expected = {
+        key,
+        size: file.size,
+        checksumSha256: archive.expectedChecksum(file.size, digest.sha256Hex, digest.partDigests),
+      };
+      let check;
+      try {
+        check = await archive.verifyObject(key, { ...expected, sha256Hex: digest.sha256Hex });
+      } catch (error) {
+        throw fail(`checking ${file.path} in S3`, error);
+      }
+      if (check.ok) {
+        uploaded.push({
+          key,
+          size: file.size,
+          sha256Hex: digest.sha256Hex,
+          object: expected,
+          confirmed: true,
+        });
+        already.push(file);
+        progress.advance(1, file.size);
+        return;
+      }
+    }
     let object;
     try {
       let reported = 0;
@@ -541,7 +658,8 @@ async function uploadStudy(
     } catch (error) {
       throw fail(`uploading ${file.path}`, error);
     }
-    uploaded.push({ key, size: file.size, sha256Hex: digest.sha256Hex, object });
+    uploaded.push({ key, size: file.size, sha256Hex: digest.sha256Hex, object, confirmed: false });
+    sent.push(file);
     progress.advance(1, 0);
   });
   const sidecarBytes = new TextEncoder().encode(sidecarText);
@@ -559,6 +677,7 @@ async function uploadStudy(
       size: sidecarBytes.length,
       sha256Hex: sha256Hex(sidecarBytes),
       object,
+      confirmed: false,
     });
     for (const dir of listing.emptyDirs) {
       const key = `${prefixKey}/${dir}/`;
@@ -568,15 +687,27 @@ async function uploadStudy(
         "application/x-directory",
         metadataClass,
       );
-      uploaded.push({ key, size: 0, sha256Hex: sha256Hex(new Uint8Array(0)), object });
+      uploaded.push({
+        key,
+        size: 0,
+        sha256Hex: sha256Hex(new Uint8Array(0)),
+        object,
+        confirmed: false,
+      });
     }
   } catch (error) {
     throw fail("uploading the sidecar and folder markers", error);
   }
-  context.logger.info(rateLine(`${study.name}: uploaded`, listing.files, began));
+  let line = rateLine(`${study.name}: uploaded`, sent, began);
+  if (already.length > 0) {
+    line += `; ${already.length} files, ${totalBytes(already)} bytes were already in S3 ` +
+      "from an earlier run, checksums confirmed";
+  }
+  context.logger.info(line);
 
-  progress.stage(study.name, "confirm", uploaded.length, 0);
-  await forEachLimited(uploaded, config.s3.concurrency, async (item) => {
+  const unconfirmed = uploaded.filter((item) => !item.confirmed);
+  progress.stage(study.name, "confirm", unconfirmed.length, 0);
+  await forEachLimited(unconfirmed, config.s3.concurrency, async (item) => {
     let check;
     try {
       check = await archive.verifyObject(item.key, {

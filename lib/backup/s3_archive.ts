@@ -5,7 +5,14 @@
  * @module
  */
 import type { Config } from "../config/mod.ts";
-import { choosePartSize, createS3Store, s3Key, type S3Store } from "../storage/s3.ts";
+import { Buffer } from "node:buffer";
+import {
+  choosePartSize,
+  compositeSha256,
+  createS3Store,
+  s3Key,
+  type S3Store,
+} from "../storage/s3.ts";
 import type { Archive } from "./archive.ts";
 
 const MIB = 1024 * 1024;
@@ -19,11 +26,18 @@ export interface S3Archive extends Archive {
 export function s3Archive(config: Config, store: S3Store = createS3Store(config.s3)): S3Archive {
   const threshold = config.s3.multipartThresholdMb * MIB;
   const partBytes = config.s3.partSizeMb * MIB;
+  const partSizeFor = (size: number) =>
+    size > threshold ? choosePartSize(size, partBytes) : undefined;
   return {
     store,
     uri: (key) => store.uri(key),
     key: (...parts) => s3Key(config.s3.prefix, ...parts),
-    partSizeFor: (size) => size > threshold ? choosePartSize(size, partBytes) : undefined,
+    partSizeFor,
+    expectedChecksum(size, sha256Hex, partDigests) {
+      if (partSizeFor(size) === undefined) return Buffer.from(sha256Hex, "hex").toString("base64");
+      if (partDigests === undefined) throw new Error("a multipart checksum needs the part digests");
+      return compositeSha256(partDigests);
+    },
     uploadFile: ({ partDigests, onProgress, signal, ...input }) =>
       store.uploadFile({
         ...input,

@@ -8,13 +8,19 @@
  * @module
  */
 import { join } from "node:path";
+import { errorMessage } from "../errors.ts";
+import { timestamp } from "../manifest/mod.ts";
+import { appendRun } from "../status/runs.ts";
 import { type Config, loadConfig } from "../config/mod.ts";
 import { createNotifier, type Notifier, type NotifyEvent } from "../notify/mod.ts";
 import type { CliContext } from "./context.ts";
 
 /** What a job reports when it ends non-zero; the failure email is built from it. */
 export interface JobFailure {
-  /** One line: what went wrong, e.g. "2 of 5 studies failed". */
+  /**
+   * One line: what happened, e.g. "2 of 5 studies failed" (or, for a job that
+   * succeeded, "3 studies backed up": the job history records it either way).
+   */
   readonly title: string;
   /** Details, one per line: which study, which step, the error. */
   readonly lines: readonly string[];
@@ -44,6 +50,8 @@ export interface JobOptions {
   readonly smtpEnv?: string | undefined;
   /** Emailed when the job ends non-zero (`backup_failure`, `cleanup_failure`); none when absent. */
   readonly failureEvent?: NotifyEvent | undefined;
+  /** A dry run: its exit code is a forecast, so it sends no failure email and is not recorded. */
+  readonly dryRun?: boolean | undefined;
 }
 
 /**
@@ -69,7 +77,18 @@ export async function startJob(
     smtpEnv: options.smtpEnv,
   });
   notifier.watch(context.logger);
+  const startedAt = new Date();
   let finished = false;
+  const recordRun = (code: number, failure: JobFailure | undefined) =>
+    appendRun(config.dir, {
+      job: name,
+      started_at: timestamp(startedAt),
+      finished_at: timestamp(new Date()),
+      exit_code: code,
+      summary: failure?.title ?? null,
+    }).catch((error) =>
+      context.logger.warn(`cannot record the run in the job history: ${errorMessage(error)}`)
+    );
   const job: Job = {
     name,
     config,
@@ -77,13 +96,14 @@ export async function startJob(
     async finish(code, failure) {
       if (finished) return code;
       finished = true;
-      if (code !== 0 && options.failureEvent !== undefined) {
+      if (code !== 0 && options.failureEvent !== undefined && options.dryRun !== true) {
         void notifier.send(options.failureEvent, {
           title: failure?.title ?? `${name} failed`,
           lines: [...(failure?.lines ?? []), `${name} exited with code ${code}.`],
           ...(failure?.study === undefined ? {} : { study: failure.study }),
         });
       }
+      if (options.dryRun !== true) await recordRun(code, failure);
       await notifier.close();
       return code;
     },

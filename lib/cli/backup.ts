@@ -104,18 +104,33 @@ export function renderPlan(plan: BackupPlan, idleDays: number): string {
     `${formatBytes(bytes)}; ${failing} would fail\n`;
 }
 
-function failureOf(result: BackupRunResult): JobFailure | undefined {
+/** The run's report: the failed studies in detail, or a one-line summary when none failed. */
+function reportOf(result: BackupRunResult): { failed: boolean; report: JobFailure } {
   const failed = result.outcomes.filter((outcome) => !outcome.ok);
-  if (failed.length === 0) return undefined;
+  if (failed.length === 0) {
+    const count = result.outcomes.length;
+    return {
+      failed: false,
+      report: {
+        title: count === 0
+          ? "nothing to back up"
+          : `${count} stud${count === 1 ? "y" : "ies"} backed up`,
+        lines: [],
+      },
+    };
+  }
   const [only] = failed;
   return {
-    ...(failed.length === 1 && only !== undefined ? { study: only.study } : {}),
-    title: `${failed.length} of ${result.outcomes.length} studies failed`,
-    lines: failed.map((outcome) =>
-      `${outcome.study}: ${
-        outcome.record?.status ?? "not started"
-      } at ${outcome.step}: ${outcome.error}`
-    ),
+    failed: true,
+    report: {
+      ...(failed.length === 1 && only !== undefined ? { study: only.study } : {}),
+      title: `${failed.length} of ${result.outcomes.length} studies failed`,
+      lines: failed.map((outcome) =>
+        `${outcome.study}: ${
+          outcome.record?.status ?? "not started"
+        } at ${outcome.step}: ${outcome.error}`
+      ),
+    },
   };
 }
 
@@ -139,6 +154,7 @@ export function registerBackup(program: Command, context: CliContext): void {
         config: options.config,
         smtpEnv: options.smtpEnv,
         failureEvent: "backup_failure",
+        dryRun: options.dryRun,
       });
       const { config } = job;
       // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads,
@@ -163,11 +179,8 @@ export function registerBackup(program: Command, context: CliContext): void {
           clock: () => new Date(),
         });
         context.io.out(renderRunSummary(result));
-        const failure = failureOf(result);
-        context.exitCode = await job.finish(
-          failure === undefined ? ExitCode.ok : ExitCode.failure,
-          failure,
-        );
+        const { failed, report } = reportOf(result);
+        context.exitCode = await job.finish(failed ? ExitCode.failure : ExitCode.ok, report);
       } finally {
         archive.store.close();
       }

@@ -13,10 +13,12 @@ import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
 import { registerBackup } from "./backup.ts";
+import { registerCleanup } from "./cleanup.ts";
 import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
 
 export { type CliContext, denoIo, type Io } from "./context.ts";
@@ -24,8 +26,8 @@ export { type CliContext, denoIo, type Io } from "./context.ts";
 const EXIT_CODES_HELP = `
 Exit codes:
   0  success
-  1  validation failure, failed backups or evictions, a failed hook, stale study locks,
-     monitor tail stopped by an error
+  1  validation failure, failed backups or evictions, a cleanup kept short of its threshold
+     by the safety gates, a failed hook, stale study locks, monitor tail stopped by an error
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -47,9 +49,11 @@ export function buildProgram(context: CliContext): Command {
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
+  registerCleanup(program, context);
   registerMonitor(program, context);
   registerNotify(program, context);
   registerInstall(program, context);
+  registerStatus(program, context);
   return program;
 }
 

@@ -185,14 +185,16 @@ export const CONFIG_SCHEMA = {
     },
   },
   cleanup: {
-    doc: "Capacity-driven eviction of the oldest verified backups from the share.",
+    doc: "Capacity-driven cleanup (`cleanup run`): the share's oldest backups proven complete " +
+      "and in S3 are deleted from the share; S3 keeps them.",
     keys: {
       free_threshold_pct: {
         kind: "number",
         default: 20,
         above: 0,
         below: 100,
-        doc: "evict until at least this percentage of the share is free",
+        doc:
+          "evict until at least this percentage of the share is free, as its file system reports",
       },
     },
   },

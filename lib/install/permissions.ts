@@ -20,7 +20,8 @@ export const PRODUCT_PERMISSIONS = [
   // read: study folders, the share, config.toml, smtp.env, recipients/, the AWS profile files
   // and Fusion.log.
   // write: copies on the share, manifests, sidecars, logs/, state/, the `install` templates;
-  // deleting a source study only after both copies are proven.
+  // deleting a source study only after both copies are proven, and a backup from the share only
+  // after cleanup's gates prove it complete and in S3.
   // net: S3 (any region or S3-compatible endpoint) and the SMTP server named in config.toml.
   // env: AWS SDK credential chain (AWS_*), FUSION_SMTP_*, HOME/USERPROFILE,
   // USERDOMAIN/USERNAME, SystemRoot.

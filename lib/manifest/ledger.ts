@@ -42,7 +42,17 @@ export interface ManifestContents {
 export async function appendRecord(manifestRoot: string, record: ManifestRecord): Promise<string> {
   await Deno.mkdir(manifestRoot, { recursive: true });
   const path = join(manifestRoot, manifestFileName(record.started_at));
-  let line = `${JSON.stringify(record)}\n`;
+  await appendJsonLine(path, record);
+  return path;
+}
+
+/**
+ * Appends `value` as one JSON line to `path` (created if missing) and flushes
+ * it to disk: one `write` on a file opened for appending, so lines of two
+ * processes never interleave, and never glued onto a torn last line.
+ */
+export async function appendJsonLine(path: string, value: unknown): Promise<void> {
+  let line = `${JSON.stringify(value)}\n`;
   if (await endsTorn(path)) line = `\n${line}`;
   const bytes = new TextEncoder().encode(line);
   const file = await Deno.open(path, { append: true, create: true });
@@ -55,7 +65,6 @@ export async function appendRecord(manifestRoot: string, record: ManifestRecord)
   } finally {
     file.close();
   }
-  return path;
 }
 
 /** True when the file exists, is not empty and does not end with a newline (a crash mid-append). */

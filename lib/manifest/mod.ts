@@ -14,6 +14,7 @@ export {
   timestamp,
 } from "./record.ts";
 export {
+  appendJsonLine,
   appendRecord,
   foldRecords,
   type ManifestContents,

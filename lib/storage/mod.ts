@@ -13,4 +13,9 @@ export {
   type SidecarEntry,
   writeSidecar,
 } from "./sidecar.ts";
-export { acquireShareLock, SHARE_LOCK_NAME } from "./share_lock.ts";
+export {
+  acquireShareLock,
+  requireShareRoot,
+  SHARE_LOCK_NAME,
+  shareLockHolder,
+} from "./share_lock.ts";

@@ -6,10 +6,30 @@
  */
 import { join } from "node:path";
 import { ConfigError, LockHeldError } from "../errors.ts";
-import { createLock, describeHolder, type HeldLock, kindAt, LockExistsError } from "../fs/mod.ts";
+import {
+  createLock,
+  describeHolder,
+  type HeldLock,
+  kindAt,
+  LockExistsError,
+  readLock,
+} from "../fs/mod.ts";
 
 /** The lock's file name, in the share's root. */
 export const SHARE_LOCK_NAME = ".cleanup.lock";
+
+/**
+ * Checks that the share's root folder is there.
+ *
+ * @throws {ConfigError} when it is not (not mounted?).
+ */
+export async function requireShareRoot(root: string): Promise<void> {
+  if (await kindAt(root) !== "dir") {
+    throw new ConfigError(
+      `TrueNAS share not found at ${root}: is it mounted? (check [truenas] root, or map it with the [hooks] command)`,
+    );
+  }
+}
 
 /**
  * Takes the share lock for `command` (e.g. "backup run").
@@ -23,11 +43,7 @@ export async function acquireShareLock(
   hostname: string,
   now: Date,
 ): Promise<HeldLock> {
-  if (await kindAt(root) !== "dir") {
-    throw new ConfigError(
-      `TrueNAS share not found at ${root}: is it mounted? (check [truenas] root, or map it with the [hooks] command)`,
-    );
-  }
+  await requireShareRoot(root);
   const path = join(root, SHARE_LOCK_NAME);
   try {
     return await createLock(path, {
@@ -43,4 +59,10 @@ export async function acquireShareLock(
         "cleanup is running — if none is, that run crashed: remove the lock file and retry",
     );
   }
+}
+
+/** Who holds the share lock (`host pid N since T`), or undefined when nobody does. */
+export async function shareLockHolder(root: string): Promise<string | undefined> {
+  const path = join(root, SHARE_LOCK_NAME);
+  return await kindAt(path) === undefined ? undefined : describeHolder(await readLock(path));
 }

@@ -31,7 +31,7 @@ Deno.test("selectEligible keeps studies idle for at least idle_days, oldest firs
   assert.deepEqual(selectEligible(studies, 0, NOW).length, 5);
 });
 
-Deno.test("newestMtime sees the newest entry at any depth", async () => {
+Deno.test("newestMtime sees the newest entry at any depth, but not the study folder itself", async () => {
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, "20250301_a_b_c", {
       mtime: new Date(NOW.getTime() - 30 * DAY),
@@ -39,6 +39,10 @@ Deno.test("newestMtime sees the newest entry at any depth", async () => {
     const deep = join(path, "20250301_a_b_c", "Scan1", ".temp", "tile_00001.bin");
     const recent = new Date(NOW.getTime() - 2 * DAY);
     await Deno.utime(deep, recent, recent);
+    assert.equal(await newestMtime(path), recent.getTime());
+    // A lock file made and removed (by a run, or an operator) touches only the folder itself.
+    await Deno.writeTextFile(join(path, ".fusion-toolkit.lock"), "{}");
+    await Deno.remove(join(path, ".fusion-toolkit.lock"));
     assert.equal(await newestMtime(path), recent.getTime());
   });
 });

@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
-import { makeSampleStudy, sampleConfigToml, setTreeMtime } from "../../scripts/sample_data.ts";
-import { type S3Peer, startS3Peer } from "../peers/s3.ts";
-import { type CliResult, PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
-import { withTempDir } from "../_helpers/temp.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
+import type { S3Peer } from "../peers/s3.ts";
+import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
+import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
 /** Exactly what the compiled exe is granted: a permission the backup lacks fails here. */
@@ -19,52 +19,8 @@ const STUDY = "20250301_alice_lung_panel1";
 const MIB = 1024 * 1024;
 const OLD = new Date(Date.now() - 40 * 86_400_000);
 
-interface World {
-  readonly dir: string;
-  readonly source: string;
-  readonly share: string;
-  readonly config: string;
-  readonly peer: S3Peer;
-  run(...args: string[]): Promise<CliResult>;
-}
-
-async function withWorld(body: (world: World) => Promise<void>, extraToml = ""): Promise<void> {
-  await withTempDir(async (dir) => {
-    const peer = await startS3Peer();
-    peer.clearRequests(); // the bucket's creation is not the tool's doing
-    try {
-      const source = join(dir, "FusionData");
-      const share = join(dir, "truenas");
-      await Deno.mkdir(source);
-      await Deno.mkdir(share);
-      const config = join(dir, "config.toml");
-      await Deno.writeTextFile(
-        config,
-        sampleConfigToml({
-          source,
-          share,
-          bucket: peer.bucket,
-          endpoint: peer.endpoint,
-          extra: extraToml,
-        }),
-      );
-      await body({
-        dir,
-        source,
-        share,
-        config,
-        peer,
-        run: (...args) =>
-          runMain([...args, "--config", config], { permissions: PERMISSIONS, env: peer.env }),
-      });
-    } finally {
-      await peer.stop();
-    }
-  });
-}
-
 Deno.test("backup run: exit 0, a summary table on stdout, one line per study in the log", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await makeSampleStudy(world.source, STUDY, { mtime: OLD });
     const result = await world.run("backup", "run");
     assert.equal(result.code, 0, result.stderr);
@@ -101,7 +57,7 @@ Deno.test("backup run: exit 0, a summary table on stdout, one line per study in 
 });
 
 Deno.test("backup run: a failed study exits 1 and keeps its source", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const bad = await makeSampleStudy(world.source, "20230229_carol_liver_pilot", { mtime: OLD });
     const before = await snapshot(bad);
     const result = await world.run("backup", "run");
@@ -116,7 +72,7 @@ Deno.test("backup run: a failed study exits 1 and keeps its source", async () =>
 });
 
 Deno.test("backup run: usage and environment errors get one stderr line and the right code", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     const hook = await world.run("backup", "run");
     assert.equal(hook.code, 1);
     assert.match(
@@ -124,7 +80,7 @@ Deno.test("backup run: usage and environment errors get one stderr line and the 
       /^error: the backup hook .* failed with exit code 9; backup did not run$/m,
     );
   }, `\n[hooks]\nbackup = [${JSON.stringify(Deno.execPath())}, "eval", "Deno.exit(9)"]\n`);
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await Deno.writeTextFile(
       join(world.share, ".cleanup.lock"),
       JSON.stringify({ hostname: "nas", pid: 7, started_at: "t" }),
@@ -145,7 +101,7 @@ Deno.test("backup run: usage and environment errors get one stderr line and the 
 });
 
 Deno.test("backup run --dry-run prints the plan and changes nothing", async () => {
-  await withWorld(async (world) => {
+  await withCliWorld(async (world) => {
     await makeSampleStudy(world.source, STUDY, { mtime: OLD });
     const before = await snapshot(world.dir);
     const result = await world.run("backup", "run", "--dry-run");
@@ -189,10 +145,55 @@ async function size(path: string): Promise<number> {
   }
 }
 
-/** Kills a backup when `moment` holds, then checks the lock, the refusal and the recovery. */
-async function killAndRecover(world: World, moment: () => Promise<boolean>, what: string) {
-  const study = await makeSampleStudy(world.source, STUDY, { qptiffBytes: 400 * MIB, mtime: OLD });
+/** The counts a run logs for a stage: `<verb> N files, B bytes` and what it kept or found. */
+function stageCounts(stderr: string, verb: "copied" | "uploaded") {
+  const line = new RegExp(`${STUDY}: ${verb} (\\d+) files, (\\d+) bytes.*`).exec(stderr);
+  assert.ok(line !== null, `no '${verb}' line in:\n${stderr}`);
+  const reused = /(?:kept |; )(\d+) files, (\d+) bytes (?:already on the share|were already in S3)/
+    .exec(line[0]);
+  return {
+    files: Number(line[1]),
+    bytes: Number(line[2]),
+    reusedFiles: Number(reused?.[1] ?? 0),
+    reusedBytes: Number(reused?.[2] ?? 0),
+  };
+}
+
+/** What was interrupted, and what the recovery run did. */
+interface Recovery {
+  /** Source files: relative path → SHA-256. */
+  readonly files: Record<string, string>;
+  readonly sizes: Record<string, number>;
+  readonly partsBefore: number;
+  readonly partsAfter: number;
+  readonly putsBefore: number;
+  readonly putsAfter: number;
+  readonly stderr: string;
+}
+
+const IMAGE_BYTES = 200 * MIB;
+const TILES = 40;
+
+/**
+ * Kills a backup when `moment` holds, then checks the lock, the refusal and
+ * a recovery run that completes. The study: one 200 MiB image (40 parts of
+ * 5 MiB) and 40 tiles of 1 MiB, so small files are copied and uploaded
+ * before the image.
+ */
+async function killAndRecover(
+  world: CliWorld,
+  moment: () => Promise<boolean>,
+  what: string,
+): Promise<Recovery> {
+  const study = await makeSampleStudy(world.source, STUDY, {
+    qptiffBytes: IMAGE_BYTES,
+    tempFiles: TILES,
+    tempFileBytes: MIB,
+    mtime: OLD,
+  });
   const before = await snapshot(study);
+  const sizes: Record<string, number> = {};
+  for (const path of Object.keys(before)) sizes[path] = (await Deno.stat(join(study, path))).size;
   const child = await startMain(["backup", "run", "--config", world.config], {
     permissions: PERMISSIONS,
     env: world.peer.env,
@@ -216,8 +217,8 @@ async function killAndRecover(world: World, moment: () => Promise<boolean>, what
 
   await Deno.remove(join(study, ".fusion-toolkit.lock"));
   await Deno.remove(join(world.share, ".cleanup.lock"));
-  await setTreeMtime(study, OLD);
-  const parts = storedParts(world.peer);
+  const partsBefore = storedParts(world.peer);
+  const putsBefore = studyPuts(world.peer);
   const recovered = await world.run("backup", "run");
   assert.equal(recovered.code, 0, recovered.stderr);
   await assert.rejects(Deno.stat(study), Deno.errors.NotFound);
@@ -225,35 +226,72 @@ async function killAndRecover(world: World, moment: () => Promise<boolean>, what
   const sidecar = parseSidecar(await Deno.readTextFile(join(copy, SIDECAR_NAME)));
   const onShare = await snapshot(copy);
   delete onShare[SIDECAR_NAME];
-  assert.deepEqual(onShare, before);
+  assert.deepEqual(onShare, before, "the share holds exactly the source (and no journal)");
   assert.deepEqual(Object.fromEntries(sidecar.map((e) => [e.path, e.sha256Hex])), before);
+  for (const [path, digest] of Object.entries(before)) {
+    const object = await world.peer.fetchObject(`fusion/fusion-01/${STUDY}/${path}`);
+    assert.equal(object.sha256Hex, digest, `${path} in S3 is byte-identical to the source`);
+  }
   const latest = (await readManifest(join(world.share, "_manifest"))).latest.get(
     `fusion-01/${STUDY}`,
   );
   assert.equal(latest?.status, "complete");
   assert.notEqual(latest?.source_deleted_at, null);
-  return { partsBefore: parts, partsAfter: storedParts(world.peer) };
+  return {
+    files: before,
+    sizes,
+    partsBefore,
+    partsAfter: storedParts(world.peer),
+    putsBefore,
+    putsAfter: studyPuts(world.peer),
+    stderr: recovered.stderr,
+  };
 }
 
-Deno.test("SIGKILL mid-copy: the lock stays, the next run refuses, and after cleanup a run completes", async () => {
-  await withWorld(async (world) => {
+/** Data objects of the study the peer accepted in one PUT (the sidecar and markers excluded). */
+function studyPuts(peer: S3Peer): number {
+  return peer.requests.filter((r) =>
+    r.operation === "PutObject" && r.status === 200 &&
+    r.key.startsWith(`fusion/fusion-01/${STUDY}/`) && !r.key.endsWith("/") &&
+    !r.key.endsWith(SIDECAR_NAME)
+  ).length;
+}
+
+Deno.test("SIGKILL mid-copy: the next run keeps the verified copies and copies only the rest", async () => {
+  await withCliWorld(async (world) => {
     const image = join(world.share, "fusion-01", STUDY, STUDY, "Scan1", `${STUDY}.qptiff`);
-    await killAndRecover(world, async () => {
+    const recovery = await killAndRecover(world, async () => {
       const bytes = await size(image);
-      return bytes > 0 && bytes < 400 * MIB;
-    }, "the copy to be half-way");
+      return bytes > 0 && bytes < IMAGE_BYTES;
+    }, "the image's copy to be half-way");
+    const copied = stageCounts(recovery.stderr, "copied");
+    const smallFiles = Object.keys(recovery.files).length - 1;
+    assert.equal(copied.reusedFiles, smallFiles, "every small file copied before the kill is kept");
+    assert.equal(copied.files, 1, "only the image, cut off by the kill, is copied again");
+    assert.equal(copied.bytes, IMAGE_BYTES);
   });
 });
 
-Deno.test("SIGKILL mid-upload: after cleanup the next run resumes the upload and completes", async () => {
-  await withWorld(async (world) => {
-    const { partsBefore, partsAfter } = await killAndRecover(
+Deno.test("SIGKILL mid-upload: the next run sends only the missing objects and parts", async () => {
+  await withCliWorld(async (world) => {
+    const recovery = await killAndRecover(
       world,
       () => Promise.resolve(storedParts(world.peer) >= 5),
-      "five parts to be uploaded",
+      "five parts of the image to be uploaded",
     );
-    const total = 80; // 400 MiB in 5 MiB parts
-    assert.ok(partsBefore >= 5 && partsBefore < total, `killed after ${partsBefore} parts`);
-    assert.equal(partsAfter - partsBefore, total - partsBefore, "only the missing parts were sent");
+    const copied = stageCounts(recovery.stderr, "copied");
+    assert.equal(copied.files, 0, "nothing is copied to the share again");
+    assert.equal(copied.reusedFiles, Object.keys(recovery.files).length);
+    const uploaded = stageCounts(recovery.stderr, "uploaded");
+    const smallFiles = Object.keys(recovery.files).length - 1;
+    assert.equal(uploaded.reusedFiles, smallFiles, "the small files already in S3 are not sent");
+    assert.equal(recovery.putsAfter - recovery.putsBefore, 0);
+    const total = IMAGE_BYTES / (5 * MIB);
+    assert.ok(recovery.partsBefore >= 5 && recovery.partsBefore < total);
+    assert.equal(
+      recovery.partsAfter - recovery.partsBefore,
+      total - recovery.partsBefore,
+      "only the image's missing parts were sent",
+    );
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * The copy journal: one line per file copied to the share, written beside
+ * the copy as soon as that file is on the share. A run that was interrupted
+ * (a crash, a lost network) leaves it behind, and the next run keeps every
+ * copy that the journal vouches for and that still hashes to the same digest,
+ * instead of copying it again. It is removed once the backup is complete.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { join } from "node:path";
+
+/** The journal's file name, in the backup's folder on the share. */
+export const COPY_JOURNAL_NAME = ".fusion-toolkit-copied.jsonl";
+
+/** A file the journal says was copied, and what its source was then. */
+export interface CopiedFile {
+  /** Relative, `/`-separated. */
+  readonly path: string;
+  readonly size: number;
+  /** The source's modification time, ms. */
+  readonly mtime: number;
+  readonly sha256Hex: string;
+  /** The S3 part size the part digests were cut with, when the file goes up in parts. */
+  readonly partSize?: number;
+  readonly partDigests?: readonly Uint8Array[];
+}
+
+interface JournalLine {
+  path: string;
+  size: number;
+  mtime: number;
+  sha256: string;
+  partSize?: number;
+  parts?: string[];
+}
+
+function toLine(entry: CopiedFile): string {
+  const line: JournalLine = {
+    path: entry.path,
+    size: entry.size,
+    mtime: entry.mtime,
+    sha256: entry.sha256Hex,
+  };
+  if (entry.partSize !== undefined && entry.partDigests !== undefined) {
+    line.partSize = entry.partSize;
+    line.parts = entry.partDigests.map((digest) => Buffer.from(digest).toString("base64"));
+  }
+  return `${JSON.stringify(line)}\n`;
+}
+
+function fromLine(text: string): CopiedFile | undefined {
+  let line: JournalLine;
+  try {
+    line = JSON.parse(text);
+  } catch {
+    return undefined; // a line torn by the crash the journal exists for
+  }
+  if (
+    typeof line?.path !== "string" || typeof line.size !== "number" ||
+    typeof line.mtime !== "number" || typeof line.sha256 !== "string"
+  ) {
+    return undefined;
+  }
+  const entry = { path: line.path, size: line.size, mtime: line.mtime, sha256Hex: line.sha256 };
+  if (typeof line.partSize !== "number" || !Array.isArray(line.parts)) return entry;
+  return {
+    ...entry,
+    partSize: line.partSize,
+    partDigests: line.parts.map((part) => new Uint8Array(Buffer.from(part, "base64"))),
+  };
+}
+
+/** The journal of `destination`, latest line per path; empty when there is none. */
+export async function readCopyJournal(destination: string): Promise<Map<string, CopiedFile>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(destination, COPY_JOURNAL_NAME));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    throw error;
+  }
+  const entries = new Map<string, CopiedFile>();
+  for (const line of text.split("\n")) {
+    const entry = line.trim() === "" ? undefined : fromLine(line);
+    if (entry !== undefined) entries.set(entry.path, entry);
+  }
+  return entries;
+}
+
+/**
+ * Records one copied file. Not flushed to disk on its own: a line lost in a
+ * crash only means that file is copied again.
+ */
+export async function appendCopyJournal(destination: string, entry: CopiedFile): Promise<void> {
+  await Deno.writeTextFile(join(destination, COPY_JOURNAL_NAME), toLine(entry), { append: true });
+}
+
+/** Removes the journal of a completed backup. */
+export async function removeCopyJournal(destination: string): Promise<void> {
+  await Deno.remove(join(destination, COPY_JOURNAL_NAME)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * `status`: what an operator reads on Monday.
+ *
+ * @module
+ */
+import { type Command, Option } from "commander";
+import { loadConfig } from "../config/mod.ts";
+import { readShareSpace } from "../cleanup/mod.ts";
+import { ExitCode } from "../errors.ts";
+import { gatherStatus, renderStatus } from "../status/mod.ts";
+import type { CliContext } from "./context.ts";
+
+/** Registers `status`. */
+export function registerStatus(program: Command, context: CliContext): void {
+  program
+    .command("status")
+    .description(
+      "last runs, studies waiting, backups needing attention, share space, monitor, stale locks",
+    )
+    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["text", "json"]).default(
+        "text",
+      ),
+    )
+    .action(async (options: { config?: string; format: "text" | "json" }) => {
+      // Read-only: no job history entry, no alerts, no log file — just the facts.
+      const config = await loadConfig({ path: options.config, env: context.env });
+      const report = await gatherStatus(config, { now: new Date(), readSpace: readShareSpace });
+      context.io.out(
+        options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report),
+      );
+      context.exitCode = report.attention_needed ? ExitCode.failure : ExitCode.ok;
+    });
+}

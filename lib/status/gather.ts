@@ -1,0 +1,279 @@
+/**
+ * The facts an operator checks on Monday, gathered read-only from the
+ * instrument folder, the share, the manifest, the monitor's state and the
+ * job history. Nothing here writes anything.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  findStudies,
+  findStudyLocks,
+  listStudyFiles,
+  selectEligible,
+  totalBytes,
+} from "../backup/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { errorMessage } from "../errors.ts";
+import { describeHolder, kindAt, readLock } from "../fs/mod.ts";
+import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
+import { SHARE_LOCK_NAME } from "../storage/mod.ts";
+import { lastRuns, type RunRecord } from "./runs.ts";
+
+/** Free and total bytes of the share's file system. */
+export interface Space {
+  readonly freeBytes: number;
+  readonly totalBytes: number;
+}
+
+/** What gathering needs besides the config; the CLI passes the real ones. */
+export interface GatherOptions {
+  readonly now: Date;
+  /** The share's free space (statfs). */
+  readonly readSpace: (root: string) => Promise<Space>;
+}
+
+/** A study still on the instrument. */
+export interface WaitingStudy {
+  readonly study: string;
+  readonly bytes: number;
+  /** ISO time of its newest change. */
+  readonly newest_change: string;
+  /** Idle long enough for the next backup run. */
+  readonly idle: boolean;
+}
+
+/** A backup whose latest record needs a person. */
+export interface Attention {
+  readonly backup_name: string;
+  readonly status: string;
+  readonly started_at: string;
+  readonly problem: string;
+}
+
+/** Everything `status` shows; also its `-f json` document. */
+export interface StatusReport {
+  readonly generated_at: string;
+  readonly config: string;
+  readonly runs: Readonly<Record<string, RunRecord>>;
+  readonly instrument: {
+    readonly source_root: string;
+    readonly reachable: boolean;
+    readonly studies: readonly WaitingStudy[];
+    readonly waiting_count: number;
+    readonly waiting_bytes: number;
+  };
+  readonly attention: readonly Attention[];
+  readonly share: {
+    readonly root: string;
+    readonly reachable: boolean;
+    readonly free_bytes: number | null;
+    readonly total_bytes: number | null;
+    readonly free_pct: number | null;
+    readonly cleanup_threshold_pct: number;
+    /** Average bytes backed up per month over the last months with backups. */
+    readonly monthly_bytes: number | null;
+    /** How many such months the free space holds. */
+    readonly months_fit: number | null;
+    readonly problem: string | null;
+  };
+  readonly monitor: {
+    readonly log_path: string;
+    readonly state_file: string;
+    readonly last_error_sent_at: string | null;
+    readonly offset: number | null;
+    readonly log_bytes: number | null;
+    /** Bytes of the log not read yet (log size - offset). */
+    readonly lag_bytes: number | null;
+    readonly problem: string | null;
+  };
+  readonly stale_locks: readonly string[];
+  /** True when anything above needs a person: failed backups, stale locks, failed runs. */
+  readonly attention_needed: boolean;
+}
+
+/** How many past months the monthly average looks at. */
+const AVERAGE_MONTHS = 6;
+
+/**
+ * The average bytes completed per month, over up to the last
+ * {@linkcode AVERAGE_MONTHS} months that had any backup. Pure.
+ */
+export function monthlyAverage(records: Iterable<ManifestRecord>): number | undefined {
+  const byMonth = new Map<string, number>();
+  for (const record of records) {
+    if (record.status !== "complete" || record.completed_at === null) continue;
+    const month = record.completed_at.slice(0, 7);
+    byMonth.set(month, (byMonth.get(month) ?? 0) + record.total_bytes);
+  }
+  const months = [...byMonth.keys()].sort().slice(-AVERAGE_MONTHS);
+  if (months.length === 0) return undefined;
+  return months.reduce((sum, month) => sum + (byMonth.get(month) ?? 0), 0) / months.length;
+}
+
+/** Why a latest record needs a person, or undefined. Pure. */
+export function attentionFor(
+  record: ManifestRecord,
+  sourcePresent: boolean,
+): string | undefined {
+  switch (record.status) {
+    case "failed_validation":
+    case "failed_truenas":
+    case "failed_s3":
+      return record.error ?? record.status;
+    case "in_progress":
+      return "stopped part-way (a crash or a lost connection?): the next run resumes it";
+    case "complete":
+      return record.source_deleted_at === null && sourcePresent
+        ? `backed up, but the source is still on the instrument${
+          record.error === null ? "" : `: ${record.error}`
+        }`
+        : undefined;
+  }
+}
+
+async function instrumentStudies(config: Config, now: Date) {
+  if (await kindAt(config.backup.sourceRoot) !== "dir") return undefined;
+  const found = await findStudies(config.backup.sourceRoot);
+  const idle = new Set(selectEligible(found, config.backup.idleDays, now).map((s) => s.name));
+  const studies: WaitingStudy[] = [];
+  for (const study of found) {
+    const listing = await listStudyFiles(study.path);
+    studies.push({
+      study: study.name,
+      bytes: totalBytes(listing.files),
+      newest_change: new Date(study.newestMtime).toISOString(),
+      idle: idle.has(study.name),
+    });
+  }
+  return studies.sort((a, b) => a.newest_change < b.newest_change ? -1 : 1);
+}
+
+async function staleLocks(config: Config): Promise<string[]> {
+  const locks: string[] = [];
+  if (await kindAt(config.backup.sourceRoot) === "dir") {
+    for (const lock of await findStudyLocks(config.backup.sourceRoot)) {
+      locks.push(`${lock} (${describeHolder(await readLock(lock))})`);
+    }
+  }
+  const shareLock = join(config.truenas.root, SHARE_LOCK_NAME);
+  if (await kindAt(shareLock) !== undefined) {
+    locks.push(`${shareLock} (${describeHolder(await readLock(shareLock))})`);
+  }
+  return locks;
+}
+
+async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
+  const stateFile = monitorStatePath(config.dir);
+  const base = {
+    log_path: config.monitor.logPath,
+    state_file: stateFile,
+    last_error_sent_at: null,
+    offset: null,
+    log_bytes: null,
+    lag_bytes: null,
+  };
+  let reading;
+  try {
+    reading = await readMonitorState(stateFile);
+  } catch (error) {
+    return { ...base, problem: `cannot read ${stateFile}: ${errorMessage(error)}` };
+  }
+  const state = reading.state;
+  if (state === undefined) {
+    return { ...base, problem: reading.problem ?? "the monitor has not run yet" };
+  }
+  const lastSent = Math.max(0, ...state.sent.values());
+  let logBytes: number | null = null;
+  try {
+    logBytes = (await Deno.stat(state.logPath)).size;
+  } catch {
+    // the log may be missing while the instrument software is not running
+  }
+  return {
+    ...base,
+    log_path: state.logPath,
+    last_error_sent_at: lastSent > 0 ? new Date(lastSent).toISOString() : null,
+    offset: state.offset,
+    log_bytes: logBytes,
+    lag_bytes: logBytes === null ? null : Math.max(0, logBytes - state.offset),
+    problem: logBytes === null ? `the log ${state.logPath} is not there` : null,
+  };
+}
+
+/** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
+export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
+  const runs = await lastRuns(config.dir);
+  const studies = await instrumentStudies(config, options.now);
+  const present = new Set((studies ?? []).map((study) => study.study));
+
+  let manifestProblem: string | undefined;
+  let latest: ReadonlyMap<string, ManifestRecord> = new Map();
+  const shareReachable = await kindAt(config.truenas.root) === "dir";
+  if (shareReachable) {
+    try {
+      latest = (await readManifest(config.truenas.manifestRoot)).latest;
+    } catch (error) {
+      manifestProblem = `cannot read the manifest: ${errorMessage(error)}`;
+    }
+  }
+  const attention: Attention[] = [];
+  for (const record of [...latest.values()].sort((a, b) => a.started_at < b.started_at ? -1 : 1)) {
+    const problem = attentionFor(record, present.has(record.run_name));
+    if (problem !== undefined) {
+      attention.push({
+        backup_name: record.backup_name,
+        status: record.status,
+        started_at: record.started_at,
+        problem,
+      });
+    }
+  }
+
+  let space: Space | undefined;
+  let spaceProblem = manifestProblem;
+  if (shareReachable) {
+    try {
+      space = await options.readSpace(config.truenas.root);
+    } catch (error) {
+      spaceProblem = `cannot read the share's free space: ${errorMessage(error)}`;
+    }
+  } else {
+    spaceProblem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
+  }
+  const monthly = monthlyAverage(latest.values());
+  const locks = await staleLocks(config);
+  const waiting = studies ?? [];
+  const failedRuns = [...runs.values()].some((run) => run.exit_code !== 0);
+  return {
+    generated_at: options.now.toISOString(),
+    config: config.file,
+    runs: Object.fromEntries(runs),
+    instrument: {
+      source_root: config.backup.sourceRoot,
+      reachable: studies !== undefined,
+      studies: waiting,
+      waiting_count: waiting.length,
+      waiting_bytes: totalBytes(waiting.map((study) => ({ size: study.bytes }))),
+    },
+    attention,
+    share: {
+      root: config.truenas.root,
+      reachable: shareReachable,
+      free_bytes: space?.freeBytes ?? null,
+      total_bytes: space?.totalBytes ?? null,
+      free_pct: space === undefined ? null : 100 * space.freeBytes / space.totalBytes,
+      cleanup_threshold_pct: config.cleanup.freeThresholdPct,
+      monthly_bytes: monthly ?? null,
+      months_fit: space === undefined || monthly === undefined || monthly === 0
+        ? null
+        : space.freeBytes / monthly,
+      problem: spaceProblem ?? null,
+    },
+    monitor: await monitorFacts(config),
+    stale_locks: locks,
+    attention_needed: attention.length > 0 || locks.length > 0 || failedRuns ||
+      studies === undefined || !shareReachable,
+  };
+}

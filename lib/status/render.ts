@@ -1,0 +1,126 @@
+/**
+ * The one screen of `status`, as text. Pure.
+ *
+ * @module
+ */
+import { formatBytes, renderTable } from "../cli/_format.ts";
+import type { StatusReport } from "./gather.ts";
+
+function when(iso: string): string {
+  return iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, " UTC");
+}
+
+function runLines(report: StatusReport): string[] {
+  const jobs = ["backup run", "cleanup run", "audit", "monitor tail"];
+  const names = [...new Set([...jobs, ...Object.keys(report.runs)])];
+  return names.map((job) => {
+    const run = report.runs[job];
+    if (run === undefined) return `  ${job.padEnd(13)} never ran here`;
+    const outcome = run.exit_code === 0 ? "ok" : `FAILED (exit ${run.exit_code})`;
+    const summary = run.summary === null ? "" : `: ${run.summary}`;
+    return `  ${job.padEnd(13)} ${when(run.started_at)}  ${outcome}${summary}`;
+  });
+}
+
+function instrumentLines(report: StatusReport): string[] {
+  const { instrument } = report;
+  if (!instrument.reachable) return [`  ${instrument.source_root} is not reachable`];
+  if (instrument.studies.length === 0) return [`  ${instrument.source_root}: no studies`];
+  const idle = instrument.studies.filter((study) => study.idle).length;
+  const lines = [
+    `  ${instrument.source_root}: ${instrument.waiting_count} stud${
+      instrument.waiting_count === 1 ? "y" : "ies"
+    }, ${formatBytes(instrument.waiting_bytes)}; ${idle} idle (taken by the next backup run)`,
+  ];
+  const table = renderTable(
+    ["study", "size", "last change", "idle"],
+    instrument.studies.map((study) => [
+      study.study,
+      formatBytes(study.bytes),
+      when(study.newest_change),
+      study.idle ? "yes" : "no",
+    ]),
+    ["left", "right"],
+  );
+  return [...lines, ...table.trimEnd().split("\n").map((line) => `    ${line}`)];
+}
+
+function monthsText(months: number): string {
+  if (months < 1) return "less than a month of backups";
+  if (months > 120) return "more than ten years of backups";
+  return `about ${months.toFixed(1)} months of backups`;
+}
+
+function shareLines(report: StatusReport): string[] {
+  const { share } = report;
+  const lines: string[] = [];
+  if (share.free_bytes !== null && share.total_bytes !== null && share.free_pct !== null) {
+    lines.push(
+      `  ${share.root}: ${formatBytes(share.free_bytes)} free of ${
+        formatBytes(share.total_bytes)
+      } (${share.free_pct.toFixed(1)}%); cleanup evicts below ${share.cleanup_threshold_pct}%`,
+    );
+  } else {
+    lines.push(`  ${share.root}`);
+  }
+  if (share.monthly_bytes !== null) {
+    const fit = share.months_fit === null ? "" : `: ${monthsText(share.months_fit)} fit`;
+    lines.push(`  backups average ${formatBytes(share.monthly_bytes)} a month${fit}`);
+  } else {
+    lines.push("  no completed backups yet to estimate how many months fit");
+  }
+  if (share.problem !== null) lines.push(`  ${share.problem}`);
+  return lines;
+}
+
+function monitorLines(report: StatusReport): string[] {
+  const { monitor } = report;
+  const lines = [`  ${monitor.log_path}`];
+  if (monitor.offset !== null) {
+    const lag = monitor.lag_bytes === null
+      ? ""
+      : `; ${formatBytes(monitor.lag_bytes)} not read yet`;
+    lines.push(`  read up to byte ${monitor.offset}${lag}`);
+    lines.push(
+      monitor.last_error_sent_at === null
+        ? "  no instrument error emailed in the dedup window"
+        : `  last instrument error emailed ${when(monitor.last_error_sent_at)}`,
+    );
+  }
+  if (monitor.problem !== null) lines.push(`  ${monitor.problem}`);
+  return lines;
+}
+
+/** The whole screen. */
+export function renderStatus(report: StatusReport): string {
+  const sections: string[] = [
+    `fusion-toolkit status, ${when(report.generated_at)} (config ${report.config})`,
+    "",
+    "Last runs",
+    ...runLines(report),
+    "",
+    "Instrument",
+    ...instrumentLines(report),
+    "",
+    `Needs attention (${report.attention.length})`,
+    ...(report.attention.length === 0
+      ? ["  nothing"]
+      : report.attention.map((item) =>
+        `  ${item.backup_name}  ${item.status}  started ${when(item.started_at)}: ${item.problem}`
+      )),
+    "",
+    "Share",
+    ...shareLines(report),
+    "",
+    "Monitor",
+    ...monitorLines(report),
+    "",
+    `Stale locks (${report.stale_locks.length})`,
+    ...(report.stale_locks.length === 0
+      ? ["  none"]
+      : report.stale_locks.map((lock) =>
+        `  ${lock}: if no backup or cleanup is running, check and delete it`
+      )),
+  ];
+  return `${sections.join("\n")}\n`;
+}

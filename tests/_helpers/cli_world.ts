@@ -1,0 +1,62 @@
+/**
+ * A world for black-box CLI tests of the jobs (backup, cleanup): a source
+ * folder, a share folder, the real S3 peer on 127.0.0.1 and a config.toml
+ * pointing at them; main.ts runs with exactly the product's permissions.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { sampleConfigToml } from "../../scripts/sample_data.ts";
+import { type S3Peer, startS3Peer } from "../peers/s3.ts";
+import { type CliResult, PRODUCT_FLAGS, runMain } from "./cli.ts";
+import { withTempDir } from "./temp.ts";
+
+/** One test's world. */
+export interface CliWorld {
+  readonly dir: string;
+  readonly source: string;
+  readonly share: string;
+  readonly config: string;
+  readonly peer: S3Peer;
+  /** Runs main.ts with `args` and `--config <config>`, the peer's credentials, the product's permissions. */
+  run(...args: string[]): Promise<CliResult>;
+}
+
+/** Runs `body` in a fresh world (`extraToml` appended to config.toml), torn down afterwards. */
+export async function withCliWorld(
+  body: (world: CliWorld) => Promise<void>,
+  extraToml = "",
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const peer = await startS3Peer();
+    peer.clearRequests(); // the bucket's creation is not the tool's doing
+    try {
+      const source = join(dir, "FusionData");
+      const share = join(dir, "truenas");
+      await Deno.mkdir(source);
+      await Deno.mkdir(share);
+      const config = join(dir, "config.toml");
+      await Deno.writeTextFile(
+        config,
+        sampleConfigToml({
+          source,
+          share,
+          bucket: peer.bucket,
+          endpoint: peer.endpoint,
+          extra: extraToml,
+        }),
+      );
+      await body({
+        dir,
+        source,
+        share,
+        config,
+        peer,
+        run: (...args) =>
+          runMain([...args, "--config", config], { permissions: PRODUCT_FLAGS, env: peer.env }),
+      });
+    } finally {
+      await peer.stop();
+    }
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Resuming a backup that stopped part-way, in-process against the real S3
+ * peer: the copy journal, which copies are kept, and what goes to S3 again.
+ * (tests/cli/backup_cli_test.ts kills a real process mid-copy and mid-upload.)
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  appendCopyJournal,
+  COPY_JOURNAL_NAME,
+  readCopyJournal,
+  removeCopyJournal,
+} from "../../lib/backup/journal.ts";
+import { readManifest } from "../../lib/manifest/mod.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+import { MIB, snapshot, withBackupWorld } from "./_fixture.ts";
+
+const A = "20250301_alice_lung_panel1";
+
+Deno.test("the copy journal keeps the latest line per file and survives a torn line", async () => {
+  await withTempDir(async (dir) => {
+    const parts = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+    await appendCopyJournal(dir, { path: "a", size: 1, mtime: 5, sha256Hex: "aa" });
+    await appendCopyJournal(dir, {
+      path: "b/c",
+      size: 2,
+      mtime: 6,
+      sha256Hex: "bb",
+      partSize: 5 * MIB,
+      partDigests: parts,
+    });
+    await appendCopyJournal(dir, { path: "a", size: 3, mtime: 7, sha256Hex: "cc" });
+    await Deno.writeTextFile(join(dir, COPY_JOURNAL_NAME), '{"path": "d", "si', { append: true });
+    const journal = await readCopyJournal(dir);
+    assert.deepEqual([...journal.keys()], ["a", "b/c"]);
+    assert.deepEqual(journal.get("a"), { path: "a", size: 3, mtime: 7, sha256Hex: "cc" });
+    assert.deepEqual(journal.get("b/c")?.partDigests, parts);
+    await removeCopyJournal(dir);
+    assert.deepEqual(await readCopyJournal(dir), new Map());
+    await removeCopyJournal(dir);
+  });
+});
+
+Deno.test("a re-run keeps verified copies, recopies a damaged copy and a changed file", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A, { experiments: ["", "B"], tempFiles: 4 });
+    const stop = await world.run({
+      afterCopy: () => Promise.reject(new Error("the share went away")),
+    });
+    assert.equal(stop.outcomes[0]?.ok, false);
+    const destination = join(world.share, "fusion-01", A);
+    const journal = await readCopyJournal(destination);
+    const files = Object.keys(await snapshot(study));
+    assert.equal(journal.size, files.length, "every copied file is in the journal");
+
+    // Damage one copy on the share; change one source file (same size, another time).
+    const damaged = `${A}/Scan1/.temp/tile_00001.bin`;
+    await Deno.writeFile(join(destination, damaged), new Uint8Array(64));
+    const changed = `${A}_B/Scan1/.temp/tile_00002.bin`;
+    await Deno.writeFile(join(study, changed), new Uint8Array(64).fill(7));
+    const old = new Date(Date.now() - 20 * 86_400_000);
+    await Deno.utime(join(study, changed), old, old);
+    const expected = await snapshot(study);
+
+    const logStart = world.logLines.length;
+    const result = await world.run();
+    assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+    const log = world.logLines.slice(logStart).join("\n");
+    assert.match(
+      log,
+      new RegExp(`${A}: copied 2 files, 128 bytes .*; kept ${files.length - 2} files`),
+      "the damaged copy and the changed file are copied again, nothing else",
+    );
+
+    const onShare = await snapshot(destination);
+    delete onShare["_checksums.sha256"];
+    assert.deepEqual(onShare, expected);
+    const latest = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
+      `fusion-01/${A}`,
+    );
+    assert.equal(latest?.status, "complete");
+  });
+});
+
+Deno.test("a re-run after a stop before S3 keeps every copy and uploads everything once", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A, { qptiffBytes: 7 * MIB, tempFiles: 3 });
+    const files = await snapshot(study);
+    await world.run({ afterCopy: () => Promise.reject(new Error("stop")) });
+    const destination = join(world.share, "fusion-01", A);
+    const damaged = `${A}/Scan1/.temp/tile_00001.bin`;
+    await Deno.writeFile(join(destination, damaged), new Uint8Array(64));
+    world.peer.clearRequests();
+    const logStart = world.logLines.length;
+    const result = await world.run();
+    assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+    const log = world.logLines.slice(logStart).join("\n");
+    const count = Object.keys(files).length;
+    assert.match(
+      log,
+      new RegExp(`${A}: copied 1 files, 64 bytes .*; kept ${count - 1} files, \\d+ bytes already`),
+    );
+    assert.match(log, new RegExp(`${A}: read back 1 files, 64 bytes`));
+    assert.match(log, new RegExp(`${A}: uploaded ${count} files`));
+    assert.equal(world.peer.count("UploadPart"), 2, "the 7 MiB image went up in two parts");
+    const onShare = await snapshot(destination);
+    delete onShare["_checksums.sha256"];
+    assert.deepEqual(onShare, files);
+    await assert.rejects(Deno.stat(join(destination, COPY_JOURNAL_NAME)), Deno.errors.NotFound);
+  });
+});

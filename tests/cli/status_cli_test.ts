@@ -1,0 +1,52 @@
+/** `status` as an operator runs it, after a real `backup run`: main.ts with the product's permissions. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
+import { startS3Peer } from "../peers/s3.ts";
+import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+
+Deno.test("status after a backup: the run, the share, nothing to do; a stale lock makes it exit 1", async () => {
+  await withTempDir(async (dir) => {
+    const peer = await startS3Peer();
+    try {
+      const source = join(dir, "FusionData");
+      const share = join(dir, "truenas");
+      await Deno.mkdir(share);
+      await makeSampleStudy(source, "20250301_alice_lung_panel1", {
+        mtime: new Date(Date.now() - 40 * 86_400_000),
+      });
+      const config = join(dir, "config.toml");
+      await Deno.writeTextFile(
+        config,
+        sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint }),
+      );
+      const run = (...args: string[]) =>
+        runMain([...args, "--config", config], { permissions: PRODUCT_FLAGS, env: peer.env });
+      assert.equal((await run("backup", "run")).code, 0);
+      await run("backup", "run", "--dry-run"); // a dry run is not recorded
+
+      const status = await run("status");
+      assert.equal(status.code, 0, status.stdout + status.stderr);
+      assert.match(
+        status.stdout,
+        /^ {2}backup run {4}\d{4}-\d\d-\d\d \d\d:\d\d UTC {2}ok: 1 study backed up$/m,
+      );
+      assert.match(status.stdout, /: no studies$/m);
+      assert.match(status.stdout, /^Needs attention \(0\)$/m);
+      assert.match(status.stdout, /free of .*; cleanup evicts below 20%/);
+      assert.match(status.stdout, /the monitor has not run yet/);
+      assert.match(status.stdout, /^Stale locks \(0\)$/m);
+
+      await Deno.writeTextFile(join(share, ".cleanup.lock"), "{}");
+      const json = await run("status", "-f", "json");
+      assert.equal(json.code, 1);
+      const report = JSON.parse(json.stdout);
+      assert.equal(report.attention_needed, true);
+      assert.equal(report.stale_locks.length, 1);
+      assert.equal(report.runs["backup run"].summary, "1 study backed up");
+    } finally {
+      await peer.stop();
+    }
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * `status` against a real world: backups run for real (S3 peer on
+ * 127.0.0.1, temp folders), a monitor state file, locks; the free space is
+ * injected (one test reads the real file system's).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type ManifestRecord } from "../../lib/manifest/mod.ts";
+import { EMPTY_PARSER_STATE, monitorStatePath, writeMonitorState } from "../../lib/monitor/mod.ts";
+import {
+  appendRun,
+  attentionFor,
+  gatherStatus,
+  lastRuns,
+  monthlyAverage,
+  renderStatus,
+  runsFilePath,
+} from "../../lib/status/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+import { makeIdle, withBackupWorld } from "../backup/_fixture.ts";
+
+const GIB = 1024 ** 3;
+
+function record(status: ManifestRecord["status"], extra: Partial<ManifestRecord> = {}) {
+  return {
+    backup_name: "fusion-01/s",
+    run_name: "s",
+    instrument: "fusion-01",
+    source_path: "/d/s",
+    truenas_path: "/n/s",
+    s3_uri: "s3://b/s/",
+    file_count: 1,
+    total_bytes: GIB,
+    status,
+    started_at: "2025-01-01T00:00:00Z",
+    truenas_verified_at: null,
+    s3_verified_at: null,
+    completed_at: null,
+    source_deleted_at: null,
+    error: null,
+    ...extra,
+  } satisfies ManifestRecord;
+}
+
+Deno.test("monthlyAverage averages the last six months that had complete backups", () => {
+  const months = ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07"];
+  const records = months.map((month, index) =>
+    record("complete", {
+      backup_name: month,
+      completed_at: `${month}-02T00:00:00Z`,
+      total_bytes: (index + 1) * GIB,
+    })
+  );
+  records.push(record("failed_s3", { backup_name: "x", total_bytes: 100 * GIB }));
+  assert.equal(monthlyAverage(records), (2 + 3 + 4 + 5 + 6 + 7) / 6 * GIB);
+  assert.equal(monthlyAverage([]), undefined);
+});
+
+Deno.test("attentionFor says why a record needs a person", () => {
+  assert.equal(attentionFor(record("failed_s3", { error: "upload: no" }), true), "upload: no");
+  assert.match(attentionFor(record("in_progress"), true) ?? "", /stopped part-way/);
+  assert.equal(attentionFor(record("complete", { source_deleted_at: "t" }), false), undefined);
+  assert.equal(attentionFor(record("complete"), false), undefined);
+  assert.match(
+    attentionFor(record("complete", { error: "delete source: busy" }), true) ?? "",
+    /source is still on the instrument: delete source: busy/,
+  );
+});
+
+Deno.test("the job history keeps the latest run of each job and skips a torn line", async () => {
+  await withTempDir(async (dir) => {
+    const run = { started_at: "a", finished_at: "b", exit_code: 0, summary: null };
+    await appendRun(dir, { ...run, job: "backup run" });
+    await appendRun(dir, { ...run, job: "backup run", exit_code: 1, summary: "1 of 2 failed" });
+    await appendRun(dir, { ...run, job: "cleanup run" });
+    await Deno.writeTextFile(runsFilePath(dir), '{"job": "aud', { append: true });
+    const runs = await lastRuns(dir);
+    assert.deepEqual([...runs.keys()], ["backup run", "cleanup run"]);
+    assert.equal(runs.get("backup run")?.summary, "1 of 2 failed");
+  });
+});
+
+Deno.test("status gathers runs, waiting studies, attention, space, monitor and locks", async () => {
+  await withBackupWorld(async (world) => {
+    await world.makeStudy("20250301_alice_lung_panel1");
+    const bad = await world.makeStudy("20230229_carol_liver_pilot");
+    await makeIdle(bad);
+    await world.run();
+    const fresh = await world.makeStudy("20250620_dan_new_run", { mtime: new Date() });
+    await Deno.writeTextFile(
+      join(fresh, ".fusion-toolkit.lock"),
+      JSON.stringify({ hostname: "pc", pid: 9, started_at: "t" }),
+    );
+    await appendRun(world.config.dir, {
+      job: "backup run",
+      started_at: "2025-11-01T02:00:00Z",
+      finished_at: "2025-11-01T02:10:00Z",
+      exit_code: 1,
+      summary: "1 of 2 studies failed",
+    });
+    const logPath = join(world.dir, "Fusion.log");
+    await Deno.writeTextFile(logPath, "x".repeat(1000));
+    const sentAt = Date.parse("2025-11-28T14:02:00Z");
+    await writeMonitorState(monitorStatePath(world.config.dir), {
+      logPath,
+      offset: 600,
+      head: new Uint8Array(0),
+      historyEnd: 0,
+      parser: EMPTY_PARSER_STATE,
+      sent: new Map([["old", sentAt - 86_400_000], ["new", sentAt]]),
+    }, new Date());
+
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+    });
+    assert.equal(report.runs["backup run"]?.exit_code, 1);
+    assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.idle]), [
+      ["20230229_carol_liver_pilot", true],
+      ["20250620_dan_new_run", false],
+    ]);
+    assert.equal(report.instrument.waiting_count, 2);
+    assert.deepEqual(report.attention.map((a) => [a.backup_name, a.status]), [
+      ["fusion-01/20230229_carol_liver_pilot", "failed_validation"],
+    ]);
+    assert.equal(report.share.free_pct, 30);
+    assert.ok(report.share.monthly_bytes !== null && report.share.monthly_bytes > 0);
+    assert.equal(report.share.months_fit, 30 * GIB / report.share.monthly_bytes);
+    assert.equal(report.monitor.offset, 600);
+    assert.equal(report.monitor.lag_bytes, 400);
+    assert.equal(report.monitor.last_error_sent_at, "2025-11-28T14:02:00.000Z");
+    assert.equal(report.stale_locks.length, 1);
+    assert.match(
+      report.stale_locks[0] ?? "",
+      /20250620_dan_new_run.\.fusion-toolkit\.lock \(pc pid 9 since t\)/,
+    );
+    assert.equal(report.attention_needed, true);
+
+    const text = renderStatus(report);
+    assert.match(
+      text,
+      /^ {2}backup run {4}2025-11-01 02:00 UTC {2}FAILED \(exit 1\): 1 of 2 studies failed$/m,
+    );
+    assert.match(text, /^ {2}cleanup run {3}never ran here$/m);
+    assert.match(text, /^Needs attention \(1\)$/m);
+    assert.match(text, /30\.0 GiB free of 100 GiB \(30\.0%\); cleanup evicts below 20%/);
+    assert.match(text, /(about [\d.]+ months|more than ten years) of backups fit/);
+    assert.match(text, /^ {2}last instrument error emailed 2025-11-28 14:02 UTC$/m);
+    assert.match(text, /400 B not read yet/);
+    assert.match(text, /^Stale locks \(1\)$/m);
+  });
+});
+
+Deno.test("status reports an unmounted share and a missing source without failing", async () => {
+  await withBackupWorld(async (world) => {
+    await Deno.remove(world.share, { recursive: true });
+    await Deno.remove(world.source, { recursive: true });
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.reject(new Error("must not be asked")),
+    });
+    assert.equal(report.share.reachable, false);
+    assert.match(report.share.problem ?? "", /not reachable \(not mounted\?\)/);
+    assert.equal(report.instrument.reachable, false);
+    assert.equal(report.monitor.problem, "the monitor has not run yet");
+    assert.equal(report.attention_needed, true);
+    assert.match(renderStatus(report), /is not reachable/);
+  });
+});
+
+Deno.test("the free space of the real file system is read", async () => {
+  await withTempDir(async (dir) => {
+    const space = await readShareSpace(dir);
+    assert.ok(space.totalBytes > 0 && space.freeBytes >= 0 && space.freeBytes <= space.totalBytes);
+  });
+});
