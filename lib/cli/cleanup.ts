@@ -208,6 +208,7 @@ export function registerCleanup(program: Command, context: CliContext): void {
         config: options.config,
         smtpEnv: options.smtpEnv,
         failureEvent: "cleanup_failure",
+        dryRun: options.dryRun,
       });
       const { config } = job;
       // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads.
