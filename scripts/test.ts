@@ -43,7 +43,8 @@ function countJunit(xml: string): Tally {
   return { passed: total - failed - ignored, failed, ignored };
 }
 
-function testGroups(): string[] {
+/** The test groups: every `test:<group>` task of deno.json whose command is a `deno test`. */
+export function testGroups(): string[] {
   return Object.entries(denoJson.tasks as Record<string, string | { command: string }>)
     .filter(([name, task]) => {
       const command = typeof task === "string" ? task : task.command;
@@ -118,4 +119,4 @@ async function main(): Promise<number> {
   return tally.failed === 0 ? 0 : 1;
 }
 
-Deno.exit(await main());
+if (import.meta.main) Deno.exit(await main());

@@ -118,7 +118,11 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
         `config file not found: ${file}; create it with \`fusion-toolkit install init\` or pass --config PATH`,
       );
     }
-    if (error instanceof Deno.errors.IsADirectory) {
+    // Windows never says IsADirectory when a folder is read: it says access denied (Wine: invalid
+    // function), which would send the user after permissions. Ask the file system instead.
+    const isDirectory = error instanceof Deno.errors.IsADirectory ||
+      await Deno.stat(file).then((info) => info.isDirectory, () => false);
+    if (isDirectory) {
       throw new ConfigError(`config path is a directory: ${file}; pass the config.toml file`);
     }
     throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`, {

@@ -33,7 +33,7 @@ export interface RunMainOptions {
   readonly permissions: readonly string[];
   /**
    * Environment of the child; it does not inherit the test's, except PATH, HOME, USERPROFILE,
-   * SystemRoot, TEMP, TMP and the Deno cache (DENO_DIR).
+   * SystemRoot, TEMP, TMP, DENO_DISABLE_NODE_SHIM and the Deno cache (DENO_DIR).
    */
   readonly env?: Record<string, string>;
   readonly cwd?: string;
@@ -66,7 +66,17 @@ async function mainCommand(
   options: RunMainOptions,
 ): Promise<Deno.Command> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
-  for (const name of ["PATH", "HOME", "USERPROFILE", "SystemRoot", "TEMP", "TMP"]) {
+  // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
+  const names = [
+    "PATH",
+    "HOME",
+    "USERPROFILE",
+    "SystemRoot",
+    "TEMP",
+    "TMP",
+    "DENO_DISABLE_NODE_SHIM",
+  ];
+  for (const name of names) {
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }

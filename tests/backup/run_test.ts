@@ -17,6 +17,7 @@ import { compositeSha256, createS3Store } from "../../lib/storage/s3.ts";
 import { writeSampleFile } from "../../scripts/sample_data.ts";
 import { startVerifyingProxy } from "../peers/verifying_proxy.ts";
 import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";
@@ -308,7 +309,12 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
   });
 });
 
-Deno.test("deep paths near 260 characters, empty files and thousands of small files", async () => {
+// Under Wine 8.0, Deno's scoped --allow-write check fails for a new file in a folder whose path is
+// over 260 characters (os error 234, "More data available"); with --allow-all, as the exe runs, it
+// works. Only a real Windows host can say whether scoped permissions do the same there.
+Deno.test("deep paths near 260 characters, empty files and thousands of small files", {
+  ignore: UNDER_WINE,
+}, async () => {
   await withBackupWorld(async (world) => {
     const a = await world.makeStudy(A, { tempFiles: 2500, tempFileBytes: 17 });
     let deep = join(a, A, "Scan1", ".temp");

@@ -11,6 +11,7 @@ import { makeSampleStudy } from "../../scripts/sample_data.ts";
 import type { S3Peer } from "../peers/s3.ts";
 import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
+import { UNDER_WINE } from "../_helpers/wine.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
 /** Exactly what the compiled exe is granted: a permission the backup lacks fails here. */
@@ -201,7 +202,10 @@ async function killAndRecover(
   const output = child.output();
   await waitFor(moment, what);
   child.kill("SIGKILL");
-  assert.equal((await output).signal, "SIGKILL");
+  const killed = await output;
+  // Windows has no signals: Deno ends the process with TerminateProcess, which leaves an exit code.
+  if (Deno.build.os === "windows") assert.ok(killed.signal === null && killed.code !== 0);
+  else assert.equal(killed.signal, "SIGKILL");
 
   const after = await snapshot(study);
   assert.ok(".fusion-toolkit.lock" in after, "the study lock is left behind");
@@ -269,7 +273,12 @@ Deno.test("SIGKILL mid-copy: the next run keeps the verified copies and copies o
   });
 });
 
-Deno.test("SIGKILL mid-upload: the next run sends only the missing objects and parts", async () => {
+// The copies append to one journal at once. Wine 8.0 emulates an append with pwrite at the size it
+// last saw, so a line can be lost and that file copied again (safe, but not what this checks);
+// Windows and Linux append atomically.
+Deno.test("SIGKILL mid-upload: the next run sends only the missing objects and parts", {
+  ignore: UNDER_WINE,
+}, async () => {
   await withCliWorld(async (world) => {
     const recovery = await killAndRecover(
       world,

@@ -95,7 +95,9 @@ Deno.test("notify list-subscribers: a missing recipients folder is said plainly"
     assert.equal(result.code, 0);
     assert.match(
       result.stdout,
-      new RegExp(`^note: the recipients folder ${join(dir, "recipients")} does not exist;`),
+      new RegExp(
+        `^note: the recipients folder ${RegExp.escape(join(dir, "recipients"))} does not exist;`,
+      ),
     );
     assert.match(result.stdout, /\ntoolkit_error: nobody /);
   });

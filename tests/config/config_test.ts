@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Config, loadConfig, parseConfig } from "../../lib/config/mod.ts";
+import { type Config, currentPlatform, loadConfig, parseConfig } from "../../lib/config/mod.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
@@ -284,12 +284,13 @@ Deno.test("loadConfig defaults to ~/.config/fusion-toolkit/config.toml and needs
     const dir = join(home, ".config", "fusion-toolkit");
     await Deno.mkdir(dir, { recursive: true });
     await Deno.writeTextFile(join(dir, "config.toml"), MINIMAL);
-    const env = new Map([["HOME", home]]);
-    const config = await loadConfig({ env, platform: "posix", hostname: () => "h" });
+    // The real file system's flavour: a Windows temp folder is found through USERPROFILE.
+    const homeVariable = currentPlatform() === "windows" ? "USERPROFILE" : "HOME";
+    const config = await loadConfig({ env: new Map([[homeVariable, home]]), hostname: () => "h" });
     assert.equal(config.file, join(dir, "config.toml"));
     await assert.rejects(
-      loadConfig({ env: new Map(), platform: "posix" }),
-      /cannot find the home directory \(HOME is not set\); pass --config PATH/,
+      loadConfig({ env: new Map() }),
+      new RegExp(`cannot find the home directory \\(${homeVariable} is not set\\); pass --config`),
     );
   });
 });

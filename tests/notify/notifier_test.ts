@@ -4,7 +4,7 @@
  * toolkit_error feed with dedup and a cooldown that survives the process.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { type Config, loadConfig } from "../../lib/config/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import {
@@ -97,11 +97,15 @@ Deno.test("each event goes to its own list, and the email says what, where and w
       );
       const body = peer.received[0]?.text ?? "";
       assert.match(body, /^fusion-toolkit alert: backup_failure\n/);
-      assert.match(body, new RegExp(`\nLog file: +${join(dir, "logs")}/\\d{4}-\\d{2}\\.log\n`));
-      assert.match(body, new RegExp(`\nConfig: +${join(dir, "config.toml")}\n`));
+      // Paths are escaped: a Windows path's `\` is not a regex escape.
+      const logs = RegExp.escape(join(dir, "logs") + sep);
+      assert.match(body, new RegExp(`\nLog file: +${logs}\\d{4}-\\d{2}\\.log\n`));
+      assert.match(body, new RegExp(`\nConfig: +${RegExp.escape(join(dir, "config.toml"))}\n`));
       assert.match(
         body,
-        new RegExp(`listed in ${join(dir, "recipients", "backup_failure.txt")}\\.\n`),
+        new RegExp(
+          `listed in ${RegExp.escape(join(dir, "recipients", "backup_failure.txt"))}\\.\n`,
+        ),
       );
       assert.ok(run.lines.includes(
         `sent the fusion_error alert to 1 recipient(s) listed in ${

@@ -1,0 +1,77 @@
+/**
+ * `deno task test:windows`: the Windows lane. Runs README's test runner
+ * (scripts/test.ts) with Deno's Windows build, deno.exe, under Wine
+ * (scripts/wine/run.sh), so every `deno test` group of deno.json runs with
+ * Windows semantics: `C:\` temp folders and `\` paths, USERPROFILE, UNC
+ * shares, CRLF, rename over an existing file, and `Deno.execPath()` ending in `.exe`
+ * (the CLI tests spawn main.ts with deno.exe too). New groups join by
+ * themselves; a group that cannot run there is listed in
+ * {@linkcode NOT_ON_WINDOWS} with the reason.
+ *
+ * Usage: `deno task test:windows [group ...] [--summary-file PATH]`; the
+ * summary is scripts/test.ts's `{"passed":N,"failed":M,"ignored":K}`.
+ * Exit status: scripts/test.ts's, or 77 when Wine is missing and cannot be
+ * installed here (nothing ran; one line says why).
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { testGroups } from "../test.ts";
+
+/** Groups left out of the Windows lane, each with the reason it gives. */
+export const NOT_ON_WINDOWS: Readonly<Record<string, string>> = {
+  web: "it drives Debian's Chromium (/usr/bin/chromium), which a Windows process cannot start; " +
+    "the page runs in a browser, the same on every OS, and its rule module " +
+    "(lib/standard/names.ts) runs in test:standard here",
+};
+
+const RUN_SH = fileURLToPath(new URL("./run.sh", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The Windows name of a Linux path under Wine, whose `Z:` drive is the Linux root. */
+function wineDrivePath(linuxPath: string): string {
+  return `Z:${linuxPath.replaceAll("/", "\\")}`;
+}
+
+async function main(): Promise<number> {
+  const args = [...Deno.args];
+  let summaryFile: string | undefined;
+  const summaryAt = args.indexOf("--summary-file");
+  if (summaryAt >= 0) {
+    const path = args[summaryAt + 1];
+    if (path === undefined) {
+      console.error("--summary-file needs a path");
+      return 2;
+    }
+    summaryFile = wineDrivePath(resolve(path));
+    args.splice(summaryAt, 2);
+  }
+  const all = testGroups();
+  const skipped = all.filter((group) => group in NOT_ON_WINDOWS);
+  for (const group of skipped) {
+    console.log(`test:${group} is not in the Windows lane: ${NOT_ON_WINDOWS[group]}`);
+  }
+  // Named groups go to scripts/test.ts as they are (it rejects unknown ones); fmt, lint and the
+  // type check are the Linux lane's job, and scripts/test.ts skips them when given groups.
+  const groups = args.length > 0 ? args : all.filter((group) => !skipped.includes(group));
+  if (groups.length === 0) {
+    console.error("no test group to run in the Windows lane");
+    return 2;
+  }
+  console.log(`== Windows lane: ${groups.map((group) => `test:${group}`).join(", ")}`);
+  const status = await new Deno.Command("bash", {
+    args: [
+      RUN_SH,
+      ...["run", "--allow-run", "--allow-read", "--allow-write", "--allow-env", "scripts/test.ts"],
+      ...(summaryFile === undefined ? [] : ["--summary-file", summaryFile]),
+      ...groups,
+    ],
+    cwd: REPO_ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  return status.code;
+}
+
+if (import.meta.main) Deno.exit(await main());
