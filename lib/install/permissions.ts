@@ -30,3 +30,19 @@ export const PRODUCT_PERMISSIONS = [
   // run: the [hooks] commands (any program the operator configures) and schtasks.exe.
   "--allow-all",
 ] as const;
+
+/**
+ * What the program's code needs, scoped by kind: the six permissions the
+ * comments above justify. `--allow-all` is a superset granted only for
+ * denoland/deno#26045; the end-to-end tests run main.ts with exactly this
+ * list, so code that starts needing more (say, `--allow-ffi`) fails CI even
+ * though the exe would allow it.
+ */
+export const REQUIRED_PERMISSIONS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-net",
+  "--allow-env",
+  "--allow-sys",
+  "--allow-run",
+] as const;

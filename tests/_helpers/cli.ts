@@ -6,14 +6,18 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_PERMISSIONS, REQUIRED_PERMISSIONS } from "../../lib/install/permissions.ts";
 
 /**
- * Exactly the permissions the compiled exe has. End-to-end tests that run
- * main.ts as the product runs pass these, so a permission the program needs
- * but the exe lacks fails CI instead of the Fusion PC.
+ * What the product needs, scoped by kind (lib/install/permissions.ts
+ * REQUIRED_PERMISSIONS). End-to-end tests run main.ts with exactly these, so
+ * a permission the code starts needing beyond them fails CI; the exe itself
+ * gets `--allow-all` (EXE_FLAGS), a superset, only for Deno's UNC-path bug.
  */
-export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
+export const PRODUCT_FLAGS: readonly string[] = REQUIRED_PERMISSIONS;
+
+/** Exactly the compiled exe's permission, for what only it can reach (UNC shares on Windows). */
+export const EXE_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
