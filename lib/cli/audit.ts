@@ -13,6 +13,7 @@ import { formatBytes, renderTable } from "./_format.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, smtpEnvOption } from "./_options.ts";
 
 interface AuditCliOptions {
   config?: string;
@@ -127,7 +128,7 @@ export function registerAudit(program: Command, context: CliContext): void {
       "re-read the TrueNAS copy of every complete backup against its _checksums.sha256 " +
         "(bit rot); with --s3 also check every S3 object's digest; email backup_failure on findings",
     )
-    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .addOption(
       new Option("--sample <pct>", "read this percentage of each backup's files, picked at random")
         .argParser(parsePercent),
@@ -137,10 +138,7 @@ export function registerAudit(program: Command, context: CliContext): void {
         .argParser(parseSeed),
     )
     .option("--s3", "also check that S3 holds every object with the recorded checksum")
-    .option(
-      "--smtp-env <path>",
-      "SMTP credentials file for the findings email (default: smtp.env beside the config)",
-    )
+    .addOption(smtpEnvOption())
     .action(async (options: AuditCliOptions) => {
       if (options.seed !== undefined && options.sample === undefined) {
         throw new UsageError("--seed picks a sample: use it with --sample");

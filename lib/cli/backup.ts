@@ -16,6 +16,7 @@ import { formatBytes, renderTable } from "./_format.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, smtpEnvOption } from "./_options.ts";
 
 interface BackupOptions {
   config?: string;
@@ -143,12 +144,9 @@ export function registerBackup(program: Command, context: CliContext): void {
     .description(
       "back up every idle study, oldest first; delete a source only when both copies are proven",
     )
-    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .option("--dry-run", "print the plan with counts and sizes; write nothing anywhere")
-    .option(
-      "--smtp-env <path>",
-      "SMTP credentials file for failure emails (default: smtp.env beside the config)",
-    )
+    .addOption(smtpEnvOption())
     .action(async (options: BackupOptions) => {
       const job = await startJob(context, "backup run", {
         config: options.config,

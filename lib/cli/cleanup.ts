@@ -23,6 +23,7 @@ import { ExitCode } from "../errors.ts";
 import { formatBytes, renderTable } from "./_format.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, smtpEnvOption } from "./_options.ts";
 
 interface CleanupOptions {
   config?: string;
@@ -197,12 +198,9 @@ export function registerCleanup(program: Command, context: CliContext): void {
       "while the share is below [cleanup] free_threshold_pct free, delete its oldest backup " +
         "proven complete and in S3",
     )
-    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .option("--dry-run", "print the exact plan; delete nothing")
-    .option(
-      "--smtp-env <path>",
-      "SMTP credentials file for failure emails (default: smtp.env beside the config)",
-    )
+    .addOption(smtpEnvOption())
     .action(async (options: CleanupOptions) => {
       const job = await startJob(context, "cleanup run", {
         config: options.config,

@@ -4,12 +4,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import { type ManifestContents, type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import { formatBytes, renderTable } from "./_format.ts";
 import type { CliContext } from "./context.ts";
+import { formatOption } from "./_options.ts";
 
 /** The table of `manifest show`: one row per backup, its latest state. */
 export function renderManifestText(contents: ManifestContents): string {
@@ -46,9 +47,7 @@ export function registerManifest(program: Command, context: CliContext): void {
     .description("show the latest state of every backup in a manifest file or folder")
     .argument("<path>", "a YYYY-MM.jsonl file, or the manifest folder (all months folded)")
     .addOption(
-      new Option("-f, --format <format>", "output format").choices(["text", "json"]).default(
-        "text",
-      ),
+      formatOption(),
     )
     .action(async (path: string, options: { format: "text" | "json" }) => {
       const absolute = resolve(path);

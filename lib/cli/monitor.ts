@@ -13,6 +13,7 @@ import { describeError } from "../log/mod.ts";
 import { emailFusionErrors, LogTail, monitorStatePath } from "../monitor/mod.ts";
 import { startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, smtpEnvOption } from "./_options.ts";
 
 interface TailOptions {
   config?: string;
@@ -101,8 +102,8 @@ export function registerMonitor(program: Command, context: CliContext): void {
     .description(
       "follow Fusion.log and email each new ERROR/FATAL block as fusion_error; runs until stopped",
     )
-    .option("--config <path>", "config.toml (default: ~/.config/fusion-toolkit/config.toml)")
-    .option("--smtp-env <path>", "SMTP credentials file (default: smtp.env beside config.toml)")
+    .addOption(configOption())
+    .addOption(smtpEnvOption())
     .action(async (options: TailOptions) => {
       context.exitCode = await tail(context, options);
     });

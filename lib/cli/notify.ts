@@ -20,6 +20,7 @@ import {
   resolveSmtpSetup,
 } from "../notify/mod.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, smtpEnvOption } from "./_options.ts";
 
 interface ListOptions {
   event?: NotifyEvent;
@@ -108,7 +109,7 @@ export function registerNotify(program: Command, context: CliContext): void {
     .command("list-subscribers")
     .description("show each event's recipients and the file they come from")
     .addOption(eventOption("only this event"))
-    .option("--config <path>", "config.toml (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .action(async (options: ListOptions) => {
       const config = await loadConfig({ path: options.config, env: context.env });
       const dir = config.notify.recipientsDir;
@@ -127,8 +128,8 @@ export function registerNotify(program: Command, context: CliContext): void {
     .command("test")
     .description("send a test email for an event to its recipients")
     .addOption(eventOption("the event whose recipients get the test").makeOptionMandatory())
-    .option("--config <path>", "config.toml (default: ~/.config/fusion-toolkit/config.toml)")
-    .option("--smtp-env <path>", "SMTP credentials file (default: smtp.env beside config.toml)")
+    .addOption(configOption())
+    .addOption(smtpEnvOption())
     .option("--dry-run", "print who would get what; send nothing")
     .action(async (options: TestOptions) => {
       const { event } = options;

@@ -13,6 +13,7 @@ import { formatBytes } from "./_format.ts";
 import { startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
+import { configOption } from "./_options.ts";
 
 interface RestoreCliOptions {
   to: string;
@@ -117,7 +118,7 @@ export function registerRestore(program: Command, context: CliContext): void {
       new Option("--days <days>", "days a retrieved archive copy stays readable in S3")
         .argParser(parseDays).default(7),
     )
-    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .action(async (name: string, options: RestoreCliOptions) => {
       const job = await startJob(context, "restore", { config: options.config });
       // Loaded here, not at start-up: the AWS SDK is large (see backup run).

@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
 import { readShareSpace } from "../cleanup/mod.ts";
 import { ExitCode } from "../errors.ts";
 import { gatherStatus, renderStatus } from "../status/mod.ts";
 import type { CliContext } from "./context.ts";
+import { configOption, formatOption } from "./_options.ts";
 
 /** Registers `status`. */
 export function registerStatus(program: Command, context: CliContext): void {
@@ -17,11 +18,9 @@ export function registerStatus(program: Command, context: CliContext): void {
     .description(
       "last runs, studies waiting, backups needing attention, share space, monitor, stale locks",
     )
-    .option("--config <path>", "config file (default: ~/.config/fusion-toolkit/config.toml)")
+    .addOption(configOption())
     .addOption(
-      new Option("-f, --format <format>", "output format").choices(["text", "json"]).default(
-        "text",
-      ),
+      formatOption(),
     )
     .action(async (options: { config?: string; format: "text" | "json" }) => {
       // Read-only: no job history entry, no alerts, no log file — just the facts.

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { ExitCode } from "../errors.ts";
 import { type RootReport, type StudyReport, validateRoot, validateStudy } from "../standard/mod.ts";
 import type { CliContext } from "./context.ts";
+import { formatOption } from "./_options.ts";
 
 interface ValidateOptions {
   format: "text" | "json";
@@ -32,12 +33,6 @@ export function renderRootText(report: RootReport): string {
   const total = report.studies.length;
   return `${body}${total} stud${total === 1 ? "y" : "ies"} checked in ${report.root}: ` +
     `${total - failed} passed, ${failed} failed\n`;
-}
-
-function formatOption(): Option {
-  return new Option("-f, --format <format>", "output format").choices(["text", "json"]).default(
-    "text",
-  );
 }
 
 /** Registers `validate study` and `validate root`. */
