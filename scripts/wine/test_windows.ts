@@ -34,6 +34,26 @@ function wineDrivePath(linuxPath: string): string {
   return `Z:${linuxPath.replaceAll("/", "\\")}`;
 }
 
+/**
+ * Downloads every npm package of deno.json into deno.exe's cache before the
+ * tests start, trying again on failure: under Wine a download has been seen
+ * to fail its TLS check once among hundreds, and a test's child process
+ * fetching a package then would fail that test for a reason it does not test.
+ */
+async function fillNpmCache(): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const status = await new Deno.Command("bash", {
+      args: [RUN_SH, "install"],
+      cwd: REPO_ROOT,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (status.success) return;
+    console.log(`filling deno.exe's npm cache failed (attempt ${attempt} of 3)`);
+  }
+  console.log("the npm cache is incomplete: tests that need a missing package will fail");
+}
+
 async function main(): Promise<number> {
   const args = [...Deno.args];
   let summaryFile: string | undefined;
@@ -60,6 +80,7 @@ async function main(): Promise<number> {
     return 2;
   }
   console.log(`== Windows lane: ${groups.map((group) => `test:${group}`).join(", ")}`);
+  await fillNpmCache();
   const status = await new Deno.Command("bash", {
     args: [
       RUN_SH,

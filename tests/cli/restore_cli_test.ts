@@ -47,9 +47,7 @@ Deno.test("restore from the share: exit 0, the summary on stdout, where from and
     assert.match(
       again.stderr,
       new RegExp(
-        `^error: ${
-          join(to, A, A).replaceAll("/", "\\/")
-        }.* already exists: restore never overwrites;`,
+        `^error: ${RegExp.escape(join(to, A, A))}.* already exists: restore never overwrites;`,
         "m",
       ),
     );
