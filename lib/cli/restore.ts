@@ -54,6 +54,12 @@ export function renderRestored(outcome: RestoredOutcome): string {
     (outcome.emptyDirs > 0 ? `, ${plural(outcome.emptyDirs, "empty folder")}` : "") +
     `; every file verified against ${checks}`,
   ];
+  if (outcome.alreadyThere > 0) {
+    lines.push(
+      `${plural(outcome.alreadyThere, "file")} already there with the backup's SHA-256 ` +
+        "(from an earlier restore): kept, not fetched again",
+    );
+  }
   for (const note of outcome.notes) lines.push(`note: ${note}`);
   for (const problem of outcome.problems) {
     lines.push(`NOT RESTORED ${problem.path}: ${problem.problem}`);
@@ -93,7 +99,7 @@ export function registerRestore(program: Command, context: CliContext): void {
     .command("restore")
     .description(
       "copy a backed-up study back from the share or S3, every file verified against its " +
-        "_checksums.sha256; never overwrites",
+        "_checksums.sha256; never overwrites, and run again continues a restore that stopped",
     )
     .argument("<backup_name>", "<instrument>/<study> as in the manifest, or <study> alone")
     .requiredOption("--to <path>", "an existing folder; the study is restored into <path>/<study>")

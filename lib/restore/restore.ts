@@ -7,7 +7,9 @@
  * Each file is written to `<name>.fusion-toolkit-restore` beside its final
  * place, hashed in the same pass, flushed, and renamed only when the digest
  * matches; a mismatching copy is deleted. Existing files are never
- * overwritten: the restore refuses before writing anything. Objects in an
+ * overwritten: one with the backup's content (a restore that stopped midway,
+ * run again) is kept and not fetched again; any other makes the restore
+ * refuse before writing anything. Objects in an
  * archive storage class are asked for first (RestoreObject); the restore then
  * writes nothing and a later call, once S3 has retrieved them, completes it.
  *
@@ -111,6 +113,8 @@ export interface RestoredOutcome extends OutcomeBase {
   readonly kind: "restored";
   readonly files: number;
   readonly bytes: number;
+  /** Files already at the destination with the backup's content (an earlier restore's), kept. */
+  readonly alreadyThere: number;
   /** Empty folders recreated. */
   readonly emptyDirs: number;
 }
@@ -362,24 +366,59 @@ async function readBackups(
   return manifest;
 }
 
-/** The first selected file that exists at the destination, if any. */
-async function firstExisting(
+/**
+ * The selected files already at the destination with the backup's exact
+ * content (a restore that stopped midway, run again): they are kept and not
+ * fetched again. Hashes each one; progress is reported as a `check` stage.
+ *
+ * @throws {UsageError} naming the first file at the destination that is not
+ *   the backup's (a different content, or not a regular file).
+ */
+async function alreadyRestored(
   destination: string,
   files: readonly Selected[],
-): Promise<string | undefined> {
-  if (await kindAt(destination) === undefined) return undefined;
+  progress: RestoreProgress,
+  study: string,
+): Promise<Set<string>> {
+  const identical = new Set<string>();
+  if (await kindAt(destination) === undefined) return identical;
+  const present: { file: Selected; path: string; size: number }[] = [];
   for (const file of files) {
     const path = localPath(destination, file.path);
-    if (await kindAt(path) !== undefined) return path;
+    const kind = await kindAt(path);
+    if (kind === undefined) continue;
+    if (kind !== "file") throw existingConflict(`${path} exists and is not a file`);
+    present.push({ file, path, size: (await Deno.stat(path)).size });
   }
-  return undefined;
+  if (present.length === 0) return identical;
+  progress.stage(study, "check", present.length, present.reduce((sum, { size }) => sum + size, 0));
+  try {
+    for (const { file, path } of present) {
+      const digest = await hashFile(path, { onProgress: (bytes) => progress.advance(0, bytes) });
+      if (digest.sha256Hex !== file.sha256Hex) {
+        throw existingConflict(`${path} already exists and differs from the backup`);
+      }
+      identical.add(file.path);
+      progress.advance(1, 0);
+    }
+  } finally {
+    progress.end();
+  }
+  return identical;
+}
+
+function existingConflict(what: string): UsageError {
+  return new UsageError(
+    `${what}: restore never overwrites; restore into another --to folder, or move it away ` +
+      "(nothing was written)",
+  );
 }
 
 /**
  * Restores one backup (see the module doc).
  *
  * @throws {UsageError} for an unknown or ambiguous name, a missing `--to`
- *   folder, a bad `--only`, or a file that already exists at the destination.
+ *   folder, a bad `--only`, or a file at the destination that is not the backup's.
  * @throws {OperationFailedError} when no source can serve the restore, or a
  *   failure (S3 unreachable, the destination not writable) stopped it midway.
  */
@@ -445,11 +484,11 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
     );
   }
   const destination = join(options.to, record.run_name);
-  const existing = await firstExisting(destination, selected);
-  if (existing !== undefined) {
-    throw new UsageError(
-      `${existing} already exists: restore never overwrites; restore into another --to folder, ` +
-        "or move the existing files away (nothing was written)",
+  const kept = await alreadyRestored(destination, selected, progress, record.run_name);
+  if (kept.size > 0) {
+    logger.info(
+      `restore ${record.backup_name}: ${kept.size} of ${selected.length} files are already in ` +
+        `${destination} with the backup's SHA-256; they are kept, not fetched again`,
     );
   }
   const base = {
@@ -462,13 +501,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
     notes: reader.notes,
   };
 
-  const { missing, archived } = await reader.inspect(selected);
+  const wanted = selected.filter((file) => !kept.has(file.path));
+  const { missing, archived } = await reader.inspect(wanted);
   const problems: FileProblem[] = [...missing];
   if (archived.length > 0) {
     return await requestRetrieval(options, base, archived, problems);
   }
   const missingPaths = new Set(missing.map((problem) => problem.path));
-  const toRestore = selected.filter((file) => !missingPaths.has(file.path));
+  const toRestore = wanted.filter((file) => !missingPaths.has(file.path));
 
   try {
     await Deno.mkdir(destination, { recursive: true });
@@ -525,8 +565,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
     const cause = error instanceof ToolkitError ? error.message : errorMessage(error);
     throw new OperationFailedError(
       `the restore of ${record.backup_name} stopped: ${cause}; ${restoredFiles} of ` +
-        `${toRestore.length} files were restored and verified in ${destination} (a new restore ` +
-        "refuses to overwrite them: restore the rest with --only, or into another --to folder)",
+        `${toRestore.length} files were restored and verified in ${destination}; run the same ` +
+        "restore again to fetch the rest (the files already there are checked, not fetched again)",
       { cause: error },
     );
   } finally {
@@ -542,6 +582,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
     kind: "restored",
     files: restoredFiles,
     bytes: restoredBytes,
+    alreadyThere: kept.size,
     emptyDirs: emptyDirs.length,
     problems: problems.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
   };

@@ -43,15 +43,27 @@ Deno.test("restore from the share: exit 0, the summary on stdout, where from and
     assert.deepEqual(await snapshot(join(to, A)), original);
 
     const again = await world.cli(["restore", `fusion-01/${A}`, "--to", to, "--from", "s3"]);
-    assert.equal(again.code, 2);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      again.stdout,
+      `restored fusion-01/${A} from S3 (--from s3)\n` +
+        `into ${join(to, A)}: 0 files, 0 B; every file verified against _checksums.sha256 and ` +
+        "its S3 sha256 metadata\n" +
+        "4 files already there with the backup's SHA-256 (from an earlier restore): kept, not " +
+        "fetched again\n",
+    );
+
+    await Deno.writeTextFile(join(to, A, ...QPTIFF.split("/")), "changed by hand");
+    const changed = await world.cli(["restore", `fusion-01/${A}`, "--to", to]);
+    assert.equal(changed.code, 2);
     assert.match(
-      again.stderr,
+      changed.stderr,
       new RegExp(
-        `^error: ${RegExp.escape(join(to, A, A))}.* already exists: restore never overwrites;`,
+        `^error: ${RegExp.escape(join(to, A, ...QPTIFF.split("/")))} already exists and ` +
+          "differs from the backup: restore never overwrites;",
         "m",
       ),
     );
-    assert.deepEqual(await snapshot(join(to, A)), original, "nothing written");
   });
 });
 

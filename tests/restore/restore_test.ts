@@ -2,7 +2,7 @@
  * lib/restore against real backups: studies backed up by the real pipeline
  * to a share folder and the S3 peer (tests/backup/_fixture.ts), then
  * restored from either, with corruption, archive storage classes, --only and
- * the refusal to overwrite.
+ * the refusal to overwrite, and a stopped restore run again.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -174,7 +174,7 @@ Deno.test("--only restores the matching files and folders; a pattern matching no
   });
 });
 
-Deno.test("refuses to overwrite: a usage error naming the first existing file, nothing written", async () => {
+Deno.test("refuses to overwrite: a file that differs from the backup is a usage error, nothing written", async () => {
   await withBackupWorld(async (world) => {
     const { to, restore } = await backedUp(world);
     await Deno.mkdir(join(to, A, A, "Scan1"), { recursive: true });
@@ -186,15 +186,63 @@ Deno.test("refuses to overwrite: a usage error naming the first existing file, n
         (error: unknown) =>
           error instanceof UsageError &&
           error.message ===
-            `${join(to, A, ...QPTIFF.split("/"))} already exists: restore never overwrites; ` +
-              "restore into another --to folder, or move the existing files away (nothing was written)",
+            `${join(to, A, ...QPTIFF.split("/"))} already exists and differs from the backup: ` +
+              "restore never overwrites; restore into another --to folder, or move it away " +
+              "(nothing was written)",
       );
     }
     assert.deepEqual(await snapshot(to), before);
+
+    await Deno.remove(join(to, A, ...QPTIFF.split("/")));
+    await Deno.mkdir(join(to, A, ...QPTIFF.split("/")));
+    await assert.rejects(
+      restore(),
+      (error: unknown) =>
+        error instanceof UsageError &&
+        error.message.startsWith(`${join(to, A, ...QPTIFF.split("/"))} exists and is not a file:`),
+    );
     await assert.rejects(
       restore({ to: join(world.dir, "no-such-folder") }),
       /--to .*no-such-folder: no such folder; create it first/,
     );
+  });
+});
+
+Deno.test("run again after a restore stopped midway: files already there are checked and kept, only the rest fetched", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore, logLines } = await backedUp(world);
+    assert.equal((await restore({ from: "s3" })).kind, "restored");
+    // What a stop leaves: some files not yet restored, one half-written under its temporary name.
+    const unrestored = [QPTIFF, `${A}_B.xpd`];
+    for (const path of unrestored) await Deno.remove(join(to, A, ...path.split("/")));
+    await Deno.writeTextFile(join(to, A, ...QPTIFF.split("/")) + PARTIAL_SUFFIX, "half");
+
+    world.peer.clearRequests();
+    const outcome = await restore({ from: "s3" });
+    assert.equal(outcome.kind, "restored");
+    if (outcome.kind !== "restored") return;
+    assert.equal(outcome.files, unrestored.length);
+    assert.equal(outcome.alreadyThere, Object.keys(original).length - unrestored.length);
+    assert.deepEqual(outcome.problems, []);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    assert.deepEqual(await partialFiles(to), []);
+    // The sidecar, then only the two missing files.
+    assert.equal(world.peer.count("GetObject"), 1 + unrestored.length);
+    assert.equal(world.peer.count("HeadObject"), unrestored.length);
+    assert.ok(
+      logLines.some((line) =>
+        line.includes(
+          `${Object.keys(original).length - unrestored.length} of 8 files are already in`,
+        )
+      ),
+    );
+
+    // Everything there already: nothing fetched, nothing rewritten.
+    world.peer.clearRequests();
+    const again = await restore();
+    assert.equal(again.kind === "restored" && again.alreadyThere, Object.keys(original).length);
+    assert.equal(again.kind === "restored" && again.files, 0);
+    assert.equal(world.peer.requests.length, 0);
   });
 });
 
