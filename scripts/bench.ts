@@ -14,8 +14,6 @@ import { benchCopyHash } from "./_bench_copy.ts";
 import { benchRestore } from "./_bench_restore.ts";
 import { benchS3Upload } from "./_bench_s3.ts";
 import { peakRssMiB } from "./_rss.ts";
-
-export { peakRssMiB };
 import { writeSampleFusionLog } from "./sample_log.ts";
 
 /** One benchmark case: prepares its data in `dir` and prints its own table rows. */

@@ -11,17 +11,7 @@
 import { MONITOR_DEFAULT_PATTERNS } from "../lib/config/schema.ts";
 import { Logger } from "../lib/log/mod.ts";
 import { EMPTY_PARSER_STATE, LogTail, writeMonitorState } from "../lib/monitor/mod.ts";
-
-/** Peak resident memory of this process, in MiB (Linux; current RSS elsewhere). */
-function peakRssMiB(): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
-    if (match !== null) return Number(match[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return Deno.memoryUsage().rss / 1024 / 1024;
-}
+import { peakRssMiB } from "./_rss.ts";
 
 async function main(): Promise<void> {
   const [log, stateFile] = Deno.args;
