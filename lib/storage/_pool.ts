@@ -1,5 +1,6 @@
 /**
- * Bounded concurrency: at most `limit` tasks at once.
+ * Bounded concurrency: at most `limit` tasks at once, and permits shared by
+ * several tasks that each hold memory while they wait for their turn.
  *
  * @module
  */
@@ -35,4 +36,62 @@ export async function forEachBounded<T>(
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
   await Promise.all(workers);
   if (failure !== undefined) throw failure.error;
+}
+
+/** Gives a permit back; calling it again does nothing. */
+export type Release = () => void;
+
+/**
+ * A counting semaphore: at most `limit` permits are out at once, and waiters
+ * get them first come, first served.
+ */
+export class Permits {
+  #free: number;
+  readonly #waiting: Array<(release: Release) => void> = [];
+
+  /** `limit` is at least 1. */
+  constructor(limit: number) {
+    this.#free = Math.max(1, Math.floor(limit));
+  }
+
+  /** A permit if one is free and nobody waits for one, else undefined. */
+  tryAcquire(): Release | undefined {
+    if (this.#free === 0 || this.#waiting.length > 0) return undefined;
+    this.#free--;
+    return this.#release();
+  }
+
+  /**
+   * A permit, once one is free.
+   *
+   * @throws the reason of `signal` when it aborts first.
+   */
+  acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.tryAcquire();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const grant = (release: Release) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(release);
+      };
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(grant), 1);
+        reject(signal?.reason);
+      };
+      this.#waiting.push(grant);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #release(): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#free++;
+      else next(this.#release());
+    };
+  }
 }

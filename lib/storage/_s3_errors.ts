@@ -65,6 +65,20 @@ const NETWORK_CODES = new Set([
   "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 
+/**
+ * Deno's fetch (the download client, see _s3_download.ts) reports a failed
+ * connection as a TypeError whose message, or its cause's, says what happened.
+ */
+const FETCH_FAILURES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/connection refused/i, "ECONNREFUSED"],
+  [/dns error|failed to lookup address/i, "ENOTFOUND"],
+  [/timed out/i, "ETIMEDOUT"],
+  [
+    /error sending request|error reading a body|connection closed before message completed|connection reset/i,
+    "ECONNRESET",
+  ],
+];
+
 const TRANSIENT_CODES = new Set([
   "InternalError",
   "ServiceUnavailable",
@@ -113,6 +127,8 @@ export function networkCode(error: unknown): string | undefined {
     const { code, message, cause } = shape(current);
     if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
     if (/socket hang up/i.test(text(message))) return "ECONNRESET";
+    const fetchFailure = FETCH_FAILURES.find(([pattern]) => pattern.test(text(message)));
+    if (fetchFailure !== undefined) return fetchFailure[1];
     current = cause;
   }
   return undefined;

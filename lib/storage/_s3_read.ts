@@ -1,8 +1,8 @@
 /**
  * Reading the archive back: HeadObject facts (size, storage class, restore
- * state, the `sha256` metadata), small objects read whole, large ones
- * streamed to a file while hashed, and restore requests for objects in the
- * archive storage classes.
+ * state, the `sha256` metadata), small objects read whole, and restore
+ * requests for objects in the archive storage classes. Downloads into files
+ * are in `_s3_download.ts`.
  *
  * @module
  */
@@ -12,8 +12,7 @@ import {
   RestoreObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { createHash } from "node:crypto";
-import { errorMessage, OperationFailedError } from "../errors.ts";
+import { OperationFailedError } from "../errors.ts";
 import type { SendWithRetries } from "./_multipart.ts";
 import { s3ErrorCode } from "./_s3_errors.ts";
 
@@ -49,15 +48,6 @@ export interface ObjectBytes {
   readonly bytes: Uint8Array;
   /** Its metadata `sha256`, if any. */
   readonly sha256Hex: string | undefined;
-}
-
-/** What a download wrote. */
-export interface DownloadResult {
-  readonly size: number;
-  /** SHA-256 of the bytes written, lowercase hex. */
-  readonly sha256Hex: string;
-  /** The object's metadata `sha256`, if any. */
-  readonly metadataSha256: string | undefined;
 }
 
 /** How a restore request was answered. */
@@ -97,16 +87,19 @@ export function isArchived(storageClass: string, restore: RestoreState | undefin
   return restore === undefined || restore.ongoing;
 }
 
-function isMissing(error: unknown): boolean {
+/** Whether a failed request (as `send` throws it) says the object does not exist. */
+export function isMissing(error: unknown): boolean {
   const code = s3ErrorCode((error as { cause?: unknown }).cause);
   return code === "NotFound" || code === "NoSuchKey";
 }
 
-function isArchivedError(error: unknown): boolean {
+/** Whether a failed GetObject says the object must be restored first. */
+export function isArchivedError(error: unknown): boolean {
   return s3ErrorCode((error as { cause?: unknown }).cause) === "InvalidObjectState";
 }
 
-function archivedObject(session: ReadSession, key: string): OperationFailedError {
+/** The error for reading an archived object that is not restored. */
+export function archivedObject(session: ReadSession, key: string): OperationFailedError {
   return new OperationFailedError(
     `s3://${session.bucket}/${key} is in an archive storage class and not restored: ` +
       "run the restore again to request its retrieval",
@@ -169,99 +162,6 @@ export async function getObjectBytes(
         sha256Hex: got.Metadata?.["sha256"],
       };
     });
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    if (isArchivedError(error)) throw archivedObject(session, key);
-    throw error;
-  }
-}
-
-/** Bytes gathered before one write to the file: few large writes instead of many small ones. */
-const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
-}
-
-/** Options of {@linkcode downloadFile}. */
-export interface DownloadOptions {
-  /** Bytes received so far of the current attempt (starts again at 0 after a retry). */
-  readonly onProgress?: ((bytesDone: number) => void) | undefined;
-  readonly signal?: AbortSignal | undefined;
-}
-
-/**
- * Streams an object into `path` (created or truncated), hashing the bytes in
- * the same pass, and flushes the file to disk. A failed attempt is retried
- * from the start. Memory stays at one write buffer whatever the size.
- *
- * @returns undefined when the object does not exist.
- * @throws {S3StorageError} when S3 cannot be asked; {OperationFailedError}
- *   when the object is archived and not restored, or `path` cannot be written.
- */
-export async function downloadFile(
-  session: ReadSession,
-  key: string,
-  path: string,
-  options: DownloadOptions = {},
-): Promise<DownloadResult | undefined> {
-  try {
-    return await session.send("GetObject", key, async (requestOptions) => {
-      const got = await session.client.send(
-        new GetObjectCommand({ Bucket: session.bucket, Key: key }),
-        requestOptions,
-      );
-      const body = got.Body as AsyncIterable<Uint8Array> & { destroy?: () => void } | undefined;
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path, { write: true, create: true, truncate: true });
-      } catch (error) {
-        body?.destroy?.();
-        throw new OperationFailedError(`cannot write ${path}: ${errorMessage(error)}`, {
-          cause: error,
-        });
-      }
-      const hash = createHash("sha256");
-      let size = 0;
-      // Most objects of a study are small tiles: a buffer sized to the object spares the churn.
-      let buffer = new Uint8Array(
-        Math.min(WRITE_BUFFER_BYTES, Math.max(got.ContentLength ?? WRITE_BUFFER_BYTES, 1)),
-      );
-      let filled = 0;
-      const flush = async () => {
-        if (filled === 0) return;
-        try {
-          await writeAll(file, buffer.subarray(0, filled));
-        } catch (error) {
-          throw new OperationFailedError(`cannot write ${path}: ${errorMessage(error)}`, {
-            cause: error,
-          });
-        }
-        filled = 0;
-      };
-      try {
-        for await (const chunk of body ?? []) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          if (filled + chunk.byteLength > buffer.length) await flush();
-          if (chunk.byteLength > buffer.length) {
-            buffer = new Uint8Array(chunk.byteLength);
-          }
-          buffer.set(chunk, filled);
-          filled += chunk.byteLength;
-          options.onProgress?.(size);
-        }
-        await flush();
-        await file.syncData();
-      } catch (error) {
-        body?.destroy?.();
-        throw error;
-      } finally {
-        file.close();
-      }
-      return { size, sha256Hex: hash.digest("hex"), metadataSha256: got.Metadata?.["sha256"] };
-    }, options.signal);
   } catch (error) {
     if (isMissing(error)) return undefined;
     if (isArchivedError(error)) throw archivedObject(session, key);

@@ -16,12 +16,16 @@
  *   {@link S3StorageError}s.
  * - An interrupted multipart upload is resumed by the next upload of the
  *   same key (see `_multipart.ts`).
+ * - Downloads above the multipart threshold are read in concurrent ranges
+ *   pinned to the object's ETag, written and hashed in order, with memory
+ *   bounded whatever the size (see `_s3_download.ts`).
  *
  * Credentials come from the AWS SDK's default chain (environment, profiles,
  * SSO, instance roles) and are never logged.
  *
  * @module
  */
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import {
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -45,10 +49,15 @@ import {
 } from "./_multipart.ts";
 import { hexToBase64, MiB, toBase64 } from "./_parts.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./_retry.ts";
+import { Permits } from "./_pool.ts";
 import {
+  chooseRangeSize,
   downloadFile,
   type DownloadOptions,
   type DownloadResult,
+  type DownloadSession,
+} from "./_s3_download.ts";
+import {
   getObjectBytes,
   headObject,
   type ObjectBytes,
@@ -65,9 +74,14 @@ export type { RetryPolicy } from "./_retry.ts";
 export type { ResumableUpload, UploadedPart } from "./_multipart.ts";
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
 export {
-  ARCHIVE_STORAGE_CLASSES,
+  chooseRangeSize,
   type DownloadOptions,
   type DownloadResult,
+  MAX_RANGE_BYTES,
+  RANGE_BUFFER_BUDGET,
+} from "./_s3_download.ts";
+export {
+  ARCHIVE_STORAGE_CLASSES,
   isArchived,
   type ObjectBytes,
   type ObjectInfo,
@@ -188,12 +202,13 @@ export interface S3Store {
    */
   getBytes(key: string): Promise<ObjectBytes | undefined>;
   /**
-   * Streams an object into `path` (created or truncated) while hashing it,
-   * then flushes the file to disk.
+   * Downloads an object into `path` (created or truncated) while hashing it
+   * in order, then flushes the file to disk: one GET up to the multipart
+   * threshold, else concurrent ranged GETs pinned to the object's ETag.
    *
    * @returns undefined when the object does not exist.
    * @throws {S3StorageError}; {OperationFailedError} when it is archived and
-   *   not restored, or `path` cannot be written.
+   *   not restored, changed during the download, or `path` cannot be written.
    */
   downloadFile(
     key: string,
@@ -328,14 +343,43 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
     }
   };
 
+  const partSizeBytes = settings.partSizeMb * MiB;
   const session: MultipartSession = {
     client,
     bucket,
     storageClass: settings.storageClass,
-    partSizeBytes: settings.partSizeMb * MiB,
+    partSizeBytes,
     concurrency: settings.concurrency,
     logger,
     send,
+  };
+
+  // Downloads read bodies into buffers of their own through fetch (see _s3_download.ts), on
+  // an HTTP client of their own that close() can close; made at the first download.
+  let downloads: { session: DownloadSession; httpClient: Deno.HttpClient } | undefined;
+  const downloadSession = (): DownloadSession => {
+    if (downloads === undefined) {
+      const httpClient = Deno.createHttpClient({});
+      const downloadClient = new S3Client({
+        ...config,
+        requestHandler: new FetchHttpHandler({
+          requestInit: (): RequestInit & { client: Deno.HttpClient } => ({ client: httpClient }),
+        }),
+      });
+      downloads = {
+        session: {
+          client,
+          bucket,
+          send,
+          downloadClient,
+          rangedAboveBytes: settings.multipartThresholdMb * MiB,
+          rangeBytes: chooseRangeSize(partSizeBytes, settings.concurrency),
+          rangePermits: new Permits(settings.concurrency),
+        },
+        httpClient,
+      };
+    }
+    return downloads.session;
   };
 
   const putObject = async (
@@ -483,12 +527,16 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
 
     getBytes: (key) => getObjectBytes(session, key),
 
-    downloadFile: (key, path, downloadOptions) => downloadFile(session, key, path, downloadOptions),
+    downloadFile: (key, path, downloadOptions) =>
+      downloadFile(downloadSession(), key, path, downloadOptions),
 
     requestRestore: (key, request) => requestRestore(session, key, request),
 
     close() {
       client.destroy();
+      downloads?.session.downloadClient.destroy();
+      downloads?.httpClient.close();
+      downloads = undefined;
     },
   };
 }

@@ -11,7 +11,9 @@
  *   ChecksumSHA256 differs from the one it accepted for that part.
  *
  * What tests can make it do: corrupt bodies in flight, refuse connections,
- * answer 403 AccessDenied, fail the next requests with 5xx, count requests.
+ * answer 403 AccessDenied, fail the next requests with 5xx, count requests,
+ * and act on each ranged GetObject (fail it, cut its body off half-way, or
+ * change the store before it is forwarded).
  *
  * @module
  */
@@ -33,9 +35,20 @@ export interface ProxiedRequest {
   readonly operation: string;
   readonly key: string;
   readonly partNumber?: number;
+  /** The Range header of a ranged GetObject. */
+  readonly range?: string;
   /** What the client got back. */
   readonly status: number;
 }
+
+/**
+ * What to do with a ranged GetObject: forward it, answer 503 SlowDown, or
+ * forward it and drop the connection half-way through the body.
+ */
+export type RangeAction = "forward" | "fail" | "cut";
+
+/** Decides about a ranged GetObject (awaited before it is forwarded), given its Range header. */
+export type RangeHook = (range: string) => RangeAction | Promise<RangeAction>;
 
 /** A running proxy. */
 export interface VerifyingProxy {
@@ -51,6 +64,8 @@ export interface VerifyingProxy {
   denyAccess(on: boolean): void;
   /** Answers the next `count` requests with `status` (default 503 SlowDown) without forwarding. */
   failNext(count: number, status?: number): void;
+  /** Asks `hook` about every ranged GetObject from now on; undefined forwards them all. */
+  interceptRanges(hook: RangeHook | undefined): void;
   /** Requests of one operation so far, e.g. `count("UploadPart")`. */
   count(operation: string): number;
   /** The most requests that were in progress at the same time. */
@@ -75,6 +90,22 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 function header(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Passes on the first half of a body, then drops both connections: a transfer that broke. */
+function cutHalfWay(upstream: IncomingMessage, response: ServerResponse): void {
+  const half = Number(upstream.headers["content-length"] ?? "0") >> 1;
+  let sent = 0;
+  upstream.on("data", (chunk: Buffer) => {
+    if (sent >= half) return;
+    const piece = chunk.subarray(0, half - sent);
+    sent += piece.length;
+    response.write(piece);
+    if (sent >= half) {
+      upstream.destroy();
+      response.destroy();
+    }
+  });
 }
 
 /** Parses `/bucket/key?query` of a path-style request. */
@@ -113,6 +144,7 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
   let failStatus = 503;
   let inFlight = 0;
   let peakInFlight = 0;
+  let rangeHook: RangeHook | undefined;
 
   const answer = (
     response: ServerResponse,
@@ -135,7 +167,13 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     const { key, query } = parseTarget(request.url ?? "/");
     const operation = s3Operation(method, key, query);
     const partNumber = query["partNumber"] === undefined ? undefined : Number(query["partNumber"]);
-    const seen = { operation, key, ...(partNumber === undefined ? {} : { partNumber }) };
+    const range = operation === "GetObject" ? header(request, "range") : undefined;
+    const seen = {
+      operation,
+      key,
+      ...(partNumber === undefined ? {} : { partNumber }),
+      ...(range === undefined ? {} : { range }),
+    };
     let body = await readBody(request);
 
     if (failures > 0) {
@@ -145,6 +183,13 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     }
     if (denying) {
       answer(response, seen, 403, "AccessDenied", "Access Denied");
+      return;
+    }
+    const rangeAction = range === undefined || rangeHook === undefined
+      ? "forward"
+      : await rangeHook(range);
+    if (rangeAction === "fail") {
+      answer(response, seen, 503, "SlowDown", "Please reduce your request rate.");
       return;
     }
     const uploadId = query["uploadId"] ?? "";
@@ -208,7 +253,8 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       const status = upstreamResponse.statusCode ?? 502;
       requests.push({ ...seen, status });
       response.writeHead(status, upstreamResponse.headers);
-      upstreamResponse.pipe(response);
+      if (rangeAction === "cut") cutHalfWay(upstreamResponse, response);
+      else upstreamResponse.pipe(response);
     });
     forwarded.on("error", (error) => {
       answer(response, seen, 502, "BadGateway", error.message);
@@ -253,6 +299,9 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     failNext: (count, status = 503) => {
       failures = count;
       failStatus = status;
+    },
+    interceptRanges: (hook) => {
+      rangeHook = hook;
     },
     count: (operation) => requests.filter((request) => request.operation === operation).length,
     get peakInFlight() {

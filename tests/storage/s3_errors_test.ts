@@ -45,6 +45,36 @@ Deno.test("transient: 5xx, throttling, timeouts and dropped connections", () => 
   );
 });
 
+// Deno's fetch (the download client) words its network failures like this.
+function fetchError(cause: string): TypeError {
+  return new TypeError("fetch failed", { cause: new Error(cause) });
+}
+
+Deno.test("Deno's fetch failures are dropped connections, named like Node's", () => {
+  const refused = fetchError(
+    "error sending request for url (http://127.0.0.1:9/b/k): client error (Connect): " +
+      "tcp connect error: Connection refused (os error 111)",
+  );
+  assert.ok(isTransientS3Error(refused));
+  assert.match(
+    toS3StorageError(refused, CONTEXT).message,
+    /^cannot reach S3 at .* \(ECONNREFUSED\)/,
+  );
+  const dns = fetchError(
+    "error sending request for url (https://s3.example/b/k): client error (Connect): " +
+      "dns error: failed to lookup address information: Name or service not known",
+  );
+  assert.match(toS3StorageError(dns, CONTEXT).message, /\(ENOTFOUND\)/);
+  const cut = new TypeError("error reading a body from connection");
+  assert.ok(isTransientS3Error(cut));
+  assert.equal(toS3StorageError(cut, CONTEXT).kind, "unreachable");
+  const closed = fetchError(
+    "error sending request from 127.0.0.1:38234 for http://127.0.0.1:44039/ " +
+      "(127.0.0.1:44039): client error (SendRequest): connection closed before message completed",
+  );
+  assert.match(toS3StorageError(closed, CONTEXT).message, /\(ECONNRESET\)/);
+});
+
 Deno.test("not transient: client errors, checksums, credentials, our own errors", () => {
   for (const name of ["BadDigest", "AccessDenied", "NoSuchBucket", "InvalidAccessKeyId"]) {
     assert.equal(isTransientS3Error(serviceError(name, 400)), false, name);

@@ -1,7 +1,7 @@
 /**
  * Reading the archive back (lib/storage/_s3_read.ts through the S3 store):
- * HeadObject facts, small reads, streamed downloads hashed in one pass, and
- * restore requests for archive storage classes, against the S3 peer
+ * HeadObject facts, small reads, and restore requests for archive storage
+ * classes (downloads: s3_download_test.ts), against the S3 peer
  * (fauxqs plus the peer's archive-class behaviour, tests/peers/s3.ts).
  */
 import assert from "node:assert/strict";
@@ -78,42 +78,6 @@ Deno.test("headObject gives size, class, metadata digest and checksum; undefined
       archived: false,
     });
     assert.equal(await store.headObject("s/none.bin"), undefined);
-  });
-});
-
-Deno.test("downloadFile streams a multipart object to disk and hashes it; missing is undefined", async () => {
-  await withStore(async ({ store, dir }) => {
-    const file = await makeFile(dir, "big.qptiff", 12 * MiB + 3, 7);
-    await store.uploadFile({ key: "s/big.qptiff", ...file });
-    const target = join(dir, "restored.qptiff");
-    const progress: number[] = [];
-    const result = await store.downloadFile("s/big.qptiff", target, {
-      onProgress: (done) => progress.push(done),
-    });
-    assert.deepEqual(result, {
-      size: file.size,
-      sha256Hex: file.sha256Hex,
-      metadataSha256: file.sha256Hex,
-    });
-    assert.equal(progress.at(-1), file.size);
-    assert.deepEqual(await Deno.readFile(target), await Deno.readFile(file.path));
-    assert.equal(await store.downloadFile("s/none", join(dir, "none")), undefined);
-  });
-});
-
-Deno.test("downloadFile hands over a corrupted object as it is: the caller compares the digests", async () => {
-  await withStore(async ({ peer, store, dir }) => {
-    const file = await makeFile(dir, "small.bin", 4096, 3);
-    await store.uploadFile({ key: "s/small.bin", ...file });
-    await peer.corruptObject("s/small.bin", 5);
-    const target = join(dir, "restored.bin");
-    const bad = await store.downloadFile("s/small.bin", target);
-    assert.equal(bad?.metadataSha256, file.sha256Hex);
-    assert.equal(bad?.size, file.size);
-    assert.notEqual(bad?.sha256Hex, file.sha256Hex);
-    const original = await Deno.readFile(file.path);
-    const restored = await Deno.readFile(target);
-    assert.equal(restored[5], (original[5] ?? 0) ^ 0xff);
   });
 });
 

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import type { Config } from "../../lib/config/mod.ts";
 import { OperationFailedError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
@@ -375,6 +376,16 @@ Deno.test("an endpoint that refuses connections is reported as unreachable", asy
         ),
       );
       await assert.rejects(store.listSizes(""), isKind("unreachable"));
+      // Downloads go through fetch: its failures read the same.
+      await assert.rejects(
+        store.downloadFile("a.bin", join(dir, "out")),
+        isKind(
+          "unreachable",
+          new RegExp(
+            `^cannot reach S3 at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED after 3 attempts\\): check the network/endpoint$`,
+          ),
+        ),
+      );
     } finally {
       store.close();
     }
@@ -395,6 +406,14 @@ Deno.test("dropped connections are retried, then reported as unreachable", async
     proxy!.refuseConnections(false);
     const result = await store.uploadFile({ key: "a.bin", ...file });
     assert.equal(result.size, 10);
+    proxy!.refuseConnections(true);
+    await assert.rejects(
+      store.downloadFile("a.bin", join(dir, "out")),
+      isKind(
+        "unreachable",
+        /^cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(\w+ after 3 attempts\)/,
+      ),
+    );
   }, { proxy: true });
 });
 
