@@ -180,7 +180,7 @@ export const CONFIG_SCHEMA = {
         default: 4,
         min: 1,
         max: 64,
-        doc: "parts uploaded at the same time",
+        doc: "parts uploaded, or ranges of a large object downloaded, at the same time",
       },
     },
   },
