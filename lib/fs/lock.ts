@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { writeAll } from "./_write.ts";
 
 /** What a lock file records about its holder. */
 export interface LockInfo {
@@ -65,8 +66,7 @@ export async function createLock(path: string, info: LockInfo): Promise<HeldLock
   }
   try {
     const bytes = new TextEncoder().encode(`${JSON.stringify(info)}\n`);
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await writeAll(file, bytes);
     await file.syncData();
   } finally {
     file.close();

@@ -1,11 +1,12 @@
 /**
  * Small file-system helpers shared by the subsystems (the `@std/fs`
  * replacements DESIGN.md calls for): a walk that never follows links, an
- * atomic write, and existence checks.
+ * atomic write, a write that loops over short writes, and existence checks.
  *
  * @module
  */
 import { dirname, join } from "node:path";
+import { writeAll } from "./_write.ts";
 
 export {
   createLock,
@@ -15,6 +16,7 @@ export {
   type LockInfo,
   readLock,
 } from "./lock.ts";
+export { writeAll };
 
 /** What a directory entry is, without following links. */
 export type EntryKind = "file" | "dir" | "symlink" | "other";
@@ -101,8 +103,7 @@ export async function atomicWriteFile(
       ...(options.mode === undefined ? {} : { mode: options.mode }),
     });
     try {
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await writeAll(file, bytes);
       await file.syncData();
     } finally {
       file.close();

@@ -28,6 +28,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash, type Hash } from "node:crypto";
 import { errorMessage, OperationFailedError } from "../errors.ts";
+import { writeAll } from "../fs/mod.ts";
 import { MiB, type PartRange, planParts } from "./_parts.ts";
 import type { Permits, Release } from "./_pool.ts";
 import { archivedObject, isArchivedError, isMissing, type ReadSession } from "./_s3_read.ts";
@@ -171,11 +172,6 @@ async function readInto(
     filled += value.byteLength;
   }
   return { memory: current, filled, done: false };
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
 /** Hashes and writes bytes in the order they are given; reports progress. */

@@ -7,6 +7,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
+import { writeAll } from "../fs/mod.ts";
 
 /** Bytes read or written per operation. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -72,11 +73,6 @@ class PartHasher {
     if (this.#partFill > 0) this.#closePart();
     return { size: this.#size, sha256Hex, partDigests: this.#parts };
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
 /**
