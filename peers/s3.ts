@@ -31,7 +31,7 @@
  */
 import { buildApp } from "fauxqs";
 import { createHash } from "node:crypto";
-import type { Config } from "../../lib/config/mod.ts";
+import type { Config } from "../lib/config/mod.ts";
 
 /** Dummy credentials the emulator accepts (it does not check signatures). */
 export const PEER_CREDENTIALS = { accessKeyId: "fusion-test", secretAccessKey: "fusion-test" };
