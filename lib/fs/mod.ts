@@ -13,6 +13,7 @@ export {
   createLock,
   describeHolder,
   type HeldLock,
+  holderOf,
   LockExistsError,
   type LockInfo,
   readLock,
