@@ -132,6 +132,8 @@ function settingsFor(endpoint: string, bucket: string, partSizeMb: number): Conf
     multipartThresholdMb: partSizeMb,
     partSizeMb,
     concurrency: CONCURRENCY,
+    connectTimeoutSeconds: 10,
+    idleTimeoutSeconds: 20,
   };
 }
 
