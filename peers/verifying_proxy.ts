@@ -18,7 +18,9 @@
  *
  * What tests can make it do: corrupt bodies in flight, refuse connections,
  * answer 403 AccessDenied, fail the next requests with 5xx, go quiet half-way
- * through a request's body (an endpoint that hangs), count requests, and act
+ * through a request's body (an endpoint that hangs), acknowledge a PutObject
+ * without storing it (an object lost after its write), answer writes without
+ * the checksum S3 computed (as some S3-compatible stores do), count requests, and act
  * on each ranged GetObject (fail it, cut its body off or go quiet half-way,
  * or change the store before it is forwarded).
  *
@@ -78,8 +80,12 @@ export interface VerifyingProxy {
    * Undefined handles every request again.
    */
   stallAfter(count: number | undefined): void;
-  /** Requests that got no answer because the proxy went quiet. */
-  readonly stalled: number;
+  /**
+   * Requests that got no answer because the proxy went quiet. (The client's
+   * HTTP layer may send a buffered body once more on a new connection than
+   * its caller tried: count attempts from the caller's side.)
+   */
+  readonly stalled: readonly { readonly operation: string; readonly key: string }[];
   /**
    * Awaits `hook` with the key before each CompleteMultipartUpload is checked
    * and forwarded (another writer can act there); undefined stops.
@@ -87,6 +93,13 @@ export interface VerifyingProxy {
   beforeCompletion(hook: ((key: string) => Promise<void>) | undefined): void;
   /** Asks `hook` about every ranged GetObject from now on; undefined forwards them all. */
   interceptRanges(hook: RangeHook | undefined): void;
+  /**
+   * Answers the next `count` PutObject requests of keys starting with
+   * `prefix` 200 OK, echoing their checksum as S3 does, without storing them.
+   */
+  loseNextPuts(count: number, prefix: string): void;
+  /** While on, answers to writes carry no `x-amz-checksum-*` headers and no checksum elements. */
+  hideChecksums(on: boolean): void;
   /** Requests of one operation so far, e.g. `count("UploadPart")`. */
   count(operation: string): number;
   /** The most requests that were in progress at the same time. */
@@ -142,6 +155,25 @@ function stallHalfWay(upstream: IncomingMessage, response: ServerResponse): void
   });
 }
 
+/** Passes on an answer without its checksum headers and checksum XML elements. */
+function hideChecksumsOf(
+  upstream: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+): void {
+  readBody(upstream).then((body) => {
+    const text = body.toString("utf8").replace(/<Checksum\w+>[^<]*<\/Checksum\w+>/g, "");
+    const headers = Object.fromEntries(
+      Object.entries(upstream.headers).filter(([name]) =>
+        !name.startsWith("x-amz-checksum-") && name !== "transfer-encoding"
+      ),
+    );
+    headers["content-length"] = String(Buffer.byteLength(text));
+    response.writeHead(status, headers);
+    response.end(text);
+  }, () => response.destroy());
+}
+
 /** Reads half of a request's body, then stops reading; the request is never answered. */
 function hangHalfWay(request: IncomingMessage): void {
   const half = Number(request.headers["content-length"] ?? "0") >> 1;
@@ -191,7 +223,9 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
   let failures = 0;
   let failStatus = 503;
   let quietAfter: number | undefined;
-  let stalled = 0;
+  const stalled: { operation: string; key: string }[] = [];
+  let losses = { count: 0, prefix: "" };
+  let hidingChecksums = false;
   let inFlight = 0;
   let peakInFlight = 0;
   let rangeHook: RangeHook | undefined;
@@ -258,7 +292,7 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     };
     if (quietAfter !== undefined) {
       if (quietAfter === 0) {
-        stalled++;
+        stalled.push({ operation, key });
         hangHalfWay(request);
         return;
       }
@@ -334,6 +368,18 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       }
     }
 
+    if (operation === "PutObject" && losses.count > 0 && key.startsWith(losses.prefix)) {
+      losses = { ...losses, count: losses.count - 1 };
+      requests.push({ ...seen, status: 200 });
+      const claimed = header(request, "x-amz-checksum-sha256");
+      response.writeHead(200, {
+        etag: `"${createHash("md5").update(body).digest("hex")}"`,
+        "content-length": "0",
+        ...(claimed === undefined ? {} : { "x-amz-checksum-sha256": claimed }),
+      });
+      response.end();
+      return;
+    }
     const headers = { ...request.headers, host: target.host };
     delete headers["connection"];
     if (body.length > 0 || headers["content-length"] !== undefined) {
@@ -350,6 +396,11 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     }, (upstreamResponse) => {
       const status = upstreamResponse.statusCode ?? 502;
       requests.push({ ...seen, status });
+      const isWrite = operation === "PutObject" || operation === "CompleteMultipartUpload";
+      if (hidingChecksums && isWrite) {
+        hideChecksumsOf(upstreamResponse, response, status);
+        return;
+      }
       response.writeHead(status, upstreamResponse.headers);
       if (rangeAction === "cut") cutHalfWay(upstreamResponse, response);
       else if (rangeAction === "stall") stallHalfWay(upstreamResponse, response);
@@ -399,12 +450,16 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       failures = count;
       failStatus = status;
     },
+    loseNextPuts: (count, prefix) => {
+      losses = { count, prefix };
+    },
+    hideChecksums: (on) => {
+      hidingChecksums = on;
+    },
     stallAfter: (count) => {
       quietAfter = count;
     },
-    get stalled() {
-      return stalled;
-    },
+    stalled,
     beforeCompletion: (hook) => {
       completionHook = hook;
     },

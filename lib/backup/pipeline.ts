@@ -122,7 +122,7 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
     await deleteSource(study.path, listing);
     sourceDeleted = true;
     await recorder.update({ source_deleted_at: timestamp(clock()) });
-    await recorder.mirror().catch((error) => logger.warn(errorMessage(error)));
+    await recorder.mirrorIfReachable();
     const seconds = (performance.now() - began) / 1000;
     logger.info(
       `${study.name}: complete, ${listing.files.length} files, ${totalBytes(listing.files)} ` +

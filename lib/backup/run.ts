@@ -25,6 +25,7 @@ import { type StudyContext, totalBytes } from "./context.ts";
 import { findStudies, type FoundStudy, selectEligible } from "./eligibility.ts";
 import { backupStudy, type StudyOutcome } from "./pipeline.ts";
 import { listStudyFiles } from "./steps/list.ts";
+import { catchUpManifestMirror } from "./steps/record.ts";
 
 /** What a run needs (what each study needs, less its manifest record); the CLI builds it. */
 export type BackupRunOptions = Omit<StudyContext, "previous">;
@@ -114,6 +115,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
         }),
       );
     }
+    // Records whose mirror was skipped (S3 unreachable) or failed, in this run or an earlier one.
+    await catchUpManifestMirror(options);
     return { outcomes, waiting: studies.length - eligible.length };
   } finally {
     await shareLock.release();

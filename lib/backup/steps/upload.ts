@@ -1,15 +1,20 @@
 /**
  * Step: upload every file, the sidecar and a marker for each empty folder to
  * the study's prefix in S3 with SHA-256 checksums S3 verifies, then confirm
- * every object (size, ChecksumSHA256, `sha256` metadata). An object an
- * earlier run of this backup already uploaded is confirmed, not sent again.
+ * every object. An object an earlier run of this backup already uploaded is
+ * confirmed by HeadObject (size, ChecksumSHA256, `sha256` metadata), not sent
+ * again; an object sent now is proven by S3's own checksum validation (its
+ * answer names the checksum it computed); one ListObjectsV2 pass over the
+ * prefix then shows every object there with its size. No object is ever
+ * replaced: one with other content at a key fails the study naming it.
  *
  * @module
  */
 import { forEachBySize, forEachLimited } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import { localPath, metadataStorageClass, SIDECAR_NAME } from "../../layout/mod.ts";
-import { sha256Hex } from "../../storage/mod.ts";
+import { S3StorageError, sha256Hex } from "../../storage/mod.ts";
+import type { UploadProof } from "../../storage/s3.ts";
 import {
   type DigestMap,
   digestOf,
@@ -26,8 +31,8 @@ interface Uploaded {
   readonly size: number;
   readonly sha256Hex: string;
   readonly checksumSha256: string;
-  /** Already confirmed (an earlier run's object, checked before it was reused). */
-  readonly confirmed: boolean;
+  /** How it is known right; `earlier`: an earlier run's object, checked before it was reused. */
+  readonly proof: UploadProof | "earlier";
 }
 
 /**
@@ -45,28 +50,37 @@ export async function uploadStudy(
   sidecarText: string,
 ): Promise<void> {
   const { progress } = context;
-  const uploaded: Uploaded[] = [];
+  // Kept per object only when HeadObject must still confirm it (normally none).
+  const unvalidated: Uploaded[] = [];
   const sent: SourceFile[] = [];
   const already: SourceFile[] = [];
   progress.stage(studyName, "upload", listing.files.length, totalBytes(listing.files));
   const began = performance.now();
   await forEachBySize(listing.files, context.config.s3.concurrency, async (file) => {
     const object = await uploadFile(context, source, prefixKey, file, digests);
-    uploaded.push(object);
-    (object.confirmed ? already : sent).push(file);
+    if (object.proof === "unvalidated") unvalidated.push(object);
+    (object.proof === "validated" || object.proof === "unvalidated" ? sent : already).push(file);
   });
-  uploaded.push(...await uploadMetadata(context, listing, prefixKey, sidecarText));
+  const metadata = await uploadMetadata(context, listing, prefixKey, sidecarText);
+  unvalidated.push(...metadata.filter((object) => object.proof === "unvalidated"));
   let line = rateLine(`${studyName}: uploaded`, sent, began);
   if (already.length > 0) {
     line += `; ${already.length} files, ${totalBytes(already)} bytes were already in S3 ` +
       "from an earlier run, checksums confirmed";
   }
   context.logger.info(line);
-  await confirmObjects(context, studyName, uploaded.filter((object) => !object.confirmed));
+  const expected = new Map<string, number>();
+  for (const file of listing.files) expected.set(`${prefixKey}/${file.path}`, file.size);
+  for (const object of metadata) expected.set(object.key, object.size);
+  await confirmObjects(context, studyName, prefixKey, expected, unvalidated);
 }
 
 function uploadFailure(what: string, error: unknown): StepFailure {
-  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}`);
+  const advice = error instanceof S3StorageError && error.kind === "exists"
+    ? " — if the manifest that lists this backup was lost or [truenas] manifest_root changed, " +
+      "point manifest_root at it; otherwise rename the study folder to back it up under a new name"
+    : "";
+  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}${advice}`);
 }
 
 /** Sends one file, unless an earlier run of this backup already put it there intact. */
@@ -92,7 +106,7 @@ async function uploadFile(
     }
     if (check.ok) {
       progress.advance(1, file.size);
-      return { ...expected, confirmed: true };
+      return { ...expected, proof: "earlier" };
     }
   }
   let object;
@@ -114,7 +128,7 @@ async function uploadFile(
     throw uploadFailure(`uploading ${file.path}`, error);
   }
   progress.advance(1, 0);
-  return { ...expected, checksumSha256: object.checksumSha256, confirmed: false };
+  return { ...expected, checksumSha256: object.checksumSha256, proof: object.proof };
 }
 
 /** The sidecar, and a marker object for every empty folder. */
@@ -147,7 +161,7 @@ async function uploadMetadata(
         size: bytes.length,
         sha256Hex: sha256Hex(bytes),
         checksumSha256: object.checksumSha256,
-        confirmed: false,
+        proof: object.proof,
       });
     }
   } catch (error) {
@@ -156,28 +170,49 @@ async function uploadMetadata(
   return uploaded;
 }
 
-/** HeadObject on every object sent in this run. */
+/**
+ * Confirms the study's objects: HeadObject for those whose upload S3 answered
+ * without the checksum it computed, then one ListObjectsV2 pass over the
+ * prefix in which every expected key must appear with its size.
+ */
 async function confirmObjects(
   context: StudyContext,
   studyName: string,
-  objects: readonly Uploaded[],
+  prefixKey: string,
+  expected: Map<string, number>,
+  unvalidated: readonly Uploaded[],
 ): Promise<void> {
   const { store, progress } = context;
-  progress.stage(studyName, "confirm", objects.length, 0);
-  await forEachLimited(objects, context.config.s3.concurrency, async (object) => {
+  const confirmFailure = (what: string) => new StepFailure("confirm", "failed_s3", what);
+  progress.stage(studyName, "confirm", expected.size, 0);
+  await forEachLimited(unvalidated, context.config.s3.concurrency, async (object) => {
     let check;
     try {
       check = await store.verifyObject(object.key, object);
     } catch (error) {
-      throw new StepFailure(
-        "confirm",
-        "failed_s3",
-        `checking ${object.key}: ${errorMessage(error)}`,
-      );
+      throw confirmFailure(`checking ${object.key}: ${errorMessage(error)}`);
     }
-    if (!check.ok) {
-      throw new StepFailure("confirm", "failed_s3", `${store.uri(object.key)}: ${check.reason}`);
-    }
-    progress.advance(1, 0);
+    if (!check.ok) throw confirmFailure(`${store.uri(object.key)}: ${check.reason}`);
   });
+  const wrongSize: string[] = [];
+  try {
+    await store.forEachObject(`${prefixKey}/`, (key, size) => {
+      const want = expected.get(key);
+      if (want === undefined) return;
+      if (size !== want) wrongSize.push(`${store.uri(key)} is ${size} bytes, expected ${want}`);
+      expected.delete(key);
+      progress.advance(1, 0);
+    });
+  } catch (error) {
+    throw confirmFailure(`listing ${store.uri(`${prefixKey}/`)}: ${errorMessage(error)}`);
+  }
+  if (wrongSize.length > 0) throw confirmFailure(wrongSize.join("; "));
+  const missing = [...expected.keys()];
+  if (missing.length > 0) {
+    throw confirmFailure(
+      `${missing.length} uploaded object${missing.length === 1 ? " is" : "s are"} not in S3's ` +
+        `listing of ${store.uri(`${prefixKey}/`)}: ${missing.slice(0, 3).join(", ")}` +
+        (missing.length > 3 ? ", ..." : ""),
+    );
+  }
 }
