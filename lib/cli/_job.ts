@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
-import { timestamp } from "../manifest/mod.ts";
+import { appendJobRecord, type JobDetails, type JobRecord, timestamp } from "../manifest/mod.ts";
 import { appendRun } from "../status/runs.ts";
 import { type Config, loadConfig } from "../config/mod.ts";
 import { createNotifier, type Notifier, type NotifyEvent } from "../notify/mod.ts";
@@ -26,6 +26,8 @@ export interface JobFailure {
   readonly lines: readonly string[];
   /** The study concerned when there is exactly one; named in the email's subject. */
   readonly study?: string;
+  /** Facts of the run for the monthly report, recorded in the share's job log. */
+  readonly details?: JobDetails;
 }
 
 /** A running job: its config, its alerts, and the one way to end it. */
@@ -40,6 +42,20 @@ export interface Job {
    * Returns `code` unchanged, whatever happened to the emails. Never throws.
    */
   finish(code: number, failure?: JobFailure): Promise<number>;
+  /**
+   * Records a sign of life of a job that runs for days (`monitor tail`) in
+   * the share's job log, so the monthly report can tell it is running.
+   * Never throws; a share it cannot reach is logged (info).
+   */
+  alive(): Promise<void>;
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown host";
+  }
 }
 
 /** Options every job command accepts. */
@@ -79,16 +95,43 @@ export async function startJob(
   notifier.watch(context.logger);
   const startedAt = new Date();
   let finished = false;
-  const recordRun = (code: number, failure: JobFailure | undefined) =>
-    appendRun(config.dir, {
+  // Every instrument's runs, where the monthly report of any PC reads them.
+  const recordOnShare = async (
+    record: Omit<JobRecord, "job" | "instrument" | "host" | "started_at">,
+  ) => {
+    const written = await appendJobRecord(config.truenas.root, config.truenas.manifestRoot, {
       job: name,
+      instrument: config.backup.instrument,
+      host: hostname(),
       started_at: timestamp(startedAt),
-      finished_at: timestamp(new Date()),
-      exit_code: code,
-      summary: failure?.title ?? null,
-    }).catch((error) =>
+      ...record,
+    });
+    if (written === undefined) {
+      context.logger.info(
+        `${name}: the share ${config.truenas.root} is not reachable: not recorded in its job log`,
+      );
+    }
+  };
+  const recordRun = async (code: number, failure: JobFailure | undefined) => {
+    const finishedAt = timestamp(new Date());
+    const run = { started_at: timestamp(startedAt), finished_at: finishedAt, exit_code: code };
+    const summary = failure?.title ?? null;
+    await appendRun(config.dir, { job: name, ...run, summary }).catch((error) =>
       context.logger.warn(`cannot record the run in the job history: ${errorMessage(error)}`)
     );
+    await recordOnShare({
+      recorded_at: finishedAt,
+      finished_at: finishedAt,
+      exit_code: code,
+      summary,
+      ...(failure?.details === undefined ? {} : { details: failure.details }),
+    }).catch((error) =>
+      context.logger.warn(
+        `cannot record the run in the share's job log (the monthly report will miss it): ` +
+          errorMessage(error),
+      )
+    );
+  };
   const job: Job = {
     name,
     config,
@@ -106,6 +149,15 @@ export async function startJob(
       if (options.dryRun !== true) await recordRun(code, failure);
       await notifier.close();
       return code;
+    },
+    async alive() {
+      const now = timestamp(new Date());
+      await recordOnShare({ recorded_at: now, finished_at: null, exit_code: null, summary: null })
+        .catch((error) =>
+          context.logger.info(
+            `${name}: cannot record a sign of life in the share's job log: ${errorMessage(error)}`,
+          )
+        );
     },
   };
   context.job = job;

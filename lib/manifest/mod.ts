@@ -1,6 +1,7 @@
 /**
  * The manifest: a per-month, append-only JSONL ledger of backups on the
- * share. The backup writes it; cleanup, audit, restore and status read it.
+ * share. The backup writes it; cleanup, audit, restore, status and report
+ * read it. Beside it, the job log: every instrument's job runs.
  *
  * @module
  */
@@ -23,3 +24,14 @@ export {
   parseManifest,
   readManifest,
 } from "./ledger.ts";
+export {
+  appendJobRecord,
+  type JobDetails,
+  jobFilePath,
+  type JobLogWarning,
+  type JobRecord,
+  JOBS_DIR,
+  parseJobLog,
+  readJobLog,
+  type WaitingStudyFact,
+} from "./jobs.ts";
