@@ -17,6 +17,7 @@ const RECIPIENTS = [
   "fusion_error.txt",
   "monitor_crash.txt",
   "toolkit_error.txt",
+  "monthly_report.txt",
   "default.txt",
 ];
 
@@ -35,7 +36,7 @@ Deno.test("install init writes the templates, reports each file and the next ste
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
     const lines = result.stdout.split("\n");
-    assert.deepEqual(lines.slice(0, 8), [
+    assert.deepEqual(lines.slice(0, 9), [
       `created  ${join(target, "config.toml")}`,
       Deno.build.os === "windows"
         ? lines[1]
