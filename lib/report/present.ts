@@ -207,10 +207,13 @@ export function forecastLine(report: MonthlyReport): string {
   }
   const around = (iso: string | null) =>
     iso === null ? "not within a hundred years" : `around ${day(report, Date.parse(iso))}`;
+  const full = forecast.fullAt === null
+    ? "would not be full within a hundred years"
+    : `would be full ${around(forecast.fullAt)}`;
   if (freeBytes <= forecast.thresholdBytes) {
     return `The share is below the ${report.settings.thresholdPct}% cleanup threshold: cleanup ` +
       `evicts the oldest backups from it (S3 keeps them), about ${rate} at the recent rate; ` +
-      `without cleanup it would be full ${around(forecast.fullAt)}.`;
+      `without cleanup it ${full}.`;
   }
   if (forecast.thresholdAt === null) {
     return `At ${rate} (the mean of the last ${plural(forecast.months, "month")}), the free ` +
@@ -221,7 +224,7 @@ export function forecastLine(report: MonthlyReport): string {
     `reaches the ${report.settings.thresholdPct}% cleanup threshold ${
       around(forecast.thresholdAt)
     } (in ${months} months); from then on cleanup evicts the oldest backups from the share ` +
-    `(S3 keeps them). Without cleanup it would be full ${around(forecast.fullAt)}.`;
+    `(S3 keeps them). Without cleanup it ${full}.`;
 }
 
 /** Where the S3 figures come from. */

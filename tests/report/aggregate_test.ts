@@ -388,3 +388,24 @@ Deno.test("a forecast beyond a century has no date, and says so", () => {
   assert.deepEqual([forecast.thresholdAt, forecast.fullAt], [null, null]);
   assert.match(renderText(report), /the free space lasts more than a hundred years\./);
 });
+
+Deno.test("below the threshold, the forecast says cleanup is evicting; with no backups, not filling", () => {
+  const below = buildReport(
+    scenarioInput({ space: { freeBytes: 1000 * GIB, totalBytes: 10_000 * GIB } }),
+  );
+  assert.equal(below.share.forecast?.monthsToThreshold, 0);
+  assert.match(
+    renderText(below),
+    /The share is below the 20% cleanup threshold: cleanup evicts the oldest backups from it \(S3 keeps them\), about 13\.3 GiB a month at the recent rate; without cleanup it would be full around 2033-03-03\./,
+  );
+  // Nothing completed in the six months up to 2027-05: a rate of zero.
+  const idle = buildReport(
+    scenarioInput({ month: "2027-05", now: new Date("2027-06-02T08:00:00Z") }),
+  );
+  assert.equal(idle.share.forecast?.bytesPerMonth, 0);
+  assert.deepEqual([idle.share.forecast?.thresholdAt, idle.share.forecast?.fullAt], [null, null]);
+  assert.match(
+    renderText(idle),
+    /Nothing was backed up in the last 6 months: the share is not filling\./,
+  );
+});
