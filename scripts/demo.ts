@@ -5,7 +5,8 @@
  * local S3 server (the same emulator the tests use, on 127.0.0.1); then runs
  * the real CLI: `validate root`, `backup run --dry-run`, `backup run`,
  * `manifest show`, prints where every copy is, then `cleanup run --dry-run`
- * and `cleanup run` with a threshold no disk meets.
+ * and `cleanup run` with a threshold no disk meets, `status`, and last the
+ * monthly `report` of the month so far.
  *
  * Usage: `deno task demo [--keep]` (`--keep` leaves the sample folders in place).
  *
@@ -14,6 +15,7 @@
 import { join } from "node:path";
 import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
+import { localCalendar, monthOf } from "../lib/report/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
 import { PEER_CREDENTIALS, startS3Peer } from "../tests/peers/s3.ts";
 import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
@@ -93,8 +95,12 @@ async function main(): Promise<number> {
     console.log("\nthe operator's Monday screen (exit 1: the failed studies need a person):");
     codes.push(await step(["status", "--config", config]));
 
+    console.log("\nthe monthly report the lab gets by email, for this month so far:");
+    const month = monthOf(localCalendar, Date.now());
+    codes.push(await step(["report", "--config", config, "--month", month]));
+
     // Failing studies are the point of the demo: validate, the backup and status exit 1 for them.
-    const expected = codes.join(",") === "1,1,1,0,0,0,1";
+    const expected = codes.join(",") === "1,1,1,0,0,0,1,0";
     console.log(
       expected ? "\ndemo finished as expected." : `\ndemo: unexpected exit codes ${codes}.`,
     );
