@@ -31,6 +31,7 @@ async function writePc(
   share: string,
   peer: { bucket: string; endpoint: string },
   smtpPort: number,
+  storageClass: string,
 ): Promise<{ config: string; source: string }> {
   const home = join(dir, instrument);
   const source = join(home, "FusionData");
@@ -38,6 +39,10 @@ async function writePc(
   await Deno.mkdir(source, { recursive: true });
   const toml = sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint })
     .replace('instrument = "fusion-01"', `instrument = "${instrument}"`)
+    .replace(
+      "force_path_style = true\n",
+      `force_path_style = true\nstorage_class = "${storageClass}"\n`,
+    )
     .replace(
       "[notify]\nenabled = false\n",
       `[notify]\nenabled = true\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtpPort}\n` +
@@ -57,8 +62,10 @@ Deno.test("two PCs, one share: their runs in the job log, one report of both, em
         const share = join(dir, "truenas");
         await Deno.mkdir(share);
         const pcs = new Map<string, { config: string; source: string }>();
-        for (const instrument of ["fusion-01", "fusion-02"]) {
-          pcs.set(instrument, await writePc(dir, instrument, share, s3, smtp.port));
+        // fusion-02 archives into DEEP_ARCHIVE: the bucket's listing tells the classes apart.
+        const classes = { "fusion-01": "STANDARD", "fusion-02": "DEEP_ARCHIVE" };
+        for (const [instrument, storageClass] of Object.entries(classes)) {
+          pcs.set(instrument, await writePc(dir, instrument, share, s3, smtp.port, storageClass));
         }
         const run = (instrument: string, ...args: string[]): Promise<CliResult> =>
           runMain([...args, "--config", pcs.get(instrument)?.config ?? ""], {
@@ -138,7 +145,10 @@ Deno.test("two PCs, one share: their runs in the job log, one report of both, em
         assert.match(text, /^ {2}total +2 /m);
         assert.match(text, /^ {2}fusion-02\/20250303_bob_tonsil_run3: waiting 0 days/m);
         assert.match(text, /From a listing of s3:\/\/[^ ]+\/fusion\/ made now\./);
-        assert.match(text, /^ {2}STANDARD +\d+ /m);
+        // fusion-02's four files in DEEP_ARCHIVE; fusion-01's four, both sidecars and the
+        // manifest mirror in STANDARD.
+        assert.match(text, /^ {2}DEEP_ARCHIVE +4 +[\d.]+ KiB +\$0\.00099 +< \$0\.01$/m);
+        assert.match(text, /^ {2}STANDARD +7 +[\d.]+ KiB +\$0\.023 +< \$0\.01$/m);
         assert.match(text, /fusion-01: 2 backups audited \(every file\): no findings/);
         assert.match(
           text,
