@@ -1,5 +1,5 @@
 /**
- * Monitor emails against a real SMTP server on 127.0.0.1 (tests/peers/smtp.ts):
+ * Monitor emails against a real SMTP server on 127.0.0.1 (peers/smtp.ts):
  * a new error block arrives as `fusion_error` with its sample and cycle; the
  * running loop follows a rename or copy-truncate rotation, and a stop in
  * the middle of one, emailing every error once and nothing about the gap;
@@ -22,7 +22,7 @@ import {
   writeRecipients,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { type SmtpPeer, withSmtpPeer } from "../peers/smtp.ts";
+import { type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
 
 /**
  * `monitor tail` in this process, as lib/cli/monitor.ts runs it: the job
