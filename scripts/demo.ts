@@ -17,7 +17,7 @@ import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
 import { localCalendar, monthOf } from "../lib/report/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
-import { PEER_CREDENTIALS, startS3Peer } from "../tests/peers/s3.ts";
+import { PEER_CREDENTIALS, startS3Peer } from "../peers/s3.ts";
 import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
 
 async function step(args: string[]): Promise<number> {

@@ -9,46 +9,13 @@
  */
 import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
-import { appendJobRecord, type JobDetails, type JobRecord, timestamp } from "../manifest/mod.ts";
-import { appendRun } from "../status/runs.ts";
-import { type Config, loadConfig } from "../config/mod.ts";
-import { createNotifier, type Notifier, type NotifyEvent } from "../notify/mod.ts";
-import type { CliContext } from "./context.ts";
+import { appendJobRecord, type JobRecord, timestamp } from "../manifest/mod.ts";
+import { appendRun } from "../status/mod.ts";
+import { loadConfig } from "../config/mod.ts";
+import { createNotifier, type NotifyEvent } from "../notify/mod.ts";
+import type { CliContext, Job, JobFailure } from "./context.ts";
 
-/** What a job reports when it ends non-zero; the failure email is built from it. */
-export interface JobFailure {
-  /**
-   * One line: what happened, e.g. "2 of 5 studies failed" (or, for a job that
-   * succeeded, "3 studies backed up": the job history records it either way).
-   */
-  readonly title: string;
-  /** Details, one per line: which study, which step, the error. */
-  readonly lines: readonly string[];
-  /** The study concerned when there is exactly one; named in the email's subject. */
-  readonly study?: string;
-  /** Facts of the run for the monthly report, recorded in the share's job log. */
-  readonly details?: JobDetails;
-}
-
-/** A running job: its config, its alerts, and the one way to end it. */
-export interface Job {
-  readonly name: string;
-  readonly config: Config;
-  /** The job's alerts; `monitor tail` sends `fusion_error` and `monitor_crash` through it. */
-  readonly notifier: Notifier;
-  /**
-   * Ends the job with `code`: on non-zero, emails the job's failure event
-   * built from `failure`; then waits (bounded) for every alert on its way.
-   * Returns `code` unchanged, whatever happened to the emails. Never throws.
-   */
-  finish(code: number, failure?: JobFailure): Promise<number>;
-  /**
-   * Records a sign of life of a job that runs for days (`monitor tail`) in
-   * the share's job log, so the monthly report can tell it is running.
-   * Never throws; a share it cannot reach is logged (info).
-   */
-  alive(): Promise<void>;
-}
+export type { Job, JobFailure };
 
 function hostname(): string {
   try {

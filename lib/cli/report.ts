@@ -27,7 +27,7 @@ import {
 } from "../report/mod.ts";
 import { resolveSmtpSetup } from "../notify/mod.ts";
 import type { Config } from "../config/mod.ts";
-import type { S3Store } from "../storage/s3.ts";
+import { withS3Store } from "../storage/mod.ts";
 import { startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
 import { configOption, smtpEnvOption } from "./_options.ts";
@@ -121,22 +121,14 @@ export function registerReport(program: Command, context: CliContext): void {
       });
       const { config } = job;
       const { logger, io } = context;
-      let store: S3Store | undefined;
-      try {
+      await withS3Store(config.s3, { logger }, async (store) => {
         const input = await gatherReport(config, {
           month,
           now,
           calendar: localCalendar,
           readSpace: readShareSpace,
           listS3: options.s3 === true
-            ? async () => {
-              // Loaded here, not at start-up: the AWS SDK is large (see backup run).
-              const { createS3Store } = await import("../storage/s3.ts");
-              store = createS3Store(config.s3, { logger });
-              return await store.storageUsage(
-                config.s3.prefix === "" ? "" : `${config.s3.prefix}/`,
-              );
-            }
+            ? () => store().storageUsage(config.s3.prefix === "" ? "" : `${config.s3.prefix}/`)
             : undefined,
         });
         const report = buildReport(input);
@@ -179,8 +171,6 @@ export function registerReport(program: Command, context: CliContext): void {
           lines: report.problems,
           details: { month, sent_to: sentTo },
         });
-      } finally {
-        store?.close();
-      }
+      });
     });
 }

@@ -1,12 +1,12 @@
 /**
- * The email events: the five alerts of the seed README and the monthly
+ * The email events (docs/cli.md, "notify"): the five alerts and the monthly
  * report, each with the recipient list file it reads and a one-line
- * description for emails, the CLI and the README.
+ * description for emails and the CLI.
  *
  * @module
  */
 
-/** Every event, in the order the seed lists them. */
+/** Every event, in the order the docs list them. */
 export const NOTIFY_EVENTS = [
   "backup_failure",
   "cleanup_failure",

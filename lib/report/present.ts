@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { formatBytes } from "../cli/_format.ts";
+import { formatBytes } from "../text/mod.ts";
 import { formatDate, formatTime, monthName } from "./calendar.ts";
 import type {
   FailingValidation,

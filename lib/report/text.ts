@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { renderTable } from "../cli/_format.ts";
+import { renderTable } from "../text/mod.ts";
 import type { MonthlyReport } from "./aggregate.ts";
 import { monthName } from "./calendar.ts";
 import {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseEmail, type ReceivedEmail } from "../peers/smtp.ts";
+import { parseEmail, type ReceivedEmail } from "../../peers/smtp.ts";
 
 /** One decoded part: its content type (without parameters) and its text. */
 export interface MimePart {

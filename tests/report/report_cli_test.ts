@@ -15,8 +15,8 @@ import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts"
 import { type CliResult, PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { startS3Peer } from "../peers/s3.ts";
-import { PEER_CA_FILE, withSmtpPeer } from "../peers/smtp.ts";
+import { startS3Peer } from "../../peers/s3.ts";
+import { PEER_CA_FILE, withSmtpPeer } from "../../peers/smtp.ts";
 import { withChromium } from "../web/_browser.ts";
 import { look, PHONE_WIDTH } from "./_browser_checks.ts";
 import { mimeParts } from "./_mime.ts";
