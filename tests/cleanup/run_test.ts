@@ -16,7 +16,7 @@ import {
 import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
-import { readManifest } from "../../lib/manifest/mod.ts";
+import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
 import { acquireShareLock, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { snapshot } from "../backup/_fixture.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
@@ -136,7 +136,7 @@ const H = "20250425_hal_brain_resized";
 async function crashBeforeComplete(world: CleanupWorld, study: string): Promise<void> {
   const dir = world.config.truenas.manifestRoot;
   for await (const entry of Deno.readDir(dir)) {
-    if (!/^\d{4}-\d{2}\.jsonl$/.test(entry.name)) continue;
+    if (parseManifestFileName(entry.name) === undefined) continue;
     const path = join(dir, entry.name);
     const lines = (await Deno.readTextFile(path)).split("\n").filter((line) => line !== "");
     const kept = lines.filter((line) => {
