@@ -132,7 +132,7 @@ export function parseManifest(
         file,
         line: index + 1,
         message: isLast
-          ? "torn last line (a crash while appending?) skipped"
+          ? "torn last line (still being written, or a crash while appending) skipped"
           : "line is not valid JSON; skipped",
       });
       return;
