@@ -1,6 +1,8 @@
 /**
  * The manifest record and its checks, and the names of the manifest files.
- * Pure.
+ * Pure. The fields and the file names are the format of the ledgers on the
+ * share (docs/design.md, "The manifest"): renaming one would break the
+ * reading of every file already written.
  *
  * @module
  */
@@ -24,7 +26,7 @@ export const BACKUP_STATUSES: readonly BackupStatus[] = [
   "failed_s3",
 ];
 
-/** One line of a manifest file: the state of one backup at one moment. Field names are SPEC.md's. */
+/** One line of a manifest file: the state of one backup at one moment (docs/design.md). */
 export interface ManifestRecord {
   /** `<instrument>/<study>`: the key readers fold on. */
   readonly backup_name: string;

@@ -15,7 +15,7 @@ import { kindAt } from "../../lib/fs/mod.ts";
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
-import { type S3Peer, startS3Peer } from "../peers/s3.ts";
+import { type S3Peer, startS3Peer } from "../../peers/s3.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { sha256, snapshot } from "../backup/_fixture.ts";

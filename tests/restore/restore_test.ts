@@ -19,7 +19,7 @@ import {
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import { walk } from "../../lib/fs/mod.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, snapshot, withBackupWorld } from "../backup/_fixture.ts";
 import { manifestRecord } from "../_helpers/manifest.ts";
 

@@ -11,7 +11,7 @@ import {
   checkStudyName,
   EXAMPLE_STUDY_NAME,
   type FieldCheck,
-} from "../../lib/standard/names.ts";
+} from "../lib/standard/names.ts";
 
 /** An experiment name that passes with {@linkcode EXAMPLE_STUDY_NAME}, for the page's hint. */
 export const EXAMPLE_EXPERIMENT_NAME = `${EXAMPLE_STUDY_NAME}_B-2`;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { EXAMPLE_STUDY_NAME, type FieldCheck } from "../../lib/standard/names.ts";
+import { EXAMPLE_STUDY_NAME, type FieldCheck } from "../lib/standard/names.ts";
 import { EXAMPLE_EXPERIMENT_NAME, experimentView, type SectionView, studyView } from "./view.ts";
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
