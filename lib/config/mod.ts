@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../errors.ts";
 import { locateLine } from "./_locate.ts";
+import { explainTomlError } from "./_toml_error.ts";
 import {
   currentPlatform,
   defaultConfigPath,
@@ -147,8 +148,11 @@ export function parseConfig(
     document = parse(source);
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "");
-      throw new ConfigError(`${file}:${error.line}:${error.column}: invalid TOML: ${reason}`);
+      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+      const problem = explainTomlError(source, error.line, error.column, reason);
+      throw new ConfigError(
+        `${file}:${problem.line}:${problem.column}: invalid TOML: ${problem.message}`,
+      );
     }
     throw error;
   }
