@@ -360,14 +360,38 @@ Deno.test("loadConfig reads a file, and a missing file says how to create one", 
     const config = await loadConfig({ path: file, hostname: () => "host1" });
     assert.equal(config.file, file);
     assert.equal(config.backup.instrument, "host1");
-    await assert.rejects(loadConfig({ path: join(dir, "nope.toml") }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(
-        error.message,
-        /config file not found: .*nope\.toml; create it with `fusion-toolkit install init`/,
+    const missing = async (options: Parameters<typeof loadConfig>[0]) => {
+      const error = await loadConfig({ command: "fusion-toolkit.exe", ...options }).then(
+        () => assert.fail("a missing config was accepted"),
+        (error: unknown) => error,
       );
-      return true;
-    });
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.exitCode, 2);
+      return error.message;
+    };
+    // A path given with --config: that path is named, and init is pointed at its folder.
+    const elsewhere = join(dir, "site b");
+    assert.equal(
+      await missing({ path: join(elsewhere, "config.toml") }),
+      `the config file given with --config does not exist: ${join(elsewhere, "config.toml")}; ` +
+        `check the path, or create one there with \`fusion-toolkit.exe install init ` +
+        `--config-dir "${elsewhere}"\``,
+    );
+    // init always writes config.toml: another file name is answered with the name it will have.
+    assert.equal(
+      await missing({ path: join(dir, "nope.toml") }),
+      `the config file given with --config does not exist: ${join(dir, "nope.toml")}; check ` +
+        `the path, or create a config.toml in that folder with \`fusion-toolkit.exe install ` +
+        `init --config-dir ${dir}\` and pass --config ${file}`,
+    );
+    // No --config: the default place, and init without a folder writes there.
+    const home = currentPlatform() === "windows" ? "USERPROFILE" : "HOME";
+    const defaultFile = join(dir, ".config", "fusion-toolkit", "config.toml");
+    assert.equal(
+      await missing({ env: new Map([[home, dir]]) }),
+      `no config file at ${defaultFile}, the default place; create one there with ` +
+        "`fusion-toolkit.exe install init`, or pass --config PATH",
+    );
     await assert.rejects(loadConfig({ path: dir }), /config path is a directory/);
   });
 });
