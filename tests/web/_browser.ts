@@ -202,11 +202,7 @@ async function npmBrowser(): Promise<Browser> {
   } catch (error) {
     await Deno.remove(staging, { recursive: true });
     // Another test process may have finished the same unpacking first.
-    if (await isProgram(browser.executablePath)) return browser;
-    throw new Error(
-      `${NPM_BROWSER} could not be unpacked into ${NPM_BROWSER_DIR}: ` +
-        `${error instanceof Error ? error.message : String(error)}`,
-    );
+    if (!(await isProgram(browser.executablePath))) throw error;
   }
   return browser;
 }
@@ -215,7 +211,8 @@ async function npmBrowser(): Promise<Browser> {
  * The browser the page tests use: the first installed one of
  * {@linkcode browserCandidates}, else the npm package's where it runs.
  *
- * @throws {Error} with {@linkcode noBrowserMessage} when there is none.
+ * @throws {Error} with {@linkcode noBrowserMessage} when there is none, and
+ * why the npm package's could not be unpacked where it runs.
  */
 export async function findBrowser(): Promise<Browser> {
   for (const candidate of browserCandidates(Deno.build.os, Deno.env)) {
@@ -223,8 +220,17 @@ export async function findBrowser(): Promise<Browser> {
       return { executablePath: candidate, origin: candidate, env: {} };
     }
   }
-  if (npmBrowserRunsOn(Deno.build.os, Deno.build.arch)) return await npmBrowser();
-  throw new Error(noBrowserMessage(Deno.build.os, Deno.build.arch));
+  const none = noBrowserMessage(Deno.build.os, Deno.build.arch);
+  if (!npmBrowserRunsOn(Deno.build.os, Deno.build.arch)) throw new Error(none);
+  try {
+    return await npmBrowser();
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new Error(
+      `${none}; the npm package ${NPM_BROWSER} could not provide one in ${NPM_BROWSER_DIR}: ${reason}`,
+      { cause: error },
+    );
+  }
 }
 
 /**
