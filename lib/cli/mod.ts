@@ -6,6 +6,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
+import { readShareSpace, type SpaceReader } from "../cleanup/mod.ts";
 import { type EnvReader } from "../config/mod.ts";
 import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
@@ -105,6 +106,11 @@ function commanderExitCode(error: CommanderError): number {
 export interface RunOptions {
   readonly io: Io;
   readonly env?: EnvReader;
+  /**
+   * The share's free space; default: the file system's (statfs). `deno task demo` passes a
+   * share of a size it sets, as its share is a temp folder on whatever disk the machine has.
+   */
+  readonly shareSpace?: SpaceReader;
 }
 
 /** Runs the CLI on `args` (without the program name) and returns the exit code. Never throws. */
@@ -118,6 +124,7 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
+    readShareSpace: options.shareSpace ?? readShareSpace,
     exitCode: ExitCode.ok,
   };
   try {
