@@ -23,7 +23,7 @@ import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
 import { formatBytes } from "../lib/text/mod.ts";
-import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../tests/peers/s3.ts";
+import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../peers/s3.ts";
 import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
 import { writeSampleFusionLog } from "./sample_log.ts";
 

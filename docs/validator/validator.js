@@ -1,4 +1,4 @@
-// Built by `deno task web` from scripts/web/page.ts and lib/standard/names.ts and rules.ts. Do not edit: edit the sources and rebuild.
+// Built by `deno task web` from web/page.ts and lib/standard/names.ts and rules.ts. Do not edit: edit the sources and rebuild.
 (() => {
   // lib/standard/names.ts
   var FIELD_PATTERN = /^[A-Za-z0-9-]+$/;
@@ -317,7 +317,7 @@
     return violations.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  // scripts/web/view.ts
+  // web/view.ts
   var EXAMPLE_EXPERIMENT_NAME = `${EXAMPLE_STUDY_NAME}_B-2`;
   function judged(what, name, rows) {
     const failing = rows.filter((row) => !row.ok);
@@ -440,7 +440,7 @@
     };
   }
 
-  // scripts/web/page.ts
+  // web/page.ts
   function element(id, type) {
     const found = document.getElementById(id);
     if (!(found instanceof type)) throw new Error(`validator page: #${id} is missing`);

@@ -1,6 +1,6 @@
 /**
- * Loads config.toml: the full schema of SPEC.md with defaults, type and range
- * checks, unknown keys named with their line, and paths normalised for the
+ * Loads config.toml: every key of the schema (schema.ts, documented in
+ * docs/configuration.md) with defaults, type and range checks, unknown keys named with their line, and paths normalised for the
  * running OS.
  *
  * @module

@@ -14,7 +14,7 @@ import { readManifest } from "../../lib/manifest/mod.ts";
 import { acquireShareLock, parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { compositeSha256 } from "../../lib/storage/s3.ts";
 import { writeSampleFile } from "../../scripts/sample_data.ts";
-import { startVerifyingProxy } from "../peers/verifying_proxy.ts";
+import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Monitor emails against a real SMTP server on 127.0.0.1 (tests/peers/smtp.ts):
+ * Monitor emails against a real SMTP server on 127.0.0.1 (peers/smtp.ts):
  * a new error block arrives as `fusion_error` with its sample and cycle, and
  * a crash of `monitor tail` (run in-process through the CLI) sends
  * `monitor_crash` and exits 1.
@@ -19,7 +19,7 @@ import {
   writeRecipients,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withSmtpPeer } from "../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
 
 Deno.test("a new error block is emailed as fusion_error: sample and cycle in the subject, the block quoted", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {

@@ -1,5 +1,5 @@
 /**
- * The notifier against a real SMTP server on 127.0.0.1 (tests/peers/smtp.ts):
+ * The notifier against a real SMTP server on 127.0.0.1 (peers/smtp.ts):
  * recipients per event, fallback, hot reload, failures that never throw, the
  * toolkit_error feed with dedup and a cooldown that survives the process.
  */
@@ -24,7 +24,7 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, type SmtpPeer, withSmtpPeer } from "../peers/smtp.ts";
+import { closedPort, type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
 
 interface Run {
   readonly config: Config;

@@ -12,7 +12,7 @@ import {
   folderView,
   listingOfFiles,
   studyView,
-} from "../../scripts/web/view.ts";
+} from "../../web/view.ts";
 
 const STUDIES = [
   EXAMPLE_STUDY_NAME,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { EXAMPLE_STUDY_NAME, type FieldCheck } from "../../lib/standard/names.ts";
+import { EXAMPLE_STUDY_NAME, type FieldCheck } from "../lib/standard/names.ts";
 import {
   EXAMPLE_EXPERIMENT_NAME,
   experimentView,

@@ -12,8 +12,8 @@ import {
   checkStudyName,
   EXAMPLE_STUDY_NAME,
   type FieldCheck,
-} from "../../lib/standard/names.ts";
-import { evaluateStudy, type ListedEntry } from "../../lib/standard/rules.ts";
+} from "../lib/standard/names.ts";
+import { evaluateStudy, type ListedEntry } from "../lib/standard/rules.ts";
 
 /** An experiment name that passes with {@linkcode EXAMPLE_STUDY_NAME}, for the page's hint. */
 export const EXAMPLE_EXPERIMENT_NAME = `${EXAMPLE_STUDY_NAME}_B-2`;
