@@ -65,6 +65,7 @@ export interface Config {
     readonly logPath: string;
     readonly pollSeconds: number;
     readonly sentKeepDays: number;
+    readonly rotationGraceSeconds: number;
     readonly lineStart: RegExp;
     readonly error: RegExp;
     readonly sample: RegExp;
@@ -396,6 +397,7 @@ function build(
       logPath: path("monitor", "log_path") ?? "",
       pollSeconds: number("monitor", "poll_seconds"),
       sentKeepDays: number("monitor", "sent_keep_days"),
+      rotationGraceSeconds: number("monitor", "rotation_grace_seconds"),
       lineStart: regex("monitor", "line_start"),
       error: regex("monitor", "error"),
       sample: regex("monitor", "sample"),

@@ -213,6 +213,13 @@ export const CONFIG_SCHEMA = {
         min: 1,
         doc: "the same error is not emailed again within this many days",
       },
+      rotation_grace_seconds: {
+        kind: "number",
+        default: 60,
+        min: 0,
+        doc: "a rotation's gap: the log may be missing this long before a warning (emailed as " +
+          "toolkit_error), and a renamed log is read this long at most for lines still written to it",
+      },
       line_start: {
         kind: "regex",
         default: MONITOR_DEFAULT_PATTERNS.line_start,
