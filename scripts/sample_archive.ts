@@ -249,7 +249,7 @@ export async function writeSampleArchive(
 ): Promise<void> {
   await writeGrouped(
     archive.manifest,
-    (record) => join(manifestRoot, manifestFileName(record.started_at)),
+    (record) => join(manifestRoot, manifestFileName(record.started_at, record.instrument)),
   );
   await writeGrouped(
     archive.jobs,

@@ -6,7 +6,6 @@
  */
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { readShareSpace } from "../cleanup/mod.ts";
 import { ExitCode, OperationFailedError, UsageError } from "../errors.ts";
 import { errorMessage } from "../errors.ts";
 import { atomicWriteFile } from "../fs/mod.ts";
@@ -126,7 +125,7 @@ export function registerReport(program: Command, context: CliContext): void {
           month,
           now,
           calendar: localCalendar,
-          readSpace: readShareSpace,
+          readSpace: context.readShareSpace,
           listS3: options.s3 === true
             ? () => store().storageUsage(config.s3.prefix === "" ? "" : `${config.s3.prefix}/`)
             : undefined,
