@@ -145,10 +145,10 @@ Deno.test("two PCs, one share: their runs in the job log, one report of both, em
         assert.match(text, /^ {2}total +2 /m);
         assert.match(text, /^ {2}fusion-02\/20250303_bob_tonsil_run3: waiting 0 days/m);
         assert.match(text, /From a listing of s3:\/\/[^ ]+\/fusion\/ made now\./);
-        // fusion-02's four files in DEEP_ARCHIVE; fusion-01's four, both sidecars and the
-        // manifest mirror in STANDARD.
+        // fusion-02's four files in DEEP_ARCHIVE; fusion-01's four, both sidecars and both
+        // instruments' manifest mirrors in STANDARD.
         assert.match(text, /^ {2}DEEP_ARCHIVE +4 +[\d.]+ KiB +\$0\.00099 +< \$0\.01$/m);
-        assert.match(text, /^ {2}STANDARD +7 +[\d.]+ KiB +\$0\.023 +< \$0\.01$/m);
+        assert.match(text, /^ {2}STANDARD +8 +[\d.]+ KiB +\$0\.023 +< \$0\.01$/m);
         assert.match(text, /fusion-01: 2 backups audited \(every file\): no findings/);
         assert.match(
           text,
