@@ -3,15 +3,26 @@
  * month (tests/report/_scenario.ts), in real headless Chromium: the charts
  * are there with a bar per instrument and month, nothing sticks out at a
  * phone's width, nothing is fetched, the missed jobs come first, and the page
- * prints on at most two A4 pages. Screenshots go to dist/report/.
+ * prints on at most two A4 pages; the email also as it arrives through the
+ * SMTP peer. Screenshots go to dist/report/.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildReport, renderEmailHtml, renderPage } from "../../lib/report/mod.ts";
+import { loadConfig } from "../../lib/config/mod.ts";
+import { buildReport, renderEmailHtml, renderPage, sendReport } from "../../lib/report/mod.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
+import {
+  envOf,
+  SMTP_CREDENTIALS_ENV,
+  SMTP_USERS,
+  writeNotifyConfig,
+  writeRecipients,
+} from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withChromium } from "../web/_browser.ts";
-import { look, PHONE_WIDTH, SCREENSHOT_DIR } from "./_browser_checks.ts";
-import { scenarioInput } from "./_scenario.ts";
+import { mimeParts } from "../report/_mime.ts";
+import { NOW, scenarioInput } from "../report/_scenario.ts";
+import { withChromium } from "./_browser.ts";
+import { look, PHONE_WIDTH, SCREENSHOT_DIR } from "./_look.ts";
 
 const DESKTOP_WIDTH = 1024;
 
@@ -105,6 +116,45 @@ Deno.test("the email's HTML: table bars only, no style sheet, SVG or script, fit
         const first = await shown.page.locator("body").innerText();
         assert.match(first.trimStart(), /^MISSED: no backup run recorded for instrument fusion-03/);
       }
+    });
+  });
+});
+
+Deno.test("the email as it arrives through the SMTP peer: text and HTML parts, the HTML fits a phone", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      const config = await loadConfig({ path: await writeNotifyConfig(dir, { port: peer.port }) });
+      await writeRecipients(dir, { monthly_report: "lab-manager@lab.example.org\n" });
+      const report = buildReport(scenarioInput());
+      const sent = await sendReport(config, report, {
+        env: envOf(SMTP_CREDENTIALS_ENV),
+        once: true,
+        host: "PC-TEST",
+        now: NOW,
+      });
+      assert.deepEqual([sent.status, sent.recipients], ["sent", ["lab-manager@lab.example.org"]]);
+      const [email] = peer.received;
+      assert.ok(email !== undefined && peer.received.length === 1);
+      assert.equal(
+        email.subject,
+        "[fusion-toolkit] monthly report 2026-11: MISSED: no backup run recorded for instrument " +
+          "fusion-03 in 2026-11 (last: 2026-10-03 10:02 on PC-FUSION-03) (and 1 more)",
+      );
+      const [plain, html] = mimeParts(email);
+      assert.equal(plain?.type, "text/plain");
+      assert.match(plain?.text ?? "", /^MISSED: no backup run recorded for instrument fusion-03/);
+      assert.equal(html?.type, "text/html");
+      const file = join(dir, "email.html");
+      await Deno.writeTextFile(file, html?.text ?? "");
+      await withChromium(async (context) => {
+        const shown = await look(context, file, PHONE_WIDTH, "email-received-phone");
+        assert.deepEqual([shown.requests, shown.errors], [[], []]);
+        assert.ok(shown.scrollWidth <= PHONE_WIDTH, `${shown.scrollWidth} px wide`);
+        assert.equal(await shown.page.locator('td[height="12"][bgcolor]').count(), 35 + 12);
+        const text = await shown.page.locator("body").innerText();
+        assert.match(text.trimStart(), /^MISSED: no backup run recorded for instrument fusion-03/);
+        assert.match(text, /is listed in .*monthly_report\.txt/);
+      });
     });
   });
 });

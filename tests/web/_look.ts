@@ -1,6 +1,6 @@
 /**
- * The report's HTML (the page and the email) in the real Chromium the web
- * tests use: opened from a file at a phone's width and a desktop's, every
+ * The monthly report's HTML (the page and the email) in the browser of
+ * `_browser.ts`: opened from a file at a phone's width and a desktop's, every
  * request it makes recorded (there must be none), a screenshot saved under
  * dist/report/ (not committed) for people to look at.
  *
