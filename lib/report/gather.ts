@@ -7,13 +7,11 @@
  *
  * @module
  */
-import { readLedger, type SpaceReader } from "../cleanup/mod.ts";
+import { type LedgerLine, readLedger, type SpaceReader } from "../cleanup/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
-import { type JobRecord, readJobLog, readManifest } from "../manifest/mod.ts";
-import type { ManifestRecord } from "../manifest/mod.ts";
-import type { LedgerLine } from "../cleanup/mod.ts";
+import { type JobRecord, type ManifestRecord, readJobLog, readManifest } from "../manifest/mod.ts";
 import { EXPECT_MONTHS, type ReportInput, type ReportSettings } from "./aggregate.ts";
 import { addMonths, type Calendar } from "./calendar.ts";
 import type { Usage } from "./cost.ts";
