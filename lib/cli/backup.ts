@@ -155,6 +155,8 @@ export function registerBackup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
+      // The [hooks] backup command is the only program this job runs: without one, run goes now.
+      context.permissions.configLoaded(config);
       // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads,
       // which every other command (validate, manifest show, --help) has no need for.
       const { s3Archive } = await import("../backup/s3_archive.ts");

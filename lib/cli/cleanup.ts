@@ -209,6 +209,8 @@ export function registerCleanup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
+      // The [hooks] cleanup command is the only program this job runs: without one, run goes now.
+      context.permissions.configLoaded(config);
       // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads.
       const { createS3Store } = await import("../storage/s3.ts");
       const store = createS3Store(config.s3, { logger: context.logger });

@@ -7,6 +7,7 @@
 import type { EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Job } from "./_job.ts";
+import type { CliPermissions } from "./_permissions.ts";
 import type { StatusLine } from "./_progress.ts";
 
 /** The process's standard streams. */
@@ -26,6 +27,8 @@ export interface CliContext {
   /** The terminal's status line; log lines print above it. */
   readonly status: StatusLine;
   readonly env: EnvReader;
+  /** The narrowing of this run's Deno permissions to the command's row. */
+  readonly permissions: CliPermissions;
   /** The exit code the command chose; the error funnel overrides it on a throw. */
   exitCode: number;
   /** The config-driven job running, once it started; the error funnel finishes it on a throw. */
