@@ -9,7 +9,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { forEachLimited } from "../lib/backup/mod.ts";
+import { forEachLimited } from "../lib/concurrency/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
 import { copyFileWithHash, hashFile } from "../lib/storage/mod.ts";
 

@@ -14,7 +14,8 @@ import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../lib/config/mod.ts";
-import { choosePartSize, createS3Store, s3Key, type S3Store } from "../lib/storage/s3.ts";
+import { s3Key } from "../lib/layout/mod.ts";
+import { choosePartSize, createS3Store, type S3Store } from "../lib/storage/s3.ts";
 import { runMeasured } from "./_rss.ts";
 
 const MiB = 1024 * 1024;

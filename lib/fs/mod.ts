@@ -1,6 +1,6 @@
 /**
- * Small file-system helpers shared by the subsystems (the `@std/fs`
- * replacements DESIGN.md calls for): a walk that never follows links, an
+ * Small file-system helpers shared by the subsystems (in place of `@std/fs`,
+ * which lives on JSR): a walk that never follows links, an
  * atomic write, a write that loops over short writes, and existence checks.
  *
  * @module
@@ -12,6 +12,7 @@ export {
   createLock,
   describeHolder,
   type HeldLock,
+  holderOf,
   LockExistsError,
   type LockInfo,
   readLock,

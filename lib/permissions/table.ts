@@ -57,7 +57,6 @@ const S3_ENV =
   "the home folder";
 const JOB_SYS =
   "the host name (instrument, lock owner, emails), OS facts in the AWS SDK's user agent";
-const MAIL_NET = "the SMTP server, for `toolkit_error` emails of warnings";
 
 /** Every command's row. */
 export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
@@ -85,9 +84,9 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     keeps: {
       read: "the studies, config.toml, smtp.env, recipients, the share's manifest and lock",
       write: "its log in `logs/` (nothing else)",
-      net: MAIL_NET,
-      env: S3_ENV,
-      sys: JOB_SYS,
+      net: "the SMTP server, for `toolkit_error` emails of warnings (the plan asks S3 nothing)",
+      env: "`FUSION_SMTP_*`, the home folder",
+      sys: "the host name (the default instrument, emails)",
     },
   },
   {

@@ -7,7 +7,7 @@ import {
   readSidecar,
   SIDECAR_NAME,
   writeSidecar,
-} from "../../lib/storage/mod.ts";
+} from "../../lib/layout/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
 const hex = (text: string) => createHash("sha256").update(text).digest("hex");

@@ -1,8 +1,8 @@
 /**
- * lib/storage/_pool.ts: the permits ranged downloads share.
+ * lib/concurrency: the one pool (forEachLimited) and the permits ranged downloads share.
  */
 import assert from "node:assert/strict";
-import { Permits } from "../../lib/storage/_pool.ts";
+import { forEachLimited, Permits } from "../../lib/concurrency/mod.ts";
 
 Deno.test("Permits: at most `limit` out; a release hands the permit to the first waiter", async () => {
   const permits = new Permits(2);
@@ -43,4 +43,28 @@ Deno.test("Permits: an aborted wait rejects with the reason and gives up its pla
   await assert.rejects(permits.acquire(controller.signal), (error: unknown) => error === reason);
   held?.();
   assert.ok(permits.tryAcquire() !== undefined, "the aborted waiter did not take the permit");
+});
+
+Deno.test("forEachLimited bounds concurrency and rethrows the first failure", async () => {
+  let running = 0;
+  let peak = 0;
+  const seen: number[] = [];
+  await forEachLimited([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    seen.push(item);
+    running--;
+  });
+  assert.equal(peak, 3);
+  assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5, 6, 7]);
+  const started: number[] = [];
+  await assert.rejects(
+    forEachLimited([1, 2, 3, 4], 1, (item) => {
+      started.push(item);
+      return item === 2 ? Promise.reject(new Error("two")) : Promise.resolve();
+    }),
+    /two/,
+  );
+  assert.deepEqual(started, [1, 2]);
 });

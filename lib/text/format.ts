@@ -54,3 +54,8 @@ export function renderTable(
   return [line(headers), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)]
     .join("\n") + "\n";
 }
+
+/** The first 12 hex digits of a digest and `…`, or `none`: enough to tell two digests apart. */
+export function shortDigest(hex: string | undefined): string {
+  return hex === undefined ? "none" : `${hex.slice(0, 12)}…`;
+}

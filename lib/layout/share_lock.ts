@@ -10,9 +10,9 @@ import {
   createLock,
   describeHolder,
   type HeldLock,
+  holderOf,
   kindAt,
   LockExistsError,
-  readLock,
 } from "../fs/mod.ts";
 
 /** The lock's file name, in the share's root. */
@@ -64,5 +64,5 @@ export async function acquireShareLock(
 /** Who holds the share lock (`host pid N since T`), or undefined when nobody does. */
 export async function shareLockHolder(root: string): Promise<string | undefined> {
   const path = join(root, SHARE_LOCK_NAME);
-  return await kindAt(path) === undefined ? undefined : describeHolder(await readLock(path));
+  return await kindAt(path) === undefined ? undefined : await holderOf(path);
 }

@@ -1,20 +1,21 @@
 /**
- * Bounded concurrency: at most `limit` tasks at once, and permits shared by
- * several tasks that each hold memory while they wait for their turn.
+ * Bounded concurrency, the one pool every subsystem uses: at most `limit`
+ * tasks at once, and permits shared by several tasks that each hold memory
+ * while they wait for their turn.
  *
  * @module
  */
 
 /**
- * Runs `work` on every item with at most `limit` running at once. After the
- * first failure no new item starts; the running ones finish (so nothing is
- * left dangling), then the first failure is thrown. An aborted `signal` also
- * stops new items from starting and throws its reason.
+ * Runs `work` on every item with at most `limit` running at once, in order of
+ * start. After the first failure no new item starts; the running ones finish
+ * (so nothing is left dangling), then the first failure is thrown. An aborted
+ * `signal` also stops new items from starting and throws its reason.
  */
-export async function forEachBounded<T>(
+export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
-  work: (item: T) => Promise<void>,
+  work: (item: T, index: number) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
@@ -25,9 +26,9 @@ export async function forEachBounded<T>(
         failure ??= { error: signal.reason };
         return;
       }
-      const item = items[next++] as T;
+      const index = next++;
       try {
-        await work(item);
+        await work(items[index] as T, index);
       } catch (error) {
         failure ??= { error };
       }
@@ -36,6 +37,30 @@ export async function forEachBounded<T>(
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
   await Promise.all(workers);
   if (failure !== undefined) throw failure.error;
+}
+
+/** Files up to this size are worked on several at a time; larger ones alone, one after another. */
+export const SMALL_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Runs `work` on the small items (up to {@linkcode SMALL_FILE_BYTES}) at most
+ * `smallConcurrency` at a time, then on the large ones one by one: many small
+ * files keep the disk and the network busy, while a large file alone already
+ * does, and several at once would only split the bandwidth and the memory.
+ */
+export async function forEachBySize<T extends { readonly size: number }>(
+  items: readonly T[],
+  smallConcurrency: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  await forEachLimited(
+    items.filter((item) => item.size <= SMALL_FILE_BYTES),
+    smallConcurrency,
+    work,
+    signal,
+  );
+  await forEachLimited(items.filter((item) => item.size > SMALL_FILE_BYTES), 1, work, signal);
 }
 
 /** Gives a permit back; calling it again does nothing. */

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { createLock, type HeldLock, kindAt } from "../fs/mod.ts";
 import { STUDY_LOCK_FILE } from "../standard/mod.ts";
 
+export { STUDY_LOCK_FILE };
+
 /** Paths of every study lock directly inside a study folder under `root`. */
 export async function findStudyLocks(root: string): Promise<string[]> {
   const locks: string[] = [];

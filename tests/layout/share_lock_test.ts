@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, LockHeldError } from "../../lib/errors.ts";
 import { readLock } from "../../lib/fs/mod.ts";
-import { acquireShareLock, SHARE_LOCK_NAME } from "../../lib/storage/mod.ts";
+import { acquireShareLock, SHARE_LOCK_NAME } from "../../lib/layout/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
 const NOW = new Date("2025-04-01T02:00:03Z");
