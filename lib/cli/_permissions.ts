@@ -1,15 +1,18 @@
 /**
  * Where a CLI run narrows its Deno permissions to its row of the permission
  * table (lib/permissions): before commander prints on its own (help, version,
- * a usage error), before a command's action, and, for a job whose row keeps
- * `run` only for a hook, once its config is loaded.
+ * a usage error); before a command's action when its paths are known from
+ * the command line; otherwise in the action, once it knows its paths (a job
+ * once its config is loaded) and before it uses them.
  *
  * @module
  */
 import type { Command } from "commander";
 import type { Config } from "../config/mod.ts";
 import {
+  configPaths,
   type Narrow,
+  type NarrowFacts,
   narrowTo,
   type PermissionRow,
   PRINT_ONLY,
@@ -38,32 +41,62 @@ function flagIsSet(command: Command, flag: string): boolean {
 /** The narrowing of one CLI run. */
 export class CliPermissions {
   readonly #narrow: Narrow;
+  readonly #note: (line: string) => void;
   #row: PermissionRow | undefined;
 
-  /** `narrow` revokes for real in the program; see `RunOptions.narrow`. */
-  constructor(narrow: Narrow) {
+  /**
+   * `narrow` revokes for real in the program (see `RunOptions.narrow`);
+   * `note` hears why a command keeps every permission (the debug log).
+   */
+  constructor(narrow: Narrow, note: (line: string) => void) {
     this.#narrow = narrow;
+    this.#note = note;
   }
 
   /**
-   * Before `action` runs: keeps only its row.
+   * Before `action` runs: finds its row, and narrows to it unless its paths
+   * are known only in the action.
    *
    * @throws {Error} when the permission table has no row for it.
    */
   command(action: Command): void {
     this.#row = rowFor(pathOf(action), (flag) => flagIsSet(action, flag));
-    narrowTo(this.#row, undefined, this.#narrow);
+    if (this.#row.paths === "none") this.#apply({});
+    if (this.#row.paths === "arguments") {
+      this.#apply({ paths: action.processedArgs.filter((arg) => typeof arg === "string") });
+    }
   }
 
   /** Before commander prints by itself: keeps nothing, unless a command already runs. */
   printOnly(): void {
     if (this.#row !== undefined) return;
     this.#row = PRINT_ONLY;
-    narrowTo(PRINT_ONLY, undefined, this.#narrow);
+    this.#apply({});
   }
 
-  /** Once a job loaded `config`: drops `run` when the row keeps it for a hook the config lacks. */
-  configLoaded(config: Config): void {
-    if (this.#row !== undefined) narrowTo(this.#row, config.hooks, this.#narrow);
+  /** In the action of a command whose row says so: narrows, knowing the paths it works on. */
+  pathsKnown(paths: readonly string[]): void {
+    this.#applyInAction({ paths });
+  }
+
+  /**
+   * In a job's action, once `config` is loaded: narrows, knowing its paths
+   * (and `more` of the command's), and drops `run` when the row keeps it for
+   * a hook the config does not set.
+   */
+  configLoaded(config: Config, more: readonly string[] = []): void {
+    this.#applyInAction({ paths: [...configPaths(config), ...more], hooks: config.hooks });
+  }
+
+  #applyInAction(facts: NarrowFacts): void {
+    if (this.#row?.paths === "action") this.#apply(facts);
+  }
+
+  #apply(facts: NarrowFacts): void {
+    if (this.#row === undefined) return;
+    const narrowed = narrowTo(this.#row, facts, this.#narrow);
+    if ("keptAll" in narrowed) {
+      this.#note(`permissions: \`${this.#row.command}\` keeps all of them: ${narrowed.keptAll}`);
+    }
   }
 }

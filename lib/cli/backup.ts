@@ -156,8 +156,6 @@ export function registerBackup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
-      // The [hooks] backup command is the only program this job runs: without one, run goes now.
-      context.permissions.configLoaded(config);
       if (options.dryRun === true) {
         const plan = await planBackup(config, new Date());
         context.io.out(renderPlan(plan, config.backup.idleDays));

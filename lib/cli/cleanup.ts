@@ -210,8 +210,6 @@ export function registerCleanup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
-      // The [hooks] cleanup command is the only program this job runs: without one, run goes now.
-      context.permissions.configLoaded(config);
       await withS3Store(config.s3, { logger: context.logger }, async (openStore) => {
         const store = openStore();
         if (options.dryRun === true) {

@@ -108,7 +108,7 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
-    permissions: new CliPermissions(options.narrow ?? revokeAllBut),
+    permissions: new CliPermissions(options.narrow ?? revokeAllBut, (line) => logger.debug(line)),
     exitCode: ExitCode.ok,
   };
   try {

@@ -17,4 +17,13 @@ export {
   rowFor,
   selectingFlags,
 } from "./table.ts";
-export { type Narrow, narrowTo, revokeAllBut } from "./narrow.ts";
+export {
+  configPaths,
+  isUncSpelling,
+  type Narrow,
+  type Narrowed,
+  type NarrowFacts,
+  narrowTo,
+  networkPathAmong,
+  revokeAllBut,
+} from "./narrow.ts";

@@ -5,11 +5,14 @@
  *
  * The exe runs with `--allow-all` (lib/install/permissions.ts says why); a
  * command keeps only its row's kinds and the CLI revokes the rest, for good,
- * before the command does any work. Whole kinds are the unit: Deno cannot
- * take back one host or path of a global grant.
+ * before the command touches anything (on Windows, only where Deno allows:
+ * see narrow.ts). Whole kinds are the unit: Deno cannot take back one host
+ * or path of a global grant.
  *
- * Adding a command: add its row here (and to the docs table; a test says
- * so). A command without a row fails when it starts, and in tests/permissions.
+ * Adding a command: add its row here, a command line proving it in
+ * tests/permissions/narrow_test.ts, and the row to the docs (docs_test.ts
+ * prints it). A command without a row fails when it starts, and in
+ * tests/permissions.
  *
  * @module
  */
@@ -46,11 +49,29 @@ export interface PermissionRow {
   /** Each kind kept, with why; every other kind is revoked before the command runs. */
   readonly keeps: { readonly [kind in KeptKind]?: string };
   /**
+   * Where the paths the command works on come from, which says when it
+   * narrows (on Windows, a command working on a network share cannot: see
+   * narrow.ts): `none` and `arguments` (its path arguments) before its
+   * action runs; `action` once its action knows them (the config's paths,
+   * `install init`'s folder) and before it uses them.
+   */
+  readonly paths: "none" | "arguments" | "action";
+  /**
    * `run` is kept only for this `[hooks]` command: once the config is
    * loaded, `run` is revoked too when the config sets none.
    */
   readonly hook?: keyof Config["hooks"];
+  /**
+   * Why, on Windows, the command keeps every permission: Deno 2.9 there
+   * would break it once any is revoked (see narrow.ts).
+   */
+  readonly windows?: string;
 }
+
+const ON_SHARE = "it works on the TrueNAS share, where Deno 2.9 on Windows stats, lists and " +
+  "creates folders only while every permission is held";
+const DEEP = `${ON_SHARE}, and opens files in study folders, which Deno 2.9 under Wine cannot ` +
+  "do past 260 characters once a permission is revoked";
 
 const S3_ENV =
   "the AWS credential chain (the SDK also reads `AWS_*` as it loads), `FUSION_SMTP_*`, " +
@@ -62,25 +83,33 @@ const JOB_SYS =
 export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   {
     command: "validate study",
+    paths: "arguments",
     keeps: { read: "the study folder (and the working folder, for a relative path)" },
   },
-  { command: "validate root", keeps: { read: "the root folder and its studies" } },
-  { command: "manifest show", keeps: { read: "the manifest file or folder" } },
+  {
+    command: "validate root",
+    paths: "arguments",
+    keeps: { read: "the root folder and its studies" },
+  },
+  { command: "manifest show", paths: "arguments", keeps: { read: "the manifest file or folder" } },
   {
     command: "backup run",
+    paths: "action",
     keeps: {
       read: "the studies, config.toml, smtp.env, recipients, the share, AWS profile files",
-      write: "copies, sidecars, manifest and lock on the share, study locks, `logs/` and " +
-        "`state/`; deleting a source once both copies are proven",
+      write: "copies, sidecars, manifest and lock on the share, study locks, `logs/`, the job " +
+        "history; deleting a source once both copies are proven",
       net: "S3 and the SMTP server",
       env: S3_ENV,
       sys: JOB_SYS,
       run: "the `[hooks] backup` command",
     },
+    windows: DEEP,
     hook: "backup",
   },
   {
     command: "backup run --dry-run",
+    paths: "action",
     keeps: {
       read: "the studies, config.toml, smtp.env, recipients, the share's manifest and lock",
       write: "its log in `logs/` (nothing else)",
@@ -88,23 +117,27 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       env: "`FUSION_SMTP_*`, the home folder",
       sys: "the host name (the default instrument, emails)",
     },
+    windows: ON_SHARE,
   },
   {
     command: "cleanup run",
+    paths: "action",
     keeps: {
       read: "the share, its manifest and ledger, config.toml, smtp.env, recipients, AWS " +
         "profile files",
       write: "deleting proven backups from the share, the cleanup ledger, the share lock, " +
-        "`logs/` and `state/`",
+        "`logs/`, the job history",
       net: "S3 (each backup is checked there before its share copy goes) and the SMTP server",
       env: S3_ENV,
       sys: `statfs (the share's free space), ${JOB_SYS}`,
       run: "the `[hooks] cleanup` command",
     },
+    windows: DEEP,
     hook: "cleanup",
   },
   {
     command: "cleanup run --dry-run",
+    paths: "action",
     keeps: {
       read: "the share, its manifest and ledger, config.toml, smtp.env, recipients, AWS " +
         "profile files",
@@ -113,17 +146,21 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       env: S3_ENV,
       sys: `statfs (the share's free space), ${JOB_SYS}`,
     },
+    windows: ON_SHARE,
   },
   {
     command: "status",
+    paths: "action",
     keeps: {
       read: "config.toml, the manifest, the job history, the monitor's state, study locks",
       env: "the home folder (the default config path)",
       sys: "statfs (the share's free space), the host name (the default instrument)",
     },
+    windows: ON_SHARE,
   },
   {
     command: "restore",
+    paths: "action",
     keeps: {
       read: "config.toml, smtp.env, the manifest, the share's copy, AWS profile files",
       write: "the restored study under `--to`, `logs/`, the job history",
@@ -131,9 +168,11 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       env: S3_ENV,
       sys: JOB_SYS,
     },
+    windows: DEEP,
   },
   {
     command: "audit",
+    paths: "action",
     keeps: {
       read: "the share's copies and sidecars, the manifest, config.toml, smtp.env, AWS profile " +
         "files",
@@ -142,9 +181,11 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       env: S3_ENV,
       sys: JOB_SYS,
     },
+    windows: DEEP,
   },
   {
     command: "notify list-subscribers",
+    paths: "action",
     keeps: {
       read: "config.toml, `recipients/`",
       env: "the home folder (the default config path)",
@@ -153,6 +194,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "notify test",
+    paths: "action",
     keeps: {
       read: "config.toml, smtp.env, `recipients/`, the SMTP CA file",
       write: "its log in `logs/`",
@@ -163,6 +205,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "notify test --dry-run",
+    paths: "action",
     keeps: {
       read: "config.toml, smtp.env, `recipients/`",
       env: "`FUSION_SMTP_*`, the home folder",
@@ -171,6 +214,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "monitor tail",
+    paths: "action",
     keeps: {
       read: "Fusion.log, config.toml, smtp.env, `recipients/`, the monitor's state",
       write: "the monitor's state, `logs/`, the job history",
@@ -181,6 +225,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "install init",
+    paths: "action",
     keeps: {
       read: "the files already in the config folder",
       write: "config.toml, smtp.env, `recipients/*.txt` and `.bak` copies",
@@ -189,6 +234,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "install tasks",
+    paths: "action",
     keeps: {
       read: "config.toml (checked before anything is registered), this program's path",
       write: "the task definitions in `tasks/` beside config.toml",
@@ -199,6 +245,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "install tasks --dry-run",
+    paths: "action",
     keeps: {
       read: "config.toml, this program's path",
       env: "`USERDOMAIN`, `USERNAME`, `SystemRoot`, the home folder",
@@ -207,10 +254,12 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   },
   {
     command: "install tasks --uninstall",
+    paths: "none",
     keeps: { env: "`SystemRoot` (where schtasks.exe is)", run: "schtasks.exe" },
   },
   {
     command: "install tasks --uninstall --dry-run",
+    paths: "none",
     keeps: { env: "`SystemRoot` (the schtasks.exe path it prints)" },
   },
 ];
@@ -219,7 +268,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
  * When commander answers by itself (`--help`, `--version`, a usage error),
  * no command runs: it only prints, and keeps nothing.
  */
-export const PRINT_ONLY: PermissionRow = { command: "--help, --version", keeps: {} };
+export const PRINT_ONLY: PermissionRow = { command: "--help, --version", paths: "none", keeps: {} };
 
 /** The command words of a row (`backup run`), without its flags. */
 export function commandPath(row: PermissionRow): string {

@@ -101,7 +101,7 @@ export function captureContext(
     status: new StatusLine(io),
     env: envOf(env),
     // As the program's; no command is entered here, so nothing is ever revoked.
-    permissions: new CliPermissions(revokeAllBut),
+    permissions: new CliPermissions(revokeAllBut, () => {}),
     exitCode: 0,
   };
   return { context, lines };
