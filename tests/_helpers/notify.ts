@@ -7,10 +7,11 @@
 import { StatusLine } from "../../lib/cli/_progress.ts";
 import { CliPermissions } from "../../lib/cli/_permissions.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { revokeAllBut } from "../../lib/permissions/mod.ts";
 import { join } from "node:path";
-import { PEER_CA_FILE } from "../peers/smtp.ts";
+import { PEER_CA_FILE } from "../../peers/smtp.ts";
 
 /** The SMTP user and password the tests' server accepts. */
 export const SMTP_USER = "fusion-alerts@lab.example.org";
@@ -102,6 +103,7 @@ export function captureContext(
     env: envOf(env),
     // As the program's; no command is entered here, so nothing is ever revoked.
     permissions: new CliPermissions(revokeAllBut, () => {}),
+    readShareSpace,
     exitCode: 0,
   };
   return { context, lines };

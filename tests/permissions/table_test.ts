@@ -10,6 +10,7 @@ import { CliPermissions } from "../../lib/cli/_permissions.ts";
 import { buildProgram } from "../../lib/cli/mod.ts";
 import { StatusLine } from "../../lib/cli/_progress.ts";
 import type { CliContext } from "../../lib/cli/context.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import {
   COMMAND_PERMISSIONS,
@@ -34,6 +35,7 @@ function recordingContext(
     status: new StatusLine(io),
     env: { get: () => undefined },
     permissions: new CliPermissions((keep) => narrowed.push(new Set(keep)), () => {}),
+    readShareSpace,
     exitCode: 0,
   };
   return { context, narrowed };
