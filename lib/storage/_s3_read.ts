@@ -200,8 +200,9 @@ export async function requestRestore(
 }
 
 /**
- * Calls `visit` with every key starting with `prefix` and its size, one
- * ListObjectsV2 page of `pageSize` keys at a time (nothing is gathered).
+ * Calls `visit` with every key starting with `prefix`, its size and storage
+ * class (`STANDARD` when the listing names none), one ListObjectsV2 page of
+ * `pageSize` keys at a time (nothing is gathered).
  *
  * @throws {S3StorageError}
  */
@@ -209,7 +210,7 @@ export async function forEachObject(
   session: S3Session,
   prefix: string,
   pageSize: number,
-  visit: (key: string, size: number) => void,
+  visit: (key: string, size: number, storageClass: string) => void,
 ): Promise<void> {
   let token: string | undefined;
   do {
@@ -228,7 +229,9 @@ export async function forEachObject(
         ),
     );
     for (const object of page.Contents ?? []) {
-      if (object.Key !== undefined) visit(object.Key, object.Size ?? 0);
+      if (object.Key !== undefined) {
+        visit(object.Key, object.Size ?? 0, object.StorageClass ?? "STANDARD");
+      }
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);

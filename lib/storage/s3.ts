@@ -65,6 +65,7 @@ import {
   verifyObject,
   type VerifyResult,
 } from "./_s3_upload.ts";
+import { type ClassUsage, storageUsage } from "./_s3_usage.ts";
 
 export { choosePartSize, compositeSha256, MAX_PARTS, planParts } from "./_parts.ts";
 export type { PartRange } from "./_parts.ts";
@@ -73,6 +74,7 @@ export type { ResumableUpload, UploadedPart } from "./_multipart.ts";
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
 export type { UploadFileInput, UploadProof, UploadResult } from "./_s3_session.ts";
 export type { ExpectedObject, VerifyResult } from "./_s3_upload.ts";
+export type { ClassUsage } from "./_s3_usage.ts";
 export {
   chooseRangeSize,
   type DownloadOptions,
@@ -177,6 +179,12 @@ export interface S3Store {
    * @throws {S3StorageError}
    */
   bucketVersioning(): Promise<BucketVersioning>;
+  /**
+   * Objects and bytes under `prefix` per storage class, all pages read.
+   *
+   * @throws {S3StorageError}
+   */
+  storageUsage(prefix: string): Promise<Map<string, ClassUsage>>;
   /**
    * The newest unfinished multipart upload of `key` and the parts S3 holds
    * for it, or undefined.
@@ -393,6 +401,7 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
       return sizes;
     },
     bucketVersioning: () => bucketVersioning(session),
+    storageUsage: (prefix) => storageUsage(session, prefix, listPageSize),
     findResumableUpload: (key) => findResumableUpload(session, key),
     headObject: (key) => headObject(session, key),
     getBytes: (key) => getObjectBytes(session, key),

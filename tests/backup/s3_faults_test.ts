@@ -41,7 +41,7 @@ async function latest(world: BackupWorld, study: string) {
   return (await readManifest(world.config.truenas.manifestRoot)).latest.get(`fusion-01/${study}`);
 }
 
-const MIRROR_KEY = `fusion/_manifest/${manifestFileName(new Date())}`;
+const MIRROR_KEY = `fusion/_manifest/${manifestFileName(new Date(), "fusion-01")}`;
 
 Deno.test("S3 that accepts connections and never answers: one bounded wait per run, failed studies do not wait again, their records reach S3 at the next run", async () => {
   await withBackupWorld(async (world) => {
@@ -94,7 +94,7 @@ Deno.test("S3 that accepts connections and never answers: one bounded wait per r
     assert.deepEqual(next.outcomes, []);
     const mirror = new TextDecoder().decode(await world.object(MIRROR_KEY));
     const shared = await Deno.readTextFile(
-      join(world.config.truenas.manifestRoot, manifestFileName(new Date())),
+      join(world.config.truenas.manifestRoot, manifestFileName(new Date(), "fusion-01")),
     );
     assert.equal(mirror, shared);
     for (const study of [BAD_EARLY, BAD_LATE]) {
@@ -240,7 +240,7 @@ Deno.test("a failed study whose manifest mirror S3 refuses says what happened, n
       const warnings = world.logLines.filter((line) => line.startsWith("warning:"));
       assert.match(
         warnings[0] ?? "",
-        /^warning: copying the manifest \d{4}-\d{2}\.jsonl to S3 failed: access denied by S3 for PutObject .*; the record is on the share, and the end of this run or the next run copies it$/,
+        /^warning: copying the manifest \d{4}-\d{2}\.fusion-01\.jsonl to S3 failed: access denied by S3 for PutObject .*; the record is on the share, and the end of this run or the next run copies it$/,
       );
       assert.match(
         warnings[1] ?? "",

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readJobLog } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
@@ -38,6 +39,13 @@ async function setThreshold(world: CliWorld, pct: number, extra = ""): Promise<v
   );
 }
 
+/** The files of a snapshot but the share's job log, which every run appends to. */
+function withoutJobLog(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(files).filter(([path]) => !path.startsWith("_manifest/_jobs/")),
+  );
+}
+
 async function ledgerLines(world: CliWorld): Promise<{ event: string; backup_name: string }[]> {
   const dir = join(world.share, "_manifest");
   const lines = [];
@@ -65,7 +73,14 @@ Deno.test("cleanup run: above the threshold it says so; out of reach it evicts a
       /^freed 0 B: free .* \(threshold 1%\); 0 evicted, 0 failed, 0 kept$/m,
     );
     assert.match(calm.stderr, /cleanup run: using config .*config\.toml/);
-    assert.deepEqual(await snapshot(world.share), before);
+    // Its one trace on the share: its line in the job log.
+    assert.deepEqual(withoutJobLog(await snapshot(world.share)), withoutJobLog(before));
+    const month = new Date().toISOString().slice(0, 7);
+    const log = await readJobLog(join(world.share, "_manifest"), { from: "2000-01", to: month });
+    assert.deepEqual(log.records.map((run) => [run.instrument, run.job, run.exit_code]), [
+      ["fusion-01", "backup run", 0],
+      ["fusion-01", "cleanup run", 0],
+    ]);
 
     await setThreshold(world, 99.9);
     const full = await world.run("cleanup", "run");
@@ -134,16 +149,18 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       lines[7]!,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+\\d+\\.\\d%$`),
     );
-    assert.equal(lines[8], "kept on the share:");
+    // A's 4 files and its _checksums.sha256, which the note under the table names.
+    assert.equal(lines[8], "files and size include each backup's _checksums.sha256");
+    assert.equal(lines[9], "kept on the share:");
     assert.equal(
-      lines[9],
+      lines[10],
       `  fusion-01/${B}: S3 lacks 1 of 5 files under s3://fusion-test/fusion/fusion-01/${B}/: ` +
         `${B}/Scan1/${B}.qptiff`,
     );
-    assert.equal(lines[10], "not backups the manifest knows (never deleted):");
-    assert.equal(lines[11], `  ${stray}: the manifest has no backup of this name`);
+    assert.equal(lines[11], "not backups the manifest knows (never deleted):");
+    assert.equal(lines[12], `  ${stray}: the manifest has no backup of this name`);
     assert.match(
-      lines[12]!,
+      lines[13]!,
       /^would evict 1 backup, freeing 1\.\d KiB: free .* \(threshold 99\.9%\); the threshold cannot be reached while the gates keep 1 backup \(the run would exit 1\)$/,
     );
 
@@ -153,8 +170,9 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       run.stdout,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+evicted$`, "m"),
     );
-    assert.ok(run.stdout.includes(lines[9]!), "the same reason as planned");
-    assert.ok(run.stdout.includes(lines[11]!));
+    assert.ok(run.stdout.includes(lines[10]!), "the same reason as planned");
+    assert.ok(run.stdout.includes(lines[12]!));
+    assert.ok(run.stdout.includes(`${lines[8]!}\n`), "the same note under the run's table");
     assert.match(
       run.stdout,
       /; 1 evicted, 0 failed, 1 kept; the threshold cannot be reached while the gates keep 1 backup \(exit 1\)$/m,

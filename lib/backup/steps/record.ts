@@ -1,10 +1,11 @@
 /**
  * Step: the study's manifest record. Every state change is one appended,
- * flushed line in the month's manifest on the share; the month's manifest is
- * mirrored to `<prefix>/_manifest/YYYY-MM.jsonl` in S3 for disaster recovery.
- * Only the mirror before a source is deleted must succeed; the others are
- * skipped once S3 is known unreachable in the run, and the end of every run
- * copies any manifest file whose S3 copy is behind.
+ * flushed line in this instrument's manifest file of the month on the share
+ * (`YYYY-MM.<instrument>.jsonl`, written by no other PC); that file is
+ * mirrored to `<prefix>/_manifest/` under the same name in S3 for disaster
+ * recovery. Only the mirror before a source is deleted must succeed; the
+ * others are skipped once S3 is known unreachable in the run, and the end of
+ * every run copies any of this instrument's files whose S3 copy is behind.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   manifestFileName,
   manifestFiles,
   type ManifestRecord,
+  parseManifestFileName,
 } from "../../manifest/mod.ts";
 import { StepFailure, type StudyContext } from "../context.ts";
 
@@ -75,13 +77,13 @@ export class BackupRecorder {
   }
 
   /**
-   * Copies the month's manifest to S3: the mirror that must succeed before
-   * the source is deleted.
+   * Copies this instrument's manifest file of the month to S3: the mirror
+   * that must succeed before the source is deleted.
    *
    * @throws {StepFailure} "manifest mirror" (no status: the manifest on the share is intact).
    */
   async mirror(): Promise<void> {
-    const name = manifestFileName(this.#record.started_at);
+    const name = manifestFileName(this.#record.started_at, this.#record.instrument);
     try {
       await copyManifest(this.#context, name);
     } catch (error) {
@@ -102,7 +104,7 @@ export class BackupRecorder {
   async mirrorIfReachable(): Promise<void> {
     const { store, logger } = this.#context;
     if (store.outage !== undefined) return;
-    const name = manifestFileName(this.#record.started_at);
+    const name = manifestFileName(this.#record.started_at, this.#record.instrument);
     try {
       await copyManifest(this.#context, name);
     } catch (error) {
@@ -151,11 +153,11 @@ async function copyManifest(context: MirrorContext, name: string): Promise<void>
 }
 
 /**
- * The end of a run: copies to S3 every manifest file on the share whose copy
- * there is missing or shorter (the files only grow), so records whose mirror
- * was skipped or failed, in this run or an earlier one, reach S3. A copy
- * longer than the share's file is not replaced: the share's may have lost
- * lines. Never throws; what it could not do is a warning.
+ * The end of a run: copies to S3 every manifest file of this instrument on
+ * the share whose copy there is missing or shorter (the files only grow), so
+ * records whose mirror was skipped or failed, in this run or an earlier one,
+ * reach S3. A copy longer than the share's file is not replaced: the share's
+ * may have lost lines. Never throws; what it could not do is a warning.
  */
 export async function catchUpManifestMirror(context: MirrorContext): Promise<void> {
   const { config, store, logger } = context;
@@ -176,6 +178,7 @@ export async function catchUpManifestMirror(context: MirrorContext): Promise<voi
     const copies = await store.listSizes(`${s3Key(config.s3.prefix, "_manifest")}/`);
     for (const path of paths) {
       const name = basename(path);
+      if (parseManifestFileName(name)?.instrument !== config.backup.instrument) continue;
       const size = (await Deno.stat(path)).size;
       const copied = copies.get(s3Key(config.s3.prefix, "_manifest", name));
       if (copied !== undefined && copied > size) {
