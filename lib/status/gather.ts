@@ -1,7 +1,7 @@
 /**
  * The facts an operator checks on Monday, gathered read-only from the
- * instrument folder, the share, the manifest, the monitor's state and the
- * job history. Nothing here writes anything.
+ * instrument folder, the share, the manifest, the monitor's state, the job
+ * history and the bucket's versioning state. Nothing here writes anything.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { holderOf, kindAt } from "../fs/mod.ts";
 import { findStudyLocks, SHARE_LOCK_NAME, shareLockHolder } from "../layout/mod.ts";
 import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
+import type { BucketVersioning } from "../storage/s3.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
 /** Free and total bytes of the share's file system. */
@@ -26,6 +27,8 @@ export interface GatherOptions {
   readonly now: Date;
   /** The share's free space (statfs). */
   readonly readSpace: (root: string) => Promise<Space>;
+  /** The bucket's versioning state (GetBucketVersioning). */
+  readonly readVersioning: () => Promise<BucketVersioning>;
 }
 
 /** A study still on the instrument. */
@@ -70,6 +73,15 @@ export interface StatusReport {
     readonly monthly_bytes: number | null;
     /** How many such months the free space holds. */
     readonly months_fit: number | null;
+    readonly problem: string | null;
+  };
+  readonly s3: {
+    readonly bucket: string;
+    /**
+     * Whether the bucket keeps the earlier version of an object that is
+     * replaced or deleted (recommended on); null when S3 could not be asked.
+     */
+    readonly versioning: BucketVersioning | null;
     readonly problem: string | null;
   };
   readonly monitor: {
@@ -196,6 +208,19 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
   };
 }
 
+async function s3Facts(config: Config, options: GatherOptions): Promise<StatusReport["s3"]> {
+  const bucket = config.s3.bucket;
+  try {
+    return { bucket, versioning: await options.readVersioning(), problem: null };
+  } catch (error) {
+    return {
+      bucket,
+      versioning: null,
+      problem: `cannot read the bucket's versioning state: ${errorMessage(error)}`,
+    };
+  }
+}
+
 /** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
 export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
   const runs = await lastRuns(config.dir);
@@ -268,6 +293,7 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
         : space.freeBytes / monthly,
       problem: spaceProblem ?? null,
     },
+    s3: await s3Facts(config, options),
     monitor: await monitorFacts(config),
     stale_locks: locks,
     attention_needed: attention.length > 0 || locks.length > 0 || failedRuns ||

@@ -35,6 +35,10 @@ Deno.test("status after a backup: the run, the share, nothing to do; a stale loc
       assert.match(status.stdout, /: no studies$/m);
       assert.match(status.stdout, /^Needs attention \(0\)$/m);
       assert.match(status.stdout, /free of .*; cleanup evicts below 20%/);
+      assert.match(
+        status.stdout,
+        /^ {2}s3:\/\/fusion-test: versioning off: turning it on is recommended/m,
+      );
       assert.match(status.stdout, /the monitor has not run yet/);
       assert.match(status.stdout, /^Stale locks \(0\)$/m);
 
@@ -45,6 +49,7 @@ Deno.test("status after a backup: the run, the share, nothing to do; a stale loc
       assert.equal(report.attention_needed, true);
       assert.equal(report.stale_locks.length, 1);
       assert.equal(report.runs["backup run"].summary, "1 study backed up");
+      assert.deepEqual(report.s3, { bucket: "fusion-test", versioning: "off", problem: null });
     } finally {
       await peer.stop();
     }

@@ -18,9 +18,26 @@ import {
 } from "../../lib/status/mod.ts";
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { makeIdle, withBackupWorld } from "../backup/_fixture.ts";
+import { type BackupWorld, makeIdle, withBackupWorld } from "../backup/_fixture.ts";
+import { type BucketVersioning, createS3Store } from "../../lib/storage/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 
 const GIB = 1024 ** 3;
+
+/** Asks the world's S3 (the peer, or wherever its config points now), once. */
+function versioningOf(world: BackupWorld): () => Promise<BucketVersioning> {
+  return async () => {
+    const store = createS3Store(world.config.s3, {
+      credentials: PEER_CREDENTIALS,
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    try {
+      return await store.bucketVersioning();
+    } finally {
+      store.close();
+    }
+  };
+}
 
 function record(status: ManifestRecord["status"], extra: Partial<ManifestRecord> = {}) {
   return {
@@ -114,6 +131,7 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: versioningOf(world),
     });
     assert.equal(report.runs["backup run"]?.exit_code, 1);
     assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.idle]), [
@@ -186,6 +204,7 @@ Deno.test("status on a share of several instruments: their records count, not as
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: versioningOf(world),
     });
     assert.deepEqual(report.attention.map((a) => [a.backup_name, a.problem]), [
       ["fusion-02/b", "upload: no"],
@@ -201,6 +220,7 @@ Deno.test("status reports an unmounted share and a missing source without failin
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.reject(new Error("must not be asked")),
+      readVersioning: versioningOf(world),
     });
     assert.equal(report.share.reachable, false);
     assert.match(report.share.problem ?? "", /not reachable \(not mounted\?\)/);
@@ -215,5 +235,45 @@ Deno.test("the free space of the real file system is read", async () => {
   await withTempDir(async (dir) => {
     const space = await readShareSpace(dir);
     assert.ok(space.totalBytes > 0 && space.freeBytes >= 0 && space.freeBytes <= space.totalBytes);
+  });
+});
+
+Deno.test("status says whether the bucket keeps earlier versions, and what to do when it does not", async () => {
+  await withBackupWorld(async (world) => {
+    const gather = () =>
+      gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+        readVersioning: versioningOf(world),
+      });
+    const off = await gather();
+    assert.deepEqual(off.s3, { bucket: "fusion-test", versioning: "off", problem: null });
+    assert.match(
+      renderStatus(off),
+      /^S3\n {2}s3:\/\/fusion-test: versioning off: turning it on is recommended, so a replaced or deleted object keeps its earlier version \(setup guide, AWS credentials\)$/m,
+    );
+    assert.equal(off.attention_needed, false, "a recommendation, not a failure");
+
+    await world.peer.setVersioning("Enabled");
+    const on = await gather();
+    assert.equal(on.s3.versioning, "enabled");
+    assert.match(renderStatus(on), /^ {2}s3:\/\/fusion-test: versioning on: /m);
+    await world.peer.setVersioning("Suspended");
+    assert.match(renderStatus(await gather()), /versioning suspended: turn it back on/);
+
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    world.config = {
+      ...world.config,
+      s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+    };
+    const unreachable = await gather();
+    assert.equal(unreachable.s3.versioning, null);
+    assert.match(
+      unreachable.s3.problem ?? "",
+      /^cannot read the bucket's versioning state: cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the network\/endpoint$/,
+    );
+    assert.match(renderStatus(unreachable), /^ {2}s3:\/\/fusion-test: cannot read the bucket's/m);
   });
 });

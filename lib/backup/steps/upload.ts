@@ -69,9 +69,10 @@ export async function uploadStudy(
       "from an earlier run, checksums confirmed";
   }
   context.logger.info(line);
+  // By path under the prefix: the listing's own strings, no key built per file.
   const expected = new Map<string, number>();
-  for (const file of listing.files) expected.set(`${prefixKey}/${file.path}`, file.size);
-  for (const object of metadata) expected.set(object.key, object.size);
+  for (const file of listing.files) expected.set(file.path, file.size);
+  for (const object of metadata) expected.set(object.key.slice(prefixKey.length + 1), object.size);
   await confirmObjects(context, studyName, prefixKey, expected, unvalidated);
 }
 
@@ -173,7 +174,8 @@ async function uploadMetadata(
 /**
  * Confirms the study's objects: HeadObject for those whose upload S3 answered
  * without the checksum it computed, then one ListObjectsV2 pass over the
- * prefix in which every expected key must appear with its size.
+ * prefix in which every expected object (`expected`: size by path under the
+ * prefix) must appear with its size.
  */
 async function confirmObjects(
   context: StudyContext,
@@ -195,19 +197,21 @@ async function confirmObjects(
     if (!check.ok) throw confirmFailure(`${store.uri(object.key)}: ${check.reason}`);
   });
   const wrongSize: string[] = [];
+  const folder = `${prefixKey}/`;
   try {
-    await store.forEachObject(`${prefixKey}/`, (key, size) => {
-      const want = expected.get(key);
+    await store.forEachObject(folder, (key, size) => {
+      const path = key.slice(folder.length);
+      const want = expected.get(path);
       if (want === undefined) return;
       if (size !== want) wrongSize.push(`${store.uri(key)} is ${size} bytes, expected ${want}`);
-      expected.delete(key);
+      expected.delete(path);
       progress.advance(1, 0);
     });
   } catch (error) {
-    throw confirmFailure(`listing ${store.uri(`${prefixKey}/`)}: ${errorMessage(error)}`);
+    throw confirmFailure(`listing ${store.uri(folder)}: ${errorMessage(error)}`);
   }
   if (wrongSize.length > 0) throw confirmFailure(wrongSize.join("; "));
-  const missing = [...expected.keys()];
+  const missing = [...expected.keys()].map((path) => `${folder}${path}`);
   if (missing.length > 0) {
     throw confirmFailure(
       `${missing.length} uploaded object${missing.length === 1 ? " is" : "s are"} not in S3's ` +
