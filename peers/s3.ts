@@ -511,7 +511,7 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     partSizeMb: 5,
     concurrency: 4,
     connectTimeoutSeconds: 10,
-    idleTimeoutSeconds: 20,
+    idleTimeoutSeconds: 15,
     ...options.settings,
   };
   return {

@@ -133,7 +133,7 @@ function settingsFor(endpoint: string, bucket: string, partSizeMb: number): Conf
     partSizeMb,
     concurrency: CONCURRENCY,
     connectTimeoutSeconds: 10,
-    idleTimeoutSeconds: 20,
+    idleTimeoutSeconds: 15,
   };
 }
 

@@ -189,7 +189,7 @@ export const CONFIG_SCHEMA = {
       },
       idle_timeout_seconds: {
         kind: "integer",
-        default: 20,
+        default: 15,
         min: 1,
         max: 3600,
         doc: "a request on which S3 sends nothing for this many seconds is abandoned (and retried)",

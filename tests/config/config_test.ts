@@ -104,7 +104,7 @@ Deno.test("a minimal config gets every documented default", () => {
     partSizeMb: 64,
     concurrency: 4,
     connectTimeoutSeconds: 10,
-    idleTimeoutSeconds: 20,
+    idleTimeoutSeconds: 15,
   });
   assert.equal(config.cleanup.freeThresholdPct, 20);
   assert.equal(config.monitor.logPath, "C:/ProgramData/Akoya/Fusion/Logs/Fusion.log");

@@ -50,7 +50,7 @@ const DEAD_SETTINGS: Config["s3"] = {
   partSizeMb: 5,
   concurrency: 2,
   connectTimeoutSeconds: 10,
-  idleTimeoutSeconds: 20,
+  idleTimeoutSeconds: 15,
 };
 
 interface Fixture {
