@@ -120,6 +120,8 @@ export interface SampleConfigOptions {
   readonly partMb?: number;
   /** More TOML appended as is, e.g. a `[hooks]` table. */
   readonly extra?: string;
+  /** More keys of `[truenas]`, e.g. `lock_wait_minutes = 0`. */
+  readonly truenasExtra?: string;
 }
 
 /** A config.toml for sample data: instrument "fusion-01", prefix "fusion", alerts off. */
@@ -132,7 +134,7 @@ instrument = "fusion-01"
 
 [truenas]
 root = ${JSON.stringify(options.share)}
-
+${options.truenasExtra ?? ""}
 [s3]
 bucket = ${JSON.stringify(options.bucket)}
 prefix = "fusion"

@@ -16,6 +16,7 @@ export {
 export {
   appendJsonLine,
   appendRecord,
+  foldComplete,
   foldRecords,
   type ManifestContents,
   manifestFiles,

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { PRODUCT_PERMISSIONS, REQUIRED_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { respectingPermissions } from "./unreadable.ts";
 
 /**
  * What the product needs, scoped by kind (lib/install/permissions.ts
@@ -42,6 +43,11 @@ export interface RunMainOptions {
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
+  /**
+   * Run it so that permission bits apply to it even when the tests run as
+   * root (see _helpers/unreadable.ts): for the tests of unreadable folders.
+   */
+  readonly respectPermissions?: boolean;
 }
 
 let denoDirOfTests: Promise<string> | undefined;
@@ -84,8 +90,21 @@ async function mainCommand(
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, MAIN, ...args],
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    "--config",
+    CONFIG,
+    ...options.permissions,
+    MAIN,
+    ...args,
+  ];
+  const [command, commandArgs] = options.respectPermissions === true
+    ? respectingPermissions(argv)
+    : [argv[0] ?? "", argv.slice(1)];
+  return new Deno.Command(command, {
+    args: commandArgs,
     env: { ...inherited, NO_COLOR: "1", ...options.env },
     clearEnv: true,
     cwd: options.cwd ?? REPO_ROOT,

@@ -44,8 +44,11 @@ Deno.test("the copy journal keeps the latest line per file and survives a torn l
 Deno.test("a re-run keeps verified copies, recopies a damaged copy and a changed file", async () => {
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { experiments: ["", "B"], tempFiles: 4 });
+    // A run stopped after the copy (like a crash: a stop keeps its verified copies).
+    const stopping = new AbortController();
     const stop = await world.run({
-      afterCopy: () => Promise.reject(new Error("the share went away")),
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
     });
     assert.equal(stop.outcomes[0]?.ok, false);
     const destination = join(world.share, "fusion-01", A);
@@ -86,7 +89,11 @@ Deno.test("a re-run after a stop before S3 keeps every copy and uploads everythi
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { qptiffBytes: 7 * MIB, tempFiles: 3 });
     const files = await snapshot(study);
-    await world.run({ afterCopy: () => Promise.reject(new Error("stop")) });
+    const stopping = new AbortController();
+    await world.run({
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
+    });
     const destination = join(world.share, "fusion-01", A);
     const damaged = `${A}/Scan1/.temp/tile_00001.bin`;
     await Deno.writeFile(join(destination, damaged), new Uint8Array(64));

@@ -140,24 +140,24 @@ Deno.test("share gate: a file named like the sidecar deeper in the study is an o
 });
 
 Deno.test("S3 gate: every listed file and the sidecar, each with the share copy's size", () => {
-  assert.equal(s3Gate(copy(), listing(FULL)), undefined);
+  assert.equal(s3Gate(copy(), listing(FULL), record()), undefined);
   // Extra objects (empty-folder markers, a later upload) do not matter.
-  assert.equal(s3Gate(copy(), listing({ ...FULL, "a/Scan1/.temp/": 0 })), undefined);
+  assert.equal(s3Gate(copy(), listing({ ...FULL, "a/Scan1/.temp/": 0 }), record()), undefined);
   assert.equal(
-    s3Gate(copy(), listing({ "a.xpd": 50, "a/Scan1/a.qptiff": 100 })),
+    s3Gate(copy(), listing({ "a.xpd": 50, "a/Scan1/a.qptiff": 100 }), record()),
     `S3 lacks 1 of 3 files under s3://lab/${PREFIX}: _checksums.sha256`,
   );
   assert.equal(
-    s3Gate(copy(), listing({})),
+    s3Gate(copy(), listing({}), record()),
     `S3 lacks 3 of 3 files under s3://lab/${PREFIX}: a.xpd, a/Scan1/a.qptiff, _checksums.sha256`,
   );
   assert.equal(
-    s3Gate(copy(), listing({ ...FULL, "a/Scan1/a.qptiff": 99 })),
+    s3Gate(copy(), listing({ ...FULL, "a/Scan1/a.qptiff": 99 }), record()),
     `S3 holds 1 file of the wrong size under s3://lab/${PREFIX}: ` +
       "a/Scan1/a.qptiff (99 bytes in S3, 100 on the share)",
   );
   assert.equal(
-    s3Gate(copy({ sidecar: undefined }), listing(FULL)),
+    s3Gate(copy({ sidecar: undefined }), listing(FULL), record()),
     "it has no readable _checksums.sha256",
   );
 });
@@ -169,6 +169,7 @@ Deno.test("S3 gate: keys are the prefix plus the sidecar's paths, as they are, c
     s3Gate(
       { files, others: [], sidecar },
       listing({ "_checksums.sha256": 80, "Dir With Space/ü.xpd": 7 }),
+      record(),
     ),
     undefined,
   );
@@ -176,6 +177,7 @@ Deno.test("S3 gate: keys are the prefix plus the sidecar's paths, as they are, c
     s3Gate(
       { files, others: [], sidecar },
       listing({ "_checksums.sha256": 80, "dir with space/ü.xpd": 7 }),
+      record(),
     ) ?? "",
     /lacks 1 of 2/,
   );

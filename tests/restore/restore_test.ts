@@ -138,7 +138,7 @@ Deno.test("a share that is not mounted: the manifest copy in S3 names the backup
     const gone = join(world.dir, "not-mounted");
     world.config = {
       ...world.config,
-      truenas: { root: gone, manifestRoot: join(gone, "_manifest") },
+      truenas: { ...world.config.truenas, root: gone, manifestRoot: join(gone, "_manifest") },
     };
     const outcome = await restore({ name: A });
     assert.equal(outcome.source, "s3");

@@ -77,6 +77,15 @@ Deno.test("R5: stray files, unexpected folders and links are reported; the lock 
   ]);
 });
 
+Deno.test("R5: special files (FIFOs, sockets, devices) are reported at every depth, once", () => {
+  const entries = [
+    ...goodListing(),
+    { path: "pipe", kind: "other" as const },
+    { path: `${STUDY}/Scan1/.temp/socket`, kind: "other" as const },
+  ];
+  assert.deepEqual(summary(entries), [`R5 ${STUDY}/Scan1/.temp/socket`, "R5 pipe"]);
+});
+
 Deno.test("R6: an .xpd without a sibling experiment folder is reported", () => {
   const entries = [...goodListing(), { path: `${STUDY}_B.xpd`, kind: "file" as const }];
   assert.deepEqual(summary(entries), [`R6 ${STUDY}_B.xpd`]);
