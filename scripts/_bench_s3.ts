@@ -93,9 +93,9 @@ export interface PeerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts tests/peers/s3_server.ts in a child process (its memory is not ours). */
+/** Starts peers/s3_server.ts in a child process (its memory is not ours). */
 export async function startPeerProcess(): Promise<PeerProcess> {
-  const script = fileURLToPath(new URL("../tests/peers/s3_server.ts", import.meta.url));
+  const script = fileURLToPath(new URL("../peers/s3_server.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net=127.0.0.1", script],
     stdin: "piped",

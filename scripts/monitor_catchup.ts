@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     },
     pollSeconds: 2,
     sentKeepDays: 30,
+    rotationGraceSeconds: 60,
     stateFile,
     logger: new Logger(),
     deliver: () => {

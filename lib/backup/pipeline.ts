@@ -20,6 +20,7 @@ import { describeHolder, kindAt } from "../fs/mod.ts";
 import {
   backupFolder,
   formatSidecar,
+  listName,
   lockStudy,
   removeCopyJournal,
   revisionOf,
@@ -235,7 +236,11 @@ async function backUp(story: Story): Promise<StudyOutcome> {
       formatSidecar(list),
     );
     await recorder.update({ s3_verified_at: timestamp(context.clock()) });
-    logger.info(`${study.name}: S3 upload verified (${work.files.length + 1} objects)`);
+    logger.info(
+      `${study.name}: S3 upload verified (${work.files.length} files and ${
+        listName(work.revision)
+      })`,
+    );
 
     await recorder.update({ status: "complete", completed_at: timestamp(context.clock()) });
     await removeCopyJournal(destination);

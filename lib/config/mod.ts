@@ -1,14 +1,16 @@
 /**
- * Loads config.toml: the full schema of SPEC.md with defaults, type and range
- * checks, unknown keys named with their line, and paths normalised for the
+ * Loads config.toml: every key of the schema (schema.ts, documented in
+ * docs/configuration.md) with defaults, type and range checks, unknown keys named with their line, and paths normalised for the
  * running OS.
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname, posix, resolve, win32 } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../errors.ts";
+import { shellArg, thisCommand } from "../invocation.ts";
 import { locateLine } from "./_locate.ts";
+import { explainTomlError } from "./_toml_error.ts";
 import {
   currentPlatform,
   defaultConfigPath,
@@ -65,6 +67,7 @@ export interface Config {
     readonly logPath: string;
     readonly pollSeconds: number;
     readonly sentKeepDays: number;
+    readonly rotationGraceSeconds: number;
     readonly lineStart: RegExp;
     readonly error: RegExp;
     readonly sample: RegExp;
@@ -94,6 +97,8 @@ export interface LoadOptions {
   readonly platform?: PathPlatform;
   /** The default instrument name. */
   readonly hostname?: () => string;
+  /** How to run this program, for the hint when the file is missing; default: as this process was started. */
+  readonly command?: string;
 }
 
 type RawSection = Record<string, unknown>;
@@ -116,9 +121,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     source = await Deno.readTextFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(
-        `config file not found: ${file}; create it with \`fusion-toolkit install init\` or pass --config PATH`,
-      );
+      throw new ConfigError(missingConfigMessage(file, options, platform));
     }
     // Windows never says IsADirectory when a folder is read: it says access denied (Wine: invalid
     // function), which would send the user after permissions. Ask the file system instead.
@@ -138,6 +141,24 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   });
 }
 
+/** Why the config file is missing, and the `install init` line that creates one where it was looked for. */
+function missingConfigMessage(file: string, options: LoadOptions, platform: PathPlatform): string {
+  const command = options.command ?? thisCommand();
+  if (options.path === undefined) {
+    return `no config file at ${file}, the default place; create one there with ` +
+      `\`${command} install init\`, or pass --config PATH`;
+  }
+  const path = platform === "windows" ? win32 : posix;
+  const dir = path.dirname(file);
+  const init = `\`${command} install init --config-dir ${shellArg(dir)}\``;
+  const create = path.basename(file) === "config.toml"
+    ? `create one there with ${init}`
+    : `create a config.toml in that folder with ${init} and pass --config ${
+      shellArg(path.join(dir, "config.toml"))
+    }`;
+  return `the config file given with --config does not exist: ${file}; check the path, or ${create}`;
+}
+
 /** The checks of {@linkcode loadConfig} on text already read; `file` is used in messages and as base for relative paths. */
 export function parseConfig(
   source: string,
@@ -149,8 +170,11 @@ export function parseConfig(
     document = parse(source);
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "");
-      throw new ConfigError(`${file}:${error.line}:${error.column}: invalid TOML: ${reason}`);
+      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+      const problem = explainTomlError(source, error.line, error.column, reason);
+      throw new ConfigError(
+        `${file}:${problem.line}:${problem.column}: invalid TOML: ${problem.message}`,
+      );
     }
     throw error;
   }
@@ -378,6 +402,7 @@ function build(
       logPath: path("monitor", "log_path") ?? "",
       pollSeconds: number("monitor", "poll_seconds"),
       sentKeepDays: number("monitor", "sent_keep_days"),
+      rotationGraceSeconds: number("monitor", "rotation_grace_seconds"),
       lineStart: regex("monitor", "line_start"),
       error: regex("monitor", "error"),
       sample: regex("monitor", "sample"),

@@ -1,11 +1,12 @@
 /**
- * The config file's schema: every section and key of SPEC.md, its type,
+ * The config file's schema: every section and key of config.toml, its type,
  * default and one-line documentation. The loader checks files against it and
  * `install init` renders its commented template from it, so the two cannot
  * drift apart.
  *
  * @module
  */
+import { INSTRUMENT_NAME_PATTERN } from "../layout/mod.ts";
 
 /** How a value is checked. `path` is a string normalised as a path; `argv` a list of strings. */
 export type ValueKind = "string" | "path" | "integer" | "number" | "boolean" | "argv" | "regex";
@@ -16,7 +17,7 @@ export type ConfigValue = string | number | boolean | readonly string[];
 /** One key of the schema. */
 export interface KeySpec {
   readonly kind: ValueKind;
-  /** One line for the template and the README. */
+  /** One line for the template `install init` writes and for error messages. */
   readonly doc: string;
   /** A required key has no default; the file must set it. */
   readonly required?: boolean;
@@ -96,10 +97,7 @@ export const CONFIG_SCHEMA = {
         kind: "string",
         derivedDefault: "the host name",
         example: "fusion-01",
-        pattern: {
-          regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-          meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
-        },
+        pattern: INSTRUMENT_NAME_PATTERN,
         doc: "names this instrument's folder on the share and in S3; keeps several apart",
       },
     },
@@ -117,7 +115,7 @@ export const CONFIG_SCHEMA = {
         kind: "path",
         derivedDefault: "<root>/_manifest",
         example: "//truenas/fusion-backup/_manifest",
-        doc: "where the monthly manifest files YYYY-MM.jsonl live",
+        doc: "where the manifest files (one per instrument and month) live",
       },
       lock_wait_minutes: {
         kind: "number",
@@ -219,6 +217,13 @@ export const CONFIG_SCHEMA = {
         default: 30,
         min: 1,
         doc: "the same error is not emailed again within this many days",
+      },
+      rotation_grace_seconds: {
+        kind: "number",
+        default: 60,
+        min: 0,
+        doc: "a rotation's gap: the log may be missing this long before a warning (emailed as " +
+          "toolkit_error), and a renamed log is read this long at most for lines still written to it",
       },
       line_start: {
         kind: "regex",

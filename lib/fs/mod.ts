@@ -1,7 +1,8 @@
 /**
- * Small file-system helpers shared by the subsystems (in place of `@std/fs`,
- * which lives on JSR): a walk that never follows links, an atomic write, a
- * write that loops over short writes, existence checks, and OS-level locks.
+ * Small file-system helpers shared by the subsystems, in place of `@std/fs`
+ * (JSR is out of reach; see docs/development.md): a walk that never follows
+ * links, an atomic write, a write that loops over short writes, existence
+ * checks, and OS-level locks.
  *
  * @module
  */

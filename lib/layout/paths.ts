@@ -23,6 +23,16 @@ export function isOwnFile(path: string): boolean {
   return path === COPY_JOURNAL_NAME || listRevision(path) !== undefined;
 }
 
+/**
+ * What an instrument may be called (`[backup] instrument`): the name is a
+ * folder on the share and in S3 and part of its manifest files' names, so it
+ * holds only characters every file system keeps as they are.
+ */
+export const INSTRUMENT_NAME_PATTERN = {
+  regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
+} as const;
+
 /** `<root>/<instrument>/<study>`: a backup's folder on the share. */
 export function backupFolder(root: string, instrument: string, study: string): string {
   return join(root, instrument, study);

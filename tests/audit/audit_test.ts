@@ -11,7 +11,7 @@ import { ConfigError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, withBackupWorld } from "../backup/_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";

@@ -24,7 +24,7 @@ import {
   type SampleStudyOptions,
   setTreeMtime,
 } from "../../scripts/sample_data.ts";
-import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../peers/s3.ts";
+import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../../peers/s3.ts";
 
 export const MIB = 1024 * 1024;
 const DAY = 86_400_000;

@@ -15,7 +15,7 @@ import { Logger } from "../../lib/log/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { restoreBackup, type RestoreSource } from "../../lib/restore/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, makeIdle, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { planBackup } from "../../lib/backup/mod.ts";
 import { lockState, walk } from "../../lib/fs/mod.ts";
@@ -16,7 +16,7 @@ import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { compositeSha256 } from "../../lib/storage/s3.ts";
 import { writeSampleFile } from "../../scripts/sample_data.ts";
-import { startVerifyingProxy } from "../peers/verifying_proxy.ts";
+import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 
@@ -121,10 +121,11 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
     assert.equal(latest?.truenas_path, join(world.share, "fusion-01", A));
     assert.equal(latest?.error, null);
 
-    // The S3 mirror of the month's manifest is the share's file.
+    // The instrument's file of the month, and its S3 mirror of the same name is the share's file.
     const [file] = manifest.files;
     assert.ok(file !== undefined);
-    const mirror = await world.object(`fusion/_manifest/${file.slice(-"YYYY-MM.jsonl".length)}`);
+    assert.match(basename(file), /^\d{4}-\d{2}\.fusion-01\.jsonl$/);
+    const mirror = await world.object(`fusion/_manifest/${basename(file)}`);
     assert.equal(new TextDecoder().decode(mirror), await Deno.readTextFile(file));
 
     // No lock is held any more, and no holder file is left (lock files stay, never deleted).

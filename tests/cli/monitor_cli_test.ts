@@ -10,7 +10,7 @@ import { PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { waitUntil, writeMonitorConfig } from "../_helpers/monitor.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS, writeRecipients } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withSmtpPeer } from "../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
 
 // Exactly the exe's permissions: what the FusionToolkitMonitor task runs with.
 const PERMISSIONS = PRODUCT_FLAGS;
@@ -92,8 +92,9 @@ Deno.test("monitor tail without a config file exits 2 with one line saying what 
     assert.deepEqual(result, {
       code: 2,
       stdout: "",
-      stderr: `error: config file not found: ${missing}; create it with ` +
-        "`fusion-toolkit install init` or pass --config PATH\n",
+      stderr: `error: the config file given with --config does not exist: ${missing}; check ` +
+        `the path, or create one there with \`deno run -A main.ts install init --config-dir ` +
+        `${dir}\`\n`,
     });
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Step: the study's manifest record. Every state change is one appended,
- * flushed line in the month's manifest on the share; the month's manifest is
- * mirrored to `<prefix>/_manifest/YYYY-MM.jsonl` in S3 for disaster recovery.
+ * flushed line in this instrument's manifest file of the month on the share
+ * (`YYYY-MM.<instrument>.jsonl`, written by no other PC); that file is
+ * mirrored to `<prefix>/_manifest/` under the same name in S3 for disaster
+ * recovery.
  *
  * @module
  */
@@ -86,13 +88,14 @@ export class BackupRecorder {
   }
 
   /**
-   * Copies to S3 the month's manifest that holds `of` (this record by default).
+   * Copies to S3 this instrument's manifest file of the month that holds `of`
+   * (this record by default).
    *
    * @throws {StepFailure} "manifest mirror" (no status: the manifest on the share is intact).
    */
   async mirror(of: ManifestRecord = this.#record): Promise<void> {
     const { config, store } = this.#context;
-    const name = manifestFileName(of.started_at);
+    const name = manifestFileName(of.started_at, of.instrument);
     try {
       const bytes = await Deno.readFile(join(config.truenas.manifestRoot, name));
       await store.putBytes(

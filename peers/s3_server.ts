@@ -4,7 +4,7 @@
  * peer on 127.0.0.1, prints one JSON line `{"endpoint": ..., "bucket": ...}`
  * on stdout, and stops when its stdin closes.
  *
- * Usage: `deno run --allow-net=127.0.0.1 --allow-read --allow-env tests/peers/s3_server.ts [bucket]`
+ * Usage: `deno run --allow-net=127.0.0.1 --allow-read --allow-env peers/s3_server.ts [bucket]`
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * A real SMTP server for the tests: `npm:smtp-server` in-process on
  * 127.0.0.1, a free port, STARTTLS (or implicit TLS) with the self-signed
- * certificate of `tests/fixtures/smtp/`, AUTH PLAIN/LOGIN against a user
+ * certificate of `peers/smtp_cert/`, AUTH PLAIN/LOGIN against a user
  * table, and every accepted message collected and decoded. AUTH is refused
  * before TLS, so a delivered message proves the client upgraded.
  *
@@ -12,9 +12,9 @@ import { SMTPServer } from "smtp-server";
 
 /** The fixture certificate, which clients must trust (`[notify] smtp_ca_file`). */
 export const PEER_CA_FILE = fileURLToPath(
-  new URL("../fixtures/smtp/localhost-cert.pem", import.meta.url),
+  new URL("./smtp_cert/localhost-cert.pem", import.meta.url),
 );
-const PEER_KEY_FILE = fileURLToPath(new URL("../fixtures/smtp/localhost-key.pem", import.meta.url));
+const PEER_KEY_FILE = fileURLToPath(new URL("./smtp_cert/localhost-key.pem", import.meta.url));
 
 /** One message the server accepted. */
 export interface ReceivedEmail {

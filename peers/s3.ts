@@ -22,14 +22,16 @@
  * Objects live in memory: fine for tests, and `deno task bench` runs the peer
  * in a child process (`s3_server.ts`) so its memory is not counted as ours.
  *
- * Known limits of the emulator (DESIGN.md): it does not verify the checksums
- * it is sent, and refuses request bodies over 11 MiB (use parts of 5-10 MiB).
+ * Known limits of the emulator (fauxqs 2.4.1): it does not verify the
+ * checksums it is sent (tests that need S3 to reject a bad digest put
+ * `verifying_proxy.ts` in front), and refuses request bodies over 11 MiB (use
+ * parts of 5-10 MiB).
  *
  * @module
  */
 import { buildApp } from "fauxqs";
 import { createHash } from "node:crypto";
-import type { Config } from "../../lib/config/mod.ts";
+import type { Config } from "../lib/config/mod.ts";
 
 /** Dummy credentials the emulator accepts (it does not check signatures). */
 export const PEER_CREDENTIALS = { accessKeyId: "fusion-test", secretAccessKey: "fusion-test" };
