@@ -77,7 +77,20 @@ export interface StudyAssessment {
   readonly refusal: string | undefined;
 }
 
+/** How much the walk finds out. */
+export interface AssessOptions {
+  /**
+   * Stat every entry for sizes and times (the default; the backup and status
+   * need them). `validate` passes false: its verdict needs names and kinds
+   * only, and a stat per entry would double the time of `validate root`.
+   * The verdict is the same either way; sizes, times and the newest change
+   * are then 0.
+   */
+  readonly measure?: boolean;
+}
+
 interface Walked {
+  readonly measure: boolean;
   readonly entries: ListedEntry[];
   readonly files: StudyFile[];
   readonly dirs: string[];
@@ -114,17 +127,22 @@ function walkFolder(walked: Walked, dir: string, prefix: string): void {
       : "other";
     walked.entries.push({ path, kind });
     walked.nonEmpty.add(prefix);
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.lstatSync(absolute);
-    } catch (error) {
-      walked.unreadable.push({ path, message: errorMessage(error) });
-      continue;
+    let size = 0;
+    let mtime = 0;
+    if (walked.measure) {
+      let info: Deno.FileInfo;
+      try {
+        info = Deno.lstatSync(absolute);
+      } catch (error) {
+        walked.unreadable.push({ path, message: errorMessage(error) });
+        continue;
+      }
+      size = info.size;
+      mtime = info.mtime?.getTime() ?? 0;
+      if (mtime > walked.newest) walked.newest = mtime;
     }
-    const mtime = info.mtime?.getTime() ?? 0;
-    if (mtime > walked.newest) walked.newest = mtime;
     if (kind === "file") {
-      walked.files.push({ path, size: info.size, mtime });
+      walked.files.push({ path, size, mtime });
     } else if (kind === "dir") {
       walked.dirs.push(path);
       walkFolder(walked, absolute, path);
@@ -135,8 +153,13 @@ function walkFolder(walked: Walked, dir: string, prefix: string): void {
 }
 
 /** Assesses the study folder at `path` (which must be a folder; its name is the study's). */
-export function assessFolder(path: string, name: string): StudyAssessment {
+export function assessFolder(
+  path: string,
+  name: string,
+  options: AssessOptions = {},
+): StudyAssessment {
   const walked: Walked = {
+    measure: options.measure ?? true,
     entries: [],
     files: [],
     dirs: [],
@@ -191,7 +214,7 @@ export function assessLink(path: string, name: string): StudyAssessment {
  *
  * @throws {OperationFailedError} when the root itself cannot be listed.
  */
-export function assessRoot(root: string): StudyAssessment[] {
+export function assessRoot(root: string, options: AssessOptions = {}): StudyAssessment[] {
   const absolute = resolve(root);
   let found: Deno.DirEntry[];
   try {
@@ -207,6 +230,8 @@ export function assessRoot(root: string): StudyAssessment[] {
     .sort((a, b) => compareNames(a.name, b.name))
     .map((entry) => {
       const path = join(absolute, entry.name);
-      return entry.isSymlink ? assessLink(path, entry.name) : assessFolder(path, entry.name);
+      return entry.isSymlink
+        ? assessLink(path, entry.name)
+        : assessFolder(path, entry.name, options);
     });
 }

@@ -9,6 +9,7 @@
 export {
   assessFolder,
   assessLink,
+  type AssessOptions,
   assessRoot,
   EMPTY_LISTING,
   type StudyAssessment,

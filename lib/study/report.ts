@@ -60,7 +60,7 @@ async function requireDirectory(path: string, what: string): Promise<string> {
  */
 export async function validateStudy(path: string): Promise<StudyReport> {
   const absolute = await requireDirectory(path, "study folder");
-  return reportOf(assessFolder(absolute, basename(absolute)));
+  return reportOf(assessFolder(absolute, basename(absolute), { measure: false }));
 }
 
 /**
@@ -72,6 +72,6 @@ export async function validateStudy(path: string): Promise<StudyReport> {
  */
 export async function validateRoot(root: string): Promise<RootReport> {
   const absolute = await requireDirectory(root, "root folder");
-  const studies = assessRoot(absolute).map(reportOf);
+  const studies = assessRoot(absolute, { measure: false }).map(reportOf);
   return { root: absolute, ok: studies.every((study) => study.ok), studies };
 }

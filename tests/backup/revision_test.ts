@@ -210,7 +210,7 @@ Deno.test("a study still equal to its complete backup is only deleted: no revisi
     assert.deepEqual(await snapshot(folder), share, "the share copy is untouched");
     assert.deepEqual(
       world.peer.requests.filter((r) => r.operation === "PutObject" || r.operation === "UploadPart")
-        .map((r) => r.key.replace(/\d{4}-\d{2}\.jsonl$/, "M.jsonl")),
+        .map((r) => r.key.replace(/\d{4}-\d{2}\.fusion-01\.jsonl$/, "M.jsonl")),
       ["fusion/_manifest/M.jsonl", "fusion/_manifest/M.jsonl"],
       "only the manifest went to S3",
     );
