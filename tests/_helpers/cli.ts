@@ -71,10 +71,11 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-async function mainCommand(
+/** How main.ts is run with `args`: the command line and the child's whole environment. */
+export async function mainInvocation(
   args: readonly string[],
-  options: RunMainOptions,
-): Promise<Deno.Command> {
+  options: Pick<RunMainOptions, "permissions" | "env">,
+): Promise<{ argv: string[]; env: Record<string, string> }> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
   const names = [
@@ -90,22 +91,32 @@ async function mainCommand(
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  const argv = [
-    Deno.execPath(),
-    "run",
-    "--quiet",
-    "--config",
-    CONFIG,
-    ...options.permissions,
-    MAIN,
-    ...args,
-  ];
+  return {
+    argv: [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--config",
+      CONFIG,
+      ...options.permissions,
+      MAIN,
+      ...args,
+    ],
+    env: { ...inherited, NO_COLOR: "1", ...options.env },
+  };
+}
+
+async function mainCommand(
+  args: readonly string[],
+  options: RunMainOptions,
+): Promise<Deno.Command> {
+  const { argv, env } = await mainInvocation(args, options);
   const [command, commandArgs] = options.respectPermissions === true
     ? respectingPermissions(argv)
     : [argv[0] ?? "", argv.slice(1)];
   return new Deno.Command(command, {
     args: commandArgs,
-    env: { ...inherited, NO_COLOR: "1", ...options.env },
+    env,
     clearEnv: true,
     cwd: options.cwd ?? REPO_ROOT,
     stdin: options.stdin === undefined ? "null" : "piped",

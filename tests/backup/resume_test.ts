@@ -116,3 +116,35 @@ Deno.test("a re-run after a stop before S3 keeps every copy and uploads everythi
     await assert.rejects(Deno.stat(join(destination, COPY_JOURNAL_NAME)), Deno.errors.NotFound);
   });
 });
+
+Deno.test("a failed copy takes back only what it wrote: an earlier run's verified copies stay for the next", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A, { tempFiles: 4 });
+    const stopping = new AbortController();
+    await world.run({
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
+    });
+    const destination = join(world.share, "fusion-01", A);
+    const earlier = await snapshot(destination);
+    // One source file changes, so the next attempt copies it again; then its read-back fails.
+    const changed = `${A}/Scan1/.temp/tile_00002.bin`;
+    await Deno.writeFile(join(study, changed), new Uint8Array(64).fill(3));
+    const old = new Date(Date.now() - 20 * 86_400_000);
+    await Deno.utime(join(study, changed), old, old);
+    const failed = await world.run({
+      afterCopy: async (folder) => {
+        await Deno.writeFile(join(folder, changed), new Uint8Array(64).fill(4));
+      },
+    });
+    assert.equal(failed.outcomes[0]?.step, "read-back");
+    const left = await snapshot(destination);
+    assert.equal(left[changed], undefined, "the copy this attempt wrote is gone");
+    for (const [path, digest] of Object.entries(earlier)) {
+      if (path === changed || path === COPY_JOURNAL_NAME) continue;
+      assert.equal(left[path], digest, `${path}, copied and verified by the earlier run, stays`);
+    }
+    const result = await world.run();
+    assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+  });
+});

@@ -90,7 +90,7 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
     assert.equal(kept?.step, "delete source");
     assert.match(
       kept?.error ?? "",
-      /the source changed during the backup \(.*\); it was kept — the next run backs up what changed as revision 2$/,
+      /the source changed during the backup \(.*\); it was kept — once it is idle again, a run backs up what changed as revision 2$/,
     );
     assert.equal(kept?.record?.status, "complete");
     const folder = join(world.share, "fusion-01", A);

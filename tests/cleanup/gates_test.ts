@@ -188,3 +188,55 @@ Deno.test("examples: three, then a count", () => {
   assert.equal(examples(["a", "b", "c"]), "a, b, c");
   assert.equal(examples(["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
 });
+
+Deno.test("manifest gate: a backup whose source is still on the instrument is not evicted yet", () => {
+  assert.equal(
+    manifestGate(record({ source_deleted_at: null }), NAME),
+    "its source is still on the instrument: the next backup run deletes it, or adds what " +
+      "changed as a new revision of this backup",
+  );
+});
+
+Deno.test("gates on a revised backup: every revision's files are listed; an unfinished later one's are not the backup's", () => {
+  const two = record({ revision: 2, file_count: 2, total_bytes: 150 });
+  const revised: ShareCopy = {
+    files: new Map([
+      ["_checksums.sha256", 150],
+      ["_checksums.r2.sha256", 160],
+      ["a.xpd", 50],
+      ["a/Scan1/a.qptiff", 100], // revision 1's image, superseded in revision 2
+      ["_revisions/2/a/Scan1/a.qptiff", 100],
+      // What an unfinished revision 3 left: not part of this backup, and not in S3.
+      ["_revisions/3/a/x.bin", 7],
+    ]),
+    others: [],
+    sidecar: [{ path: "a.xpd", sha256Hex: DIGEST }, {
+      path: "_revisions/2/a/Scan1/a.qptiff",
+      sha256Hex: DIGEST,
+    }],
+    earlier: [{ path: "a.xpd", sha256Hex: DIGEST }, {
+      path: "a/Scan1/a.qptiff",
+      sha256Hex: DIGEST,
+    }],
+  };
+  assert.equal(shareGate(revised, two), undefined);
+  const all = {
+    "_checksums.sha256": 150,
+    "_checksums.r2.sha256": 160,
+    "a.xpd": 50,
+    "a/Scan1/a.qptiff": 100,
+    "_revisions/2/a/Scan1/a.qptiff": 100,
+  };
+  assert.equal(s3Gate(revised, listing(all), two), undefined);
+  // Revision 1's superseded image must be in S3 too: once evicted, S3 is the only copy.
+  const { "a/Scan1/a.qptiff": _image, ...lost } = all;
+  assert.match(s3Gate(revised, listing(lost), two) ?? "", /lacks 1 of 5 .*: a\/Scan1\/a\.qptiff$/);
+  assert.equal(
+    shareGate({ ...revised, sidecar: undefined }, two),
+    "it has no _checksums.r2.sha256, so what S3 must hold is unknown",
+  );
+  assert.match(
+    shareGate({ ...revised, earlier: [] }, two) ?? "",
+    /^it holds 1 file not listed in _checksums\.r2\.sha256, so not in S3: a\/Scan1\/a\.qptiff$/,
+  );
+});

@@ -12,6 +12,7 @@ import type { S3Peer } from "../../peers/s3.ts";
 import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { holdShareLock } from "../_helpers/lock_holder.ts";
+import { sizeOf, waitFor } from "../_helpers/wait.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
@@ -150,22 +151,6 @@ function storedParts(peer: S3Peer): number {
   return peer.requests.filter((r) => r.operation === "UploadPart" && r.status === 200).length;
 }
 
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 6000; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function size(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch {
-    return -1;
-  }
-}
-
 /** The counts a run logs for a stage: `<verb> N files, B bytes` and what it kept or found. */
 function stageCounts(stderr: string, verb: "copied" | "uploaded") {
   const line = new RegExp(`${STUDY}: ${verb} (\\d+) files, (\\d+) bytes.*`).exec(stderr);
@@ -285,7 +270,7 @@ Deno.test("SIGKILL mid-copy: the next run keeps the verified copies and copies o
   await withCliWorld(async (world) => {
     const image = join(world.share, "fusion-01", STUDY, STUDY, "Scan1", `${STUDY}.qptiff`);
     const recovery = await killAndRecover(world, async () => {
-      const bytes = await size(image);
+      const bytes = await sizeOf(image);
       return bytes > 0 && bytes < IMAGE_BYTES;
     }, "the image's copy to be half-way");
     const copied = stageCounts(recovery.stderr, "copied");

@@ -36,8 +36,8 @@ function changed(change: string, next: number): StepFailure {
   return new StepFailure(
     "delete source",
     undefined,
-    `the source changed during the backup (${change}); it was kept — the next run backs up ` +
-      `what changed as revision ${next}`,
+    `the source changed during the backup (${change}); it was kept — once it is idle again, a ` +
+      `run backs up what changed as revision ${next}`,
   );
 }
 
