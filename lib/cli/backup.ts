@@ -11,7 +11,6 @@ import {
   runBackup,
   type StudyOutcome,
 } from "../backup/mod.ts";
-import { readShareSpace } from "../cleanup/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { ExitCode } from "../errors.ts";
 import { describeHolder } from "../fs/mod.ts";
@@ -185,7 +184,7 @@ export function registerBackup(program: Command, context: CliContext): void {
       });
       const { config } = job;
       if (options.dryRun === true) {
-        const plan = await planBackup(config, new Date(), readShareSpace);
+        const plan = await planBackup(config, new Date(), context.readShareSpace);
         context.io.out(renderPlan(plan, config));
         const blocked = plan.studies.some((item) => item.blocker !== undefined);
         context.exitCode = await job.finish(blocked ? ExitCode.failure : ExitCode.ok);
@@ -199,7 +198,7 @@ export function registerBackup(program: Command, context: CliContext): void {
           progress: new TerminalProgress(context.status),
           hostname: Deno.hostname(),
           clock: () => new Date(),
-          readSpace: readShareSpace,
+          readSpace: context.readShareSpace,
         });
         context.io.out(renderRunSummary(result));
         const { failed, report } = reportOf(result);
