@@ -159,7 +159,7 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
 Deno.test("status on a share of several instruments: their records count, not as this PC's sources", async () => {
   await withBackupWorld(async (world) => {
     const study = "20250301_alice_lung_panel1";
-    await world.makeStudy(study, { mtime: new Date() });
+    await world.makeStudy(study);
     const root = world.config.truenas.manifestRoot;
     // fusion-02 backed up a study of the same name and kept its source; another failed there.
     await appendRecord(
@@ -193,7 +193,14 @@ Deno.test("status on a share of several instruments: their records count, not as
     });
     assert.deepEqual(report.attention.map((a) => [a.backup_name, a.problem]), [
       ["fusion-02/b", "upload: no"],
-      [`fusion-01/${study}`, "backed up, but the source is still on the instrument"],
+    ]);
+    // This PC's study is settled by the next run against this PC's backup of it, not fusion-02's.
+    assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.next]), [
+      [
+        study,
+        "compare with its complete backup (revision 1): delete the source if unchanged, else " +
+        "back up what changed as revision 2",
+      ],
     ]);
   });
 });
