@@ -134,8 +134,15 @@ export function isHeld(attempt: HeldLock | BusyLock): attempt is HeldLock {
 const POLL_MS = 1000;
 
 /**
+ * The shortest wait, whatever is asked: `status`, the dry runs and audit
+ * take a lock for an instant to see whether it is held ({@linkcode lockState}),
+ * and a job that starts in that instant must not take the look for a holder.
+ */
+export const LEAST_WAIT_MS = 2000;
+
+/**
  * Takes the lock at `path`, trying again every second for up to `waitMs`
- * while another process holds it.
+ * (at least two seconds) while another process holds it.
  *
  * @returns the held lock, or who held it when the wait ran out.
  */
@@ -146,7 +153,7 @@ export async function waitForLock(
   waitMs: number,
   onWait?: (busy: BusyLock) => void,
 ): Promise<HeldLock | BusyLock> {
-  const deadline = performance.now() + waitMs;
+  const deadline = performance.now() + Math.max(waitMs, LEAST_WAIT_MS);
   let first = true;
   for (;;) {
     const attempt = await tryLock(path, mode, holder);
@@ -169,8 +176,8 @@ export type LockState =
 
 /**
  * Looks at the lock at `path`: probes it with an exclusive try that is
- * dropped at once (a job that starts in that instant retries), and reads its
- * holder file. Creates nothing.
+ * dropped at once (a job that starts in that instant tries again: every wait
+ * lasts two seconds at least), and reads its holder file. Creates nothing.
  */
 export async function lockState(path: string): Promise<LockState> {
   const holder = await readHolder(holderPath(path));

@@ -16,6 +16,7 @@ export {
   type HeldLock,
   holderPath,
   isHeld,
+  LEAST_WAIT_MS,
   type LockInfo,
   type LockMode,
   type LockState,

@@ -23,6 +23,7 @@ import {
   type HeldLock,
   isHeld,
   kindAt,
+  LEAST_WAIT_MS,
   type LockInfo,
   type LockState,
   lockState,
@@ -89,14 +90,17 @@ async function take(
 ): Promise<HeldLock> {
   const { root, holder, waitMs, logger } = request;
   const path = join(root, name);
+  const began = performance.now();
   const attempt = await waitForLock(path, mode, holder, waitMs, (busy) => {
     void busyText(busy).then((text) =>
-      logger.info(`${text}; waiting up to ${minutes(waitMs)} for ${path}`)
+      logger.info(`${text}; waiting up to ${minutes(Math.max(waitMs, LEAST_WAIT_MS))} for ${path}`)
     );
   });
   if (!isHeld(attempt)) {
     throw new LockHeldError(
-      `${await busyText(attempt)} (${path}); waited ${minutes(waitMs)}, nothing was done — ` +
+      `${await busyText(attempt)} (${path}); waited ${
+        minutes(performance.now() - began)
+      }, nothing was done — ` +
         "it runs again at its next schedule, or run it by hand once the other job has ended",
     );
   }

@@ -71,7 +71,10 @@ Deno.test("waitForLock tries until the lock is let go, or reports its holder whe
     const held = await tryLock(path, "exclusive", HOLDER);
     assert.ok(isHeld(held));
     const waits: unknown[] = [];
+    // Even a wait of 0 tries for two seconds: a look by status holds a lock for an instant.
+    const began = performance.now();
     assert.deepEqual(await waitForLock(path, "shared", undefined, 0), { holder: HOLDER });
+    assert.ok(performance.now() - began >= 1900);
     setTimeout(() => void held.release(), 200);
     const later = await waitForLock(path, "shared", undefined, 5000, (busy) => waits.push(busy));
     assert.ok(isHeld(later));
