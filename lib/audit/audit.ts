@@ -247,13 +247,13 @@ async function auditS3(
   shareSizes: ReadonlyMap<string, number>,
 ): Promise<number> {
   const store = options.store();
-  const SIDECAR_NAME = listName(revisionOf(record));
+  const list = listName(revisionOf(record));
   const shareEntries = share.entries;
   const location = parseS3Uri(record.s3_uri);
   if (location === undefined) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the manifest's s3_uri '${record.s3_uri}' is not s3://bucket/key: not checked`,
     );
     return 0;
@@ -262,7 +262,7 @@ async function auditS3(
   if (bucket !== store.bucket) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the backup is in bucket '${bucket}' but [s3] bucket is '${store.bucket}': not checked`,
     );
     return 0;
@@ -270,30 +270,30 @@ async function auditS3(
   const keyOf = (path: string) => `${prefix}/${path}`;
   const sizes = await store.listSizes(`${prefix}/`);
   let entries = shareEntries;
-  const sidecarHead = await store.headObject(keyOf(SIDECAR_NAME));
+  const sidecarHead = await store.headObject(keyOf(list));
   if (sidecarHead === undefined) {
-    gathered.add("s3", SIDECAR_NAME, `${store.uri(keyOf(SIDECAR_NAME))} does not exist`);
+    gathered.add("s3", list, `${store.uri(keyOf(list))} does not exist`);
   } else if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
-      `${store.uri(keyOf(SIDECAR_NAME))} differs from the share's (sha256 metadata ` +
+      list,
+      `${store.uri(keyOf(list))} differs from the share's (sha256 metadata ` +
         `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${shortDigest(shareSidecarDigest)})`,
     );
   }
   if (entries === undefined && sidecarHead !== undefined) {
-    const object = await store.getBytes(keyOf(SIDECAR_NAME));
+    const object = await store.getBytes(keyOf(list));
     if (object === undefined || object.sha256Hex !== sha256Hex(object.bytes)) {
       gathered.add(
         "s3",
-        SIDECAR_NAME,
+        list,
         "does not match its sha256 metadata: the S3 copy cannot be verified",
       );
     } else {
       try {
         entries = parseSidecar(new TextDecoder().decode(object.bytes));
       } catch (error) {
-        gathered.add("s3", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
+        gathered.add("s3", list, `cannot be read: ${errorMessage(error)}`);
       }
     }
   }
@@ -313,13 +313,13 @@ async function auditS3(
   if (entries.length !== record.file_count) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `lists ${entries.length} files, the manifest recorded ${record.file_count}`,
     );
   } else if (missing === 0 && total !== record.total_bytes) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the objects hold ${total} bytes, the manifest recorded ${record.total_bytes}`,
     );
   }

@@ -26,11 +26,12 @@ import {
   revisionOf,
   s3Key,
   SIDECAR_NAME,
+  type SidecarEntry,
   type StudyLock,
 } from "../layout/mod.ts";
 import { type ManifestRecord, timestamp } from "../manifest/mod.ts";
 import type { StudyAssessment } from "../study/mod.ts";
-import { StepFailure, type StudyContext, totalBytes } from "./context.ts";
+import { type DigestMap, StepFailure, type StudyContext, totalBytes } from "./context.ts";
 import {
   type BackupWork,
   decideStudy,
@@ -165,125 +166,192 @@ function outcomeOf(
   };
 }
 
+/** What one attempt has done so far: what a failure must record, take back, or report. */
+interface Attempt {
+  recorder: BackupRecorder;
+  work: BackupWork | undefined;
+  readonly writes: ShareWrites;
+  /** The file list is written: the share copy is whole and proven, and stays whatever follows. */
+  sealed: boolean;
+  sourceDeleted: boolean;
+}
+
 /** The steps, from the decision to the deleted source. */
 async function backUp(story: Story): Promise<StudyOutcome> {
-  const { study, context, destination } = story;
-  const { logger } = context;
-  let recorder = new BackupRecorder(context, story.place);
-  let work: BackupWork | undefined;
-  const writes = new ShareWrites(destination);
-  let sealed = false;
-  let sourceDeleted = false;
+  const attempt: Attempt = {
+    recorder: new BackupRecorder(story.context, story.place),
+    work: undefined,
+    writes: new ShareWrites(story.destination),
+    sealed: false,
+    sourceDeleted: false,
+  };
   try {
-    if (study.refusal !== undefined) {
-      throw new StepFailure("validate", "failed_validation", study.refusal);
-    }
-    const unknownBackupThere = context.previous === undefined &&
-      await kindAt(join(destination, SIDECAR_NAME)) !== undefined;
-    const decision = decideStudy(context.previous, context.lastComplete, unknownBackupThere);
-    if (decision.kind === "refuse") throw new StepFailure("check", undefined, decision.message);
-    if (decision.kind === "compare") {
-      recorder = new BackupRecorder(context, story.place, decision.next);
-      const comparison = await compareWithBackup(
-        context,
-        study,
-        decision.base,
-        destination,
-        story.prefixKey,
-      );
-      if (unchanged(comparison.changes)) return await finish(story, decision.base);
-      work = revisionWork(
-        decision.next,
-        comparison.base,
-        comparison.hashed,
-        study.listing.emptyDirs,
-      );
-      logger.info(
-        `${study.name}: changed since its complete backup (revision ` +
-          `${revisionOf(decision.base)}): ${describeChanges(comparison.changes)}; backing up ` +
-          `revision ${decision.next} beside it`,
-      );
-    } else {
-      work = firstBackup(study.listing);
-    }
-    await recorder.update({ file_count: work.files.length, total_bytes: totalBytes(work.files) });
-
-    const plan = await planCopy(context.previous, work, destination);
-    await requireSpace(context, study.name, plan);
-    const digests = await copyStudy(
-      context,
-      study.name,
-      study.path,
+    const decided = await decide(story, attempt);
+    if (decided.kind === "unchanged") return await finish(story, decided.base);
+    const work = decided.work;
+    attempt.work = work;
+    await attempt.recorder.update({
+      file_count: work.files.length,
+      total_bytes: totalBytes(work.files),
+    });
+    const proven = await storeOnShare(story, attempt, work);
+    await storeInS3(story, attempt, work, proven);
+    await completeAndDelete(story, attempt, work);
+    return outcomeOf(story, attempt.recorder.appended, undefined, {
+      sourceDeleted: true,
       work,
-      plan,
-      destination,
-      writes,
-    );
-    await context.afterCopy?.(destination);
-    await verifyCopies(context, study.name, work, destination, digests);
-    const list = await sealShareCopy(work, destination, digests);
-    sealed = true;
-    await recorder.update({ truenas_verified_at: timestamp(context.clock()) });
-    logger.info(`${study.name}: TrueNAS copy verified (${work.files.length} files)`);
-
-    await uploadStudy(
-      context,
-      study.name,
-      study.path,
-      work,
-      story.prefixKey,
-      digests,
-      formatSidecar(list),
-    );
-    await recorder.update({ s3_verified_at: timestamp(context.clock()) });
-    logger.info(
-      `${study.name}: S3 upload verified (${work.files.length} files and ${
-        listName(work.revision)
-      })`,
-    );
-
-    await recorder.update({ status: "complete", completed_at: timestamp(context.clock()) });
-    await removeCopyJournal(destination);
-    await recorder.mirror();
-
-    await deleteSource(study.path, study.listing, work.revision + 1);
-    sourceDeleted = true;
-    await recorder.update({ source_deleted_at: timestamp(context.clock()) });
-    await recorder.mirror().catch((error) => logger.warn(errorMessage(error)));
-    const note = work.revision === 1
-      ? undefined
-      : `revision ${work.revision} (${describeChanges(work.changes ?? empty)}); source deleted`;
-    logger.info(
-      `${study.name}: complete${work.revision === 1 ? "" : ` as revision ${work.revision}`}, ` +
-        `${work.files.length} files, ${totalBytes(work.files)} bytes, source deleted`,
-    );
-    return outcomeOf(story, recorder.appended, undefined, {
-      sourceDeleted,
-      work,
-      ...(note === undefined ? {} : { note }),
+      ...(work.revision === 1 ? {} : {
+        note: `revision ${work.revision} (${describeChanges(work.changes ?? NO_CHANGES)}); ` +
+          "source deleted",
+      }),
     });
   } catch (error) {
-    const failure = error instanceof StepFailure ? error : new StepFailure(
-      "unexpected",
-      recorder.current.status === "complete" ? undefined : "failed_truenas",
-      errorMessage(error),
-    );
-    // A failed copy is taken back, so the share has its room for the next study; a stopped run
-    // (aborted, like a crash) keeps its verified copies for the next run to resume from.
-    if (failure.status === "failed_truenas" && !sealed && context.signal?.aborted !== true) {
-      await undo(story, writes);
-    }
-    await recorder.fail(failure);
-    logger.error(
-      `${study.name}: ${failure.step} failed: ${failure.message}; source ` +
-        `${sourceDeleted ? "deleted (both copies were proven)" : "kept"}`,
-      error,
-    );
-    return outcomeOf(story, recorder.appended, failure, { sourceDeleted, work });
+    return await failed(story, attempt, error);
   }
 }
 
-const empty = { added: [], changed: [], removed: [] };
+const NO_CHANGES = { added: [], changed: [], removed: [] };
+
+/**
+ * Check and decide: the assessment's verdict, then the manifest's — a first
+ * backup, or a comparison with the complete one that ends in "unchanged" or
+ * in the revision that stores what changed.
+ */
+async function decide(
+  story: Story,
+  attempt: Attempt,
+): Promise<{ kind: "unchanged"; base: ManifestRecord } | { kind: "store"; work: BackupWork }> {
+  const { study, context, destination } = story;
+  if (study.refusal !== undefined) {
+    throw new StepFailure("validate", "failed_validation", study.refusal);
+  }
+  const unknownBackupThere = context.previous === undefined &&
+    await kindAt(join(destination, SIDECAR_NAME)) !== undefined;
+  const decision = decideStudy(context.previous, context.lastComplete, unknownBackupThere);
+  if (decision.kind === "refuse") throw new StepFailure("check", undefined, decision.message);
+  if (decision.kind === "first") return { kind: "store", work: firstBackup(study.listing) };
+  attempt.recorder = new BackupRecorder(context, story.place, decision.next);
+  const comparison = await compareWithBackup(
+    context,
+    study,
+    decision.base,
+    destination,
+    story.prefixKey,
+  );
+  if (unchanged(comparison.changes)) return { kind: "unchanged", base: decision.base };
+  context.logger.info(
+    `${study.name}: changed since its complete backup (revision ` +
+      `${revisionOf(decision.base)}): ${describeChanges(comparison.changes)}; backing up ` +
+      `revision ${decision.next} beside it`,
+  );
+  return {
+    kind: "store",
+    work: revisionWork(decision.next, comparison.base, comparison.hashed, study.listing.emptyDirs),
+  };
+}
+
+/** What the share copy proved: each stored file's digest, and the file list written. */
+interface Proven {
+  readonly digests: DigestMap;
+  readonly list: SidecarEntry[];
+}
+
+/** Room, copy, read back, file list: the share holds the work, proven. */
+async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): Promise<Proven> {
+  const { study, context, destination } = story;
+  const plan = await planCopy(context.previous, work, destination);
+  await requireSpace(context, study.name, plan);
+  const digests = await copyStudy(
+    context,
+    study.name,
+    study.path,
+    work,
+    plan,
+    destination,
+    attempt.writes,
+  );
+  await context.afterCopy?.(destination);
+  await verifyCopies(context, study.name, work, destination, digests);
+  const list = await sealShareCopy(work, destination, digests);
+  attempt.sealed = true;
+  await attempt.recorder.update({ truenas_verified_at: timestamp(context.clock()) });
+  context.logger.info(`${study.name}: TrueNAS copy verified (${work.files.length} files)`);
+  return { digests, list };
+}
+
+/** Upload and confirm: S3 holds the work, proven. */
+async function storeInS3(
+  story: Story,
+  attempt: Attempt,
+  work: BackupWork,
+  proven: Proven,
+): Promise<void> {
+  const { study, context } = story;
+  await uploadStudy(
+    context,
+    study.name,
+    study.path,
+    work,
+    story.prefixKey,
+    proven.digests,
+    formatSidecar(proven.list),
+  );
+  await attempt.recorder.update({ s3_verified_at: timestamp(context.clock()) });
+  context.logger.info(
+    `${study.name}: S3 upload verified (${work.files.length} files and ` +
+      `${listName(work.revision)})`,
+  );
+}
+
+/** `complete` recorded and mirrored, then the source deleted and that recorded. */
+async function completeAndDelete(
+  story: Story,
+  attempt: Attempt,
+  work: BackupWork,
+): Promise<void> {
+  const { study, context, destination } = story;
+  const { recorder } = attempt;
+  await recorder.update({ status: "complete", completed_at: timestamp(context.clock()) });
+  await removeCopyJournal(destination);
+  await recorder.mirror();
+  await deleteSource(study.path, study.listing, work.revision + 1);
+  attempt.sourceDeleted = true;
+  await recorder.update({ source_deleted_at: timestamp(context.clock()) });
+  await recorder.mirror().catch((error) => context.logger.warn(errorMessage(error)));
+  context.logger.info(
+    `${study.name}: complete${work.revision === 1 ? "" : ` as revision ${work.revision}`}, ` +
+      `${work.files.length} files, ${totalBytes(work.files)} bytes, source deleted`,
+  );
+}
+
+/**
+ * Records how the attempt failed, and takes back a failed copy, so the share
+ * has its room for the next study; a stopped run (aborted, like a crash)
+ * keeps its verified copies for the next run to resume from.
+ */
+async function failed(story: Story, attempt: Attempt, error: unknown): Promise<StudyOutcome> {
+  const { study, context } = story;
+  const failure = error instanceof StepFailure ? error : new StepFailure(
+    "unexpected",
+    attempt.recorder.current.status === "complete" ? undefined : "failed_truenas",
+    errorMessage(error),
+  );
+  if (
+    failure.status === "failed_truenas" && !attempt.sealed && context.signal?.aborted !== true
+  ) {
+    await undo(story, attempt.writes);
+  }
+  await attempt.recorder.fail(failure);
+  context.logger.error(
+    `${study.name}: ${failure.step} failed: ${failure.message}; source ` +
+      `${attempt.sourceDeleted ? "deleted (both copies were proven)" : "kept"}`,
+    error,
+  );
+  return outcomeOf(story, attempt.recorder.appended, failure, {
+    sourceDeleted: attempt.sourceDeleted,
+    work: attempt.work,
+  });
+}
 
 /** Removes what a failed copy wrote, so the share has its room back for the next study. */
 async function undo(story: Story, writes: ShareWrites): Promise<void> {

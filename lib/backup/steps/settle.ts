@@ -126,10 +126,8 @@ async function finishDeleting(
     note: ok ? "source deleted (finishing what an earlier run began)" : "moved back",
   });
   logger.info(`${study}: finishing the delete an earlier run began (${aside})`);
-  let reason: string | undefined;
-  if (complete === undefined) {
-    reason = "no complete backup of it is recorded";
-  } else {
+  let reason: string | undefined = "no complete backup of it is recorded";
+  if (complete !== undefined) {
     try {
       reason = await strayFile(context, complete, aside, listing.files);
     } catch (error) {
@@ -140,7 +138,7 @@ async function finishDeleting(
       return outcome(false, complete, failure);
     }
   }
-  if (reason !== undefined) {
+  if (complete === undefined || reason !== undefined) {
     const back = !names.has(study);
     if (back) await Deno.rename(aside, studyPath).catch(() => {});
     const failure = new StepFailure(
@@ -154,10 +152,9 @@ async function finishDeleting(
     logger.error(`${study}: ${failure.message}`);
     return outcome(false, complete, failure);
   }
-  const finished = complete as ManifestRecord;
   try {
     await removeAside(aside);
-    const recorder = BackupRecorder.continuing(context, finished, timestamp(clock()));
+    const recorder = BackupRecorder.continuing(context, complete, timestamp(clock()));
     await recorder.update({ source_deleted_at: timestamp(clock()) });
     await recorder.mirror().catch((error) => logger.warn(errorMessage(error)));
     logger.info(`${study}: source deleted (its backup was complete)`);
@@ -167,7 +164,7 @@ async function finishDeleting(
       ? error
       : new StepFailure("delete source", undefined, errorMessage(error));
     logger.error(`${study}: ${failure.message}`);
-    return outcome(false, finished, failure);
+    return outcome(false, complete, failure);
   }
 }
 
