@@ -40,8 +40,8 @@ async function objectText(world: CliWorld, key: string): Promise<string | undefi
   return await response.text();
 }
 
-/** Points config.toml at a verifying proxy in front of the peer. */
-async function throughProxy(world: CliWorld): Promise<VerifyingProxy> {
+/** Points config.toml at a verifying proxy in front of the peer (`truenas`: more `[truenas]` keys). */
+async function throughProxy(world: CliWorld, truenas = ""): Promise<VerifyingProxy> {
   const proxy = await startVerifyingProxy(world.peer.endpoint);
   await Deno.writeTextFile(
     world.config,
@@ -50,6 +50,7 @@ async function throughProxy(world: CliWorld): Promise<VerifyingProxy> {
       share: world.share,
       bucket: world.peer.bucket,
       endpoint: proxy.endpoint,
+      truenasExtra: truenas,
     }),
   );
   return proxy;
@@ -396,18 +397,25 @@ Deno.test(
   },
 );
 
-Deno.test("a second run while the first copies is told who runs (exit 2) and touches nothing; the first finishes", async () => {
-  await withCliWorld(
-    async (world) => {
-      const study = await makeSampleStudy(world.source, A, { qptiffBytes: 200 * MIB, mtime: OLD });
+Deno.test("a second run while the first works is told who runs (exit 2) and touches nothing; status shows it running; the first finishes", async () => {
+  await withCliWorld(async (world) => {
+    const proxy = await throughProxy(world, "lock_wait_minutes = 0\n");
+    try {
+      const study = await makeSampleStudy(world.source, A, { mtime: OLD });
       const source = await snapshot(study);
+      // The first run's uploads are held back, so it is surely still running while we look.
+      let letGo = () => {};
+      const held = new Promise<"forward">((resolve) => letGo = () => resolve("forward"));
+      proxy.interceptRequests((request) =>
+        request.key.startsWith(`fusion/fusion-01/${A}/`) ? held : "forward"
+      );
       const child = await startMain(["backup", "run", "--config", world.config], {
         permissions: PRODUCT_FLAGS,
         env: world.peer.env,
       });
       const output = child.output();
-      const image = join(world.share, "fusion-01", A, A, "Scan1", `${A}.qptiff`);
-      await waitFor(async () => (await sizeOf(image)) > 0, "the image's copy to begin");
+      const folder = join(world.share, "fusion-01", A);
+      await waitFor(async () => (await sizeOf(join(folder, SIDECAR_NAME))) > 0, "the share copy");
       const second = await world.run("backup", "run");
       assert.equal(second.code, 2, second.stderr);
       assert.match(
@@ -425,16 +433,18 @@ Deno.test("a second run while the first copies is told who runs (exit 2) and tou
         new RegExp(`^backup running since .*, pid ${child.pid} on .* \\(fusion-01\\)$`),
       );
       assert.deepEqual(report.stale_locks, []);
+      letGo();
+      proxy.interceptRequests(undefined);
       const first = await output;
       assert.equal(first.code, 0, new TextDecoder().decode(first.stderr));
       await assert.rejects(Deno.stat(study), Deno.errors.NotFound);
-      const copy = await snapshot(join(world.share, "fusion-01", A));
+      const copy = await snapshot(folder);
       delete copy[SIDECAR_NAME];
       assert.deepEqual(copy, source);
-    },
-    "",
-    "lock_wait_minutes = 0\n",
-  );
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 Deno.test("a backup that finds cleanup running waits for it, then runs", async () => {
