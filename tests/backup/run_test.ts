@@ -15,7 +15,10 @@ import { lockShareForCleanup, parseSidecar, SIDECAR_NAME } from "../../lib/layou
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { compositeSha256 } from "../../lib/storage/s3.ts";
-import { writeSampleFile } from "../../scripts/sample_data.ts";
+import { makeSampleStudy, writeSampleFile } from "../../scripts/sample_data.ts";
+import { gatherStatus } from "../../lib/status/mod.ts";
+import { validateRoot } from "../../lib/study/mod.ts";
+import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
@@ -390,3 +393,60 @@ Deno.test("with DEEP_ARCHIVE the data is archived; sidecar, markers and manifest
     assert.equal(classes.get(mirror), "STANDARD");
   });
 });
+
+// A link and a FIFO: symbolic links need the privilege on Windows (see CANNOT_SYMLINK), and
+// Windows has no FIFOs.
+Deno.test(
+  "a linked study folder and a study holding a FIFO: validate, the dry run, the run and status all refuse them, and say why",
+  {
+    ignore: CANNOT_SYMLINK || Deno.build.os === "windows",
+  },
+  async () => {
+    await withBackupWorld(async (world) => {
+      const elsewhere = await makeSampleStudy(join(world.dir, "elsewhere"), A, {
+        mtime: new Date(Date.now() - 30 * 86_400_000),
+      });
+      await Deno.symlink(elsewhere, join(world.source, A));
+      const piped = await world.makeStudy(B);
+      const fifo = await new Deno.Command("mkfifo", { args: [join(piped, B, "Scan1", "pipe")] })
+        .output();
+      assert.equal(fifo.code, 0);
+      await makeIdle(piped);
+      const old = new Date(Date.now() - 30 * 86_400_000);
+      await Deno.utime(join(piped, B, "Scan1", "pipe"), old, old);
+      const root = await validateRoot(world.source);
+      assert.deepEqual(root.studies.map((s) => [s.study, s.ok]), [[A, false], [B, false]]);
+      const plan = await planBackup(world.config, new Date(), readShareSpace);
+      assert.deepEqual(plan.studies.map((s) => [s.study.name, s.action]), [
+        [A, "refuse"],
+        [B, "refuse"],
+      ]);
+      assert.match(
+        plan.studies[0]?.blocker ?? "",
+        /is a symbolic link, which the backup never follows/,
+      );
+      assert.match(plan.studies[1]?.blocker ?? "", /R5 .*pipe: special file/);
+      const result = await world.run();
+      assert.deepEqual(result.outcomes.map((o) => [o.study, o.ok, o.step, o.record?.status]), [
+        [A, false, "check", undefined],
+        [B, false, "validate", "failed_validation"],
+      ]);
+      assert.match(result.outcomes[1]?.error ?? "", /R5 .*pipe: special file/);
+      assert.ok((await Deno.lstat(join(world.source, A))).isSymlink, "the link is left alone");
+      assert.ok((await Deno.stat(join(elsewhere, `${A}.xpd`))).isFile, "and what it points to");
+      assert.match(
+        world.logLines.join("\n"),
+        new RegExp(`${A}: not backed up: the study folder is a symbolic link`),
+      );
+      const status = await gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: readShareSpace,
+      });
+      assert.deepEqual(status.instrument.studies.map((s) => [s.study, s.next]).sort(), [
+        [A, "refuse it"],
+        [B, "refuse it"],
+      ]);
+      assert.equal(status.attention_needed, true);
+    });
+  },
+);
