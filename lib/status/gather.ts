@@ -138,6 +138,9 @@ export function attentionFor(record: ManifestRecord): string | undefined {
   }
 }
 
+/** What the next backup run does with a due study it refuses (`WaitingStudy.next`). */
+export const REFUSED = "refuse it";
+
 /** The manifest's latest and latest complete record per backup. */
 interface Records {
   readonly latest: ReadonlyMap<string, ManifestRecord>;
@@ -179,7 +182,7 @@ async function instrumentStudies(config: Config, now: Date, records: Records) {
       next: !due.has(study.name)
         ? "waits until it is idle"
         : study.refusal !== undefined
-        ? "refuse it"
+        ? REFUSED
         : nextAction(records.latest.get(name), records.complete.get(name)),
       problem: study.refusal ?? null,
     };
@@ -316,7 +319,7 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   const monthly = monthlyAverage(latest.values());
   const locks = await lockFacts(config, shareReachable);
   const waiting = studies ?? [];
-  const refused = waiting.some((study) => study.next === "refuse it");
+  const refused = waiting.some((study) => study.next === REFUSED);
   const failedRuns = [...runs.values()].some((run) => run.exit_code !== 0);
   return {
     generated_at: options.now.toISOString(),

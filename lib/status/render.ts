@@ -4,7 +4,7 @@
  * @module
  */
 import { formatBytes, renderTable } from "../text/mod.ts";
-import type { StatusReport } from "./gather.ts";
+import { REFUSED, type StatusReport } from "./gather.ts";
 
 function when(iso: string): string {
   return iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, " UTC");
@@ -44,9 +44,7 @@ function instrumentLines(report: StatusReport): string[] {
     ["left", "right"],
   );
   const problems = instrument.studies.filter((study) => study.problem !== null).map((study) =>
-    `  ${study.study}: ${
-      study.next === "refuse it" ? "refused" : "would be refused"
-    }: ${study.problem}`
+    `  ${study.study}: ${study.next === REFUSED ? "refused" : "would be refused"}: ${study.problem}`
   );
   return [...lines, ...table.trimEnd().split("\n").map((line) => `    ${line}`), ...problems];
 }
