@@ -46,7 +46,7 @@ export type BackupRunOptions = Omit<StudyContext, "previous" | "lastComplete">;
 export interface BackupRunResult {
   readonly outcomes: readonly StudyOutcome[];
   /** Studies found but not idle long enough yet. */
-  readonly waiting: number;
+  readonly waiting: readonly StudyAssessment[];
 }
 
 async function requireSourceRoot(config: Config): Promise<void> {
@@ -104,6 +104,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
     });
     const studies = assessRoot(config.backup.sourceRoot);
     const due = dueStudies(studies, config.backup.idleDays, clock());
+    const taken = new Set(due);
     logger.info(
       `backup: ${due.length} of ${studies.length} studies due (idle for at least ` +
         `${config.backup.idleDays} days, or refused whatever their age)`,
@@ -120,7 +121,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
         }),
       );
     }
-    return { outcomes, waiting: studies.length - due.length };
+    return { outcomes, waiting: studies.filter((study) => !taken.has(study)) };
   } finally {
     await locks.release();
   }
