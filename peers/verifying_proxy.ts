@@ -20,9 +20,10 @@
  * answer 403 AccessDenied, fail the next requests with 5xx, go quiet half-way
  * through a request's body (an endpoint that hangs), acknowledge a PutObject
  * without storing it (an object lost after its write), answer writes without
- * the checksum S3 computed (as some S3-compatible stores do), count requests, and act
- * on each ranged GetObject (fail it, cut its body off or go quiet half-way,
- * or change the store before it is forwarded).
+ * the checksum S3 computed (as some S3-compatible stores do), count requests,
+ * act on each ranged GetObject (fail it, cut its body off or go quiet
+ * half-way, or change the store before it is forwarded), and hold or fail any
+ * request they pick (by operation and key) before it is forwarded.
  *
  * @module
  */
@@ -60,6 +61,14 @@ export type RangeAction = "forward" | "fail" | "cut" | "stall";
 /** Decides about a ranged GetObject (awaited before it is forwarded), given its Range header. */
 export type RangeHook = (range: string) => RangeAction | Promise<RangeAction>;
 
+/**
+ * Decides about any request (awaited before it is forwarded, so a promise
+ * that settles later holds it): forward it, or answer 503 SlowDown.
+ */
+export type RequestHook = (
+  request: { readonly operation: string; readonly key: string },
+) => "forward" | "fail" | Promise<"forward" | "fail">;
+
 /** A running proxy. */
 export interface VerifyingProxy {
   /** `http://127.0.0.1:PORT`: use it as the client's endpoint. */
@@ -86,11 +95,6 @@ export interface VerifyingProxy {
    * its caller tried: count attempts from the caller's side.)
    */
   readonly stalled: readonly { readonly operation: string; readonly key: string }[];
-  /**
-   * Awaits `hook` with the key before each CompleteMultipartUpload is checked
-   * and forwarded (another writer can act there); undefined stops.
-   */
-  beforeCompletion(hook: ((key: string) => Promise<void>) | undefined): void;
   /** Asks `hook` about every ranged GetObject from now on; undefined forwards them all. */
   interceptRanges(hook: RangeHook | undefined): void;
   /**
@@ -100,6 +104,8 @@ export interface VerifyingProxy {
   loseNextPuts(count: number, prefix: string): void;
   /** While on, answers to writes carry no `x-amz-checksum-*` headers and no checksum elements. */
   hideChecksums(on: boolean): void;
+  /** Asks `hook` about every request from now on; undefined forwards them all. */
+  interceptRequests(hook: RequestHook | undefined): void;
   /** Requests of one operation so far, e.g. `count("UploadPart")`. */
   count(operation: string): number;
   /** The most requests that were in progress at the same time. */
@@ -229,7 +235,7 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
   let inFlight = 0;
   let peakInFlight = 0;
   let rangeHook: RangeHook | undefined;
-  let completionHook: ((key: string) => Promise<void>) | undefined;
+  let requestHook: RequestHook | undefined;
 
   const answer = (
     response: ServerResponse,
@@ -309,6 +315,10 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       answer(response, seen, 403, "AccessDenied", "Access Denied");
       return;
     }
+    if (requestHook !== undefined && await requestHook({ operation, key }) === "fail") {
+      answer(response, seen, 503, "SlowDown", "Please reduce your request rate.");
+      return;
+    }
     const rangeAction = range === undefined || rangeHook === undefined
       ? "forward"
       : await rangeHook(range);
@@ -343,7 +353,6 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
         }
       }
     }
-    if (operation === "CompleteMultipartUpload") await completionHook?.(key);
     if (operation === "PutObject" || operation === "CompleteMultipartUpload") {
       const refusal = await writeConditionRefusal(request);
       if (refusal !== undefined) {
@@ -460,11 +469,11 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       quietAfter = count;
     },
     stalled,
-    beforeCompletion: (hook) => {
-      completionHook = hook;
-    },
     interceptRanges: (hook) => {
       rangeHook = hook;
+    },
+    interceptRequests: (hook) => {
+      requestHook = hook;
     },
     count: (operation) => requests.filter((request) => request.operation === operation).length,
     get peakInFlight() {

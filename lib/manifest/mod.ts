@@ -20,6 +20,7 @@ export {
 export {
   appendJsonLine,
   appendRecord,
+  foldComplete,
   foldRecords,
   type ManifestContents,
   manifestFiles,

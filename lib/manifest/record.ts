@@ -47,6 +47,12 @@ export interface ManifestRecord {
   readonly completed_at: string | null;
   readonly source_deleted_at: string | null;
   readonly error: string | null;
+  /**
+   * Which revision of the backup the record describes: absent for the first
+   * backup, 2, 3, … when the study changed after a complete backup and what
+   * changed was added (lib/layout/revision.ts).
+   */
+  readonly revision?: number;
 }
 
 const STRING_FIELDS = [
@@ -85,6 +91,13 @@ export function recordProblem(value: unknown): string | undefined {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       return `'${field}' is not a whole number`;
     }
+  }
+  const revision = record["revision"];
+  if (
+    revision !== undefined &&
+    (typeof revision !== "number" || !Number.isInteger(revision) || revision < 1)
+  ) {
+    return "'revision' is not a whole number of at least 1";
   }
   if (!BACKUP_STATUSES.includes(record.status as BackupStatus)) {
     return `'status' is not one of ${BACKUP_STATUSES.join(", ")}`;

@@ -383,8 +383,12 @@ Deno.test("a multipart completion refused because another writer finished first 
         { key: "s/other", theirs: await makeFile(dir, "theirs.qptiff", 10 * MiB, 6), settled: "" },
       ];
       for (const { key, theirs, settled } of cases) {
-        proxy!.beforeCompletion(async () => {
-          await direct.putBytes(key, await Deno.readFile(theirs.path));
+        // Another writer finishes first, while the completion is on its way.
+        proxy!.interceptRequests(async (request): Promise<"forward"> => {
+          if (request.operation === "CompleteMultipartUpload" && request.key === key) {
+            await direct.putBytes(key, await Deno.readFile(theirs.path));
+          }
+          return "forward";
         });
         const upload = store.uploadFile({ key, ...file });
         if (settled === "found") {
