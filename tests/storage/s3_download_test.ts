@@ -190,14 +190,13 @@ Deno.test("an object replaced during a ranged download fails it instead of splic
     const file = await makeFile(dir, "big.qptiff", 23 * MiB + 3, 11);
     const other = await makeFile(dir, "other.qptiff", 23 * MiB + 3, 12);
     await store.uploadFile({ key: "s/big.qptiff", ...file });
-    let replaced = false;
+    // Another writer replaces the object at the first ranged GET; every range waits for it, so
+    // none sees the moment between (our uploads never replace an object: it goes away first).
+    let replacing: Promise<unknown> | undefined;
     proxy.interceptRanges(async (): Promise<RangeAction> => {
-      if (!replaced) {
-        replaced = true;
-        // Another writer: our uploads never replace an object, so it goes away first.
-        await peer.removeObject("s/big.qptiff");
-        await direct.uploadFile({ key: "s/big.qptiff", ...other });
-      }
+      replacing ??= peer.removeObject("s/big.qptiff")
+        .then(() => direct.uploadFile({ key: "s/big.qptiff", ...other }));
+      await replacing;
       return "forward";
     });
     await assert.rejects(
