@@ -10,14 +10,7 @@
  */
 import { errorMessage } from "../errors.ts";
 import { kindAt, LockExistsError } from "../fs/mod.ts";
-import {
-  backupFolder,
-  formatSidecar,
-  lockStudy,
-  removeCopyJournal,
-  s3Key,
-  SIDECAR_NAME,
-} from "../layout/mod.ts";
+import { backupFolder, lockStudy, removeCopyJournal, s3Key, SIDECAR_NAME } from "../layout/mod.ts";
 import { timestamp } from "../manifest/mod.ts";
 import { validateStudy } from "../standard/mod.ts";
 import { join } from "node:path";
@@ -100,7 +93,10 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
     await context.afterCopy?.(destination);
     await verifyCopies(context, study.name, listing, destination, digests);
     const sidecar = await sealShareCopy(listing, destination, digests);
-    await recorder.update({ truenas_verified_at: timestamp(clock()) });
+    await recorder.update({
+      truenas_verified_at: timestamp(clock()),
+      sidecar_sha256: sidecar.sha256Hex,
+    });
     logger.info(`${study.name}: TrueNAS copy verified (${listing.files.length} files)`);
 
     await uploadStudy(
@@ -110,7 +106,7 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
       listing,
       prefixKey,
       digests,
-      formatSidecar(sidecar),
+      sidecar.text,
     );
     await recorder.update({ s3_verified_at: timestamp(clock()) });
     logger.info(`${study.name}: S3 upload verified (${listing.files.length + 1} objects)`);

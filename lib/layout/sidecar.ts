@@ -68,21 +68,36 @@ export async function writeSidecar(dir: string, entries: readonly SidecarEntry[]
   await atomicWriteFile(join(dir, SIDECAR_NAME), formatSidecar(entries));
 }
 
+/** A sidecar as stored: its bytes (whose SHA-256 the manifest records) and its entries. */
+export interface StoredSidecar {
+  readonly bytes: Uint8Array;
+  readonly entries: SidecarEntry[];
+}
+
 /**
  * Reads `dir`'s sidecar; undefined when there is none.
  *
  * @throws {Error} when it exists but cannot be parsed.
  */
 export async function readSidecar(dir: string): Promise<SidecarEntry[] | undefined> {
-  let text: string;
+  return (await readStoredSidecar(dir))?.entries;
+}
+
+/**
+ * Reads `dir`'s sidecar with its bytes, in one read; undefined when there is none.
+ *
+ * @throws {Error} when it exists but cannot be read or parsed.
+ */
+export async function readStoredSidecar(dir: string): Promise<StoredSidecar | undefined> {
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(join(dir, SIDECAR_NAME));
+    bytes = await Deno.readFile(join(dir, SIDECAR_NAME));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   try {
-    return parseSidecar(text);
+    return { bytes, entries: parseSidecar(new TextDecoder().decode(bytes)) };
   } catch (error) {
     throw new Error(`${join(dir, SIDECAR_NAME)}: ${(error as Error).message}`);
   }
