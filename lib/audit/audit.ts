@@ -19,17 +19,25 @@ import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import {
+  type CopyTotals,
+  disagreementsWithRecord,
+  type ManifestRecord,
+  readManifest,
+  recordedSidecarSha256,
+  unrecordedSidecarNote,
+} from "../manifest/mod.ts";
 import {
   localPath,
   OWN_FILES,
   parseS3Uri,
   parseSidecar,
-  readSidecar,
+  readStoredSidecar,
   requireShareRoot,
   shareLockHolder,
   SIDECAR_NAME,
   type SidecarEntry,
+  type StoredSidecar,
 } from "../layout/mod.ts";
 import type { RestoreProgress } from "../restore/mod.ts";
 import { hashFile, sha256Hex } from "../storage/mod.ts";
@@ -41,6 +49,8 @@ import { sampleItems } from "./sample.ts";
 const SHARE_CONCURRENCY = 4;
 /** HeadObject requests at once, at least. */
 const HEAD_CONCURRENCY = 8;
+/** Share files sized at once (a stat on an SMB share is a round trip). */
+const STAT_CONCURRENCY = 8;
 
 /** Receives progress; the CLI draws it on a terminal. */
 export type AuditProgress = RestoreProgress;
@@ -118,26 +128,70 @@ class Gathered {
   add(place: Finding["place"], path: string, problem: string): void {
     this.findings.push({ place, path, problem });
   }
+
+  /** Each way a copy in `place` disagrees with `record` (lib/manifest/agreement.ts) is a finding. */
+  addDisagreements(place: Finding["place"], record: ManifestRecord, copy: CopyTotals): void {
+    for (const disagreement of disagreementsWithRecord(record, copy)) {
+      this.add(
+        place,
+        copy.sidecarName,
+        `is not the one the manifest record describes: ${disagreement}`,
+      );
+    }
+  }
 }
 
-/** Checks the share copy in `folder`; returns its sidecar entries and the sizes read. */
+/** What the share copy of a backup showed. */
+interface ShareRead {
+  /** Its sidecar's entries, undefined when it could not be read. */
+  readonly entries: SidecarEntry[] | undefined;
+  /** SHA-256 of the sidecar's bytes. */
+  readonly sidecarDigest: string | undefined;
+  /** Sizes of the files read. */
+  readonly sizes: Map<string, number>;
+}
+
+/** The total size of the listed files in `folder`; undefined when one cannot be sized. */
+async function totalSize(
+  folder: string,
+  entries: readonly SidecarEntry[],
+): Promise<number | undefined> {
+  let total: number | undefined = 0;
+  await forEachLimited(entries, STAT_CONCURRENCY, async (entry) => {
+    const size = await Deno.stat(localPath(folder, entry.path)).then(
+      (info) => info.size,
+      () => undefined,
+    );
+    total = total === undefined || size === undefined ? undefined : total + size;
+  });
+  return total;
+}
+
+/**
+ * Checks the share copy of `record` in `folder`: every listed file against
+ * the sidecar, then the sidecar, its file count and (when no file had a
+ * finding of its own, which would explain it) the files' total size against
+ * the manifest record.
+ */
 async function auditShare(
   options: AuditOptions,
   gathered: Gathered,
+  record: ManifestRecord,
   folder: string,
-): Promise<{ entries: SidecarEntry[] | undefined; sizes: Map<string, number> }> {
+): Promise<ShareRead> {
   const sizes = new Map<string, number>();
-  let entries: SidecarEntry[] | undefined;
+  let sidecar: StoredSidecar | undefined;
   try {
-    entries = await readSidecar(folder);
+    sidecar = await readStoredSidecar(folder);
   } catch (error) {
     gathered.add("share", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
-    return { entries: undefined, sizes };
+    return { entries: undefined, sidecarDigest: undefined, sizes };
   }
-  if (entries === undefined) {
+  if (sidecar === undefined) {
     gathered.add("share", SIDECAR_NAME, "is missing: the share copy cannot be verified");
-    return { entries: undefined, sizes };
+    return { entries: undefined, sidecarDigest: undefined, sizes };
   }
+  const { entries } = sidecar;
   const present = new Set<string>();
   for await (const entry of walk(folder)) {
     if (entry.kind !== "dir") present.add(entry.path);
@@ -195,7 +249,18 @@ async function auditShare(
   } finally {
     progress.end();
   }
-  return { entries, sizes };
+  const allPresent = entries.every((entry) => present.has(entry.path));
+  const total = allPresent && gathered.findings.length === 0
+    ? await totalSize(folder, entries)
+    : undefined;
+  const sidecarDigest = sha256Hex(sidecar.bytes);
+  gathered.addDisagreements("share", record, {
+    sidecarName: SIDECAR_NAME,
+    sidecarSha256: sidecarDigest,
+    files: entries.length,
+    bytes: total,
+  });
+  return { entries, sidecarDigest, sizes };
 }
 
 /** Checks the S3 copy of `record` against `entries` (or the S3 sidecar when the share has none). */
@@ -229,16 +294,34 @@ async function auditS3(
   const keyOf = (path: string) => `${prefix}/${path}`;
   const sizes = await store.listSizes(`${prefix}/`);
   let entries = shareEntries;
+  const sidecarUri = store.uri(keyOf(SIDECAR_NAME));
   const sidecarHead = await store.headObject(keyOf(SIDECAR_NAME));
   if (sidecarHead === undefined) {
-    gathered.add("s3", SIDECAR_NAME, `${store.uri(keyOf(SIDECAR_NAME))} does not exist`);
-  } else if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
-    gathered.add(
-      "s3",
-      SIDECAR_NAME,
-      `${store.uri(keyOf(SIDECAR_NAME))} differs from the share's (sha256 metadata ` +
-        `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${shortDigest(shareSidecarDigest)})`,
-    );
+    gathered.add("s3", SIDECAR_NAME, `${sidecarUri} does not exist`);
+  } else {
+    if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
+      gathered.add(
+        "s3",
+        SIDECAR_NAME,
+        `${sidecarUri} differs from the share's (sha256 metadata ` +
+          `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${
+            shortDigest(shareSidecarDigest)
+          })`,
+      );
+    }
+    // S3's own checksum of the bytes it holds ties them to the metadata, without a download.
+    const expected = Buffer.from(sidecarHead.sha256Hex ?? "", "hex").toString("base64");
+    if (
+      sidecarHead.sha256Hex !== undefined && sidecarHead.checksumSha256 !== undefined &&
+      !sidecarHead.checksumSha256.includes("-") && sidecarHead.checksumSha256 !== expected
+    ) {
+      gathered.add(
+        "s3",
+        SIDECAR_NAME,
+        `${sidecarUri}: ChecksumSHA256 ${sidecarHead.checksumSha256}, its sha256 metadata says ` +
+          expected,
+      );
+    }
   }
   if (entries === undefined && sidecarHead !== undefined) {
     const object = await store.getBytes(keyOf(SIDECAR_NAME));
@@ -269,18 +352,14 @@ async function auditS3(
       total += size;
     }
   }
-  if (entries.length !== record.file_count) {
-    gathered.add(
-      "s3",
-      SIDECAR_NAME,
-      `lists ${entries.length} files, the manifest recorded ${record.file_count}`,
-    );
-  } else if (missing === 0 && total !== record.total_bytes) {
-    gathered.add(
-      "s3",
-      SIDECAR_NAME,
-      `the objects hold ${total} bytes, the manifest recorded ${record.total_bytes}`,
-    );
+  if (sidecarHead !== undefined) {
+    gathered.addDisagreements("s3", record, {
+      sidecarName: SIDECAR_NAME,
+      sidecarSha256: sidecarHead.sha256Hex,
+      // A list read on the share had its count checked there.
+      files: shareEntries === undefined ? entries.length : undefined,
+      bytes: missing === 0 ? total : undefined,
+    });
   }
   const sample = sampleItems(entries, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => sizes.has(keyOf(entry.path)));
@@ -343,16 +422,10 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   if (await kindAt(folder) === "dir") {
     share = "checked";
     try {
-      ({ entries, sizes } = await auditShare(options, gathered, folder));
+      ({ entries, sidecarDigest, sizes } = await auditShare(options, gathered, record, folder));
     } catch (error) {
       // The folder could not be listed: gone (see below), or a finding.
       gathered.add("share", ".", `the folder cannot be read: ${errorMessage(error)}`);
-    }
-    if (entries !== undefined) {
-      sidecarDigest = await Deno.readFile(join(folder, SIDECAR_NAME)).then(
-        sha256Hex,
-        () => undefined,
-      );
     }
     if (gathered.findings.length > 0 && await kindAt(folder) === undefined) {
       // Cleanup evicted it while it was read: what looked missing is simply gone.
@@ -365,6 +438,9 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   }
   if (options.s3) {
     gathered.s3Checked = await auditS3(options, gathered, record, entries, sidecarDigest, sizes);
+  }
+  if (recordedSidecarSha256(record) === undefined && (entries !== undefined || options.s3)) {
+    gathered.notes.push(unrecordedSidecarNote(record, SIDECAR_NAME));
   }
   gathered.findings.sort((a, b) =>
     a.place !== b.place
