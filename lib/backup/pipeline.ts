@@ -109,7 +109,9 @@ export async function backupStudy(study: FoundStudy, context: StudyContext): Pro
       sidecar.text,
     );
     await recorder.update({ s3_verified_at: timestamp(clock()) });
-    logger.info(`${study.name}: S3 upload verified (${listing.files.length + 1} objects)`);
+    logger.info(
+      `${study.name}: S3 upload verified (${listing.files.length} files and ${SIDECAR_NAME})`,
+    );
 
     await recorder.update({ status: "complete", completed_at: timestamp(clock()) });
     await removeCopyJournal(destination);

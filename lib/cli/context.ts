@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { SpaceReader } from "../cleanup/mod.ts";
 import type { Config, EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Notifier } from "../notify/mod.ts";
@@ -20,6 +21,8 @@ export interface CliContext {
   /** The terminal's status line; log lines print above it. */
   readonly status: StatusLine;
   readonly env: EnvReader;
+  /** The TrueNAS share's free space, for cleanup and status: statfs, unless the caller set it. */
+  readonly readShareSpace: SpaceReader;
   /** The exit code the command chose; the error funnel overrides it on a throw. */
   exitCode: number;
   /** The config-driven job running, once it started; the error funnel finishes it on a throw. */

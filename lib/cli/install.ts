@@ -13,6 +13,7 @@ import {
   type PathPlatform,
 } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
+import { thisCommand } from "../invocation.ts";
 import {
   buildDeleteArgv,
   defaultTaskUser,
@@ -66,7 +67,7 @@ export function smtpEnvPrivacy(
 /** The report of `install init`: one line per file, then the next steps. */
 export function renderInitReport(
   result: InitResult,
-  options: { privacy: string; isDefaultDir: boolean },
+  options: { privacy: string; isDefaultDir: boolean; command: string },
 ): string {
   const lines = result.files.map((file) => {
     let line = `${file.action.padEnd(8)} ${file.path}`;
@@ -86,7 +87,7 @@ Next steps:
      (default.txt receives every event whose own file is empty).
   4. Give this account AWS credentials (see docs/setup-fusion-host.md), then
      register the scheduled tasks (Windows, as administrator):
-       fusion-toolkit install tasks${configFlag}
+       ${options.command} install tasks${configFlag}
 `;
 }
 
@@ -230,6 +231,7 @@ export function registerInstall(program: Command, context: CliContext): void {
       io.out(renderInitReport(result, {
         privacy: smtpEnvPrivacy(result.smtpEnvFile, platform, env.get("USERPROFILE")),
         isDefaultDir: options.configDir === undefined || isDefaultDir(dir, env, platform),
+        command: thisCommand(),
       }));
     });
 

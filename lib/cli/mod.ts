@@ -6,6 +6,7 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
+import { readShareSpace, type SpaceReader } from "../cleanup/mod.ts";
 import { type EnvReader } from "../config/mod.ts";
 import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
@@ -36,9 +37,41 @@ Exit codes:
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
 
+/**
+ * A command whose usage, shown because a subcommand is missing or unknown
+ * (`fusion-toolkit validate`, `fusion-toolkit help bogus`), comes after an
+ * `error:` line like every other usage error; commander alone prints only the usage.
+ */
+class ToolkitCommand extends Command {
+  override createCommand(name?: string): ToolkitCommand {
+    return new ToolkitCommand(name);
+  }
+
+  override help(context?: { error: boolean } | ((text: string) => string)): never {
+    if (typeof context === "object" && context.error) {
+      const given = this.args.at(-1);
+      this.error(
+        given === undefined
+          ? `error: '${commandPath(this)}' needs a command: ${
+            this.commands.map((command) => command.name()).join(", ")
+          }`
+          : `error: unknown command '${given}'`,
+      );
+    }
+    // Two calls, one per overload of commander's help (a context, or its old callback form).
+    return typeof context === "function" ? super.help(context) : super.help(context);
+  }
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at !== null; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
+}
+
 /** Builds the command tree; `context` receives the exit code the command chooses. */
 export function buildProgram(context: CliContext): Command {
-  const program = new Command("fusion-toolkit")
+  const program = new ToolkitCommand("fusion-toolkit")
     .description("Keeps PhenoCycler Fusion study data safe: validate, back up, clean up, monitor.")
     .version(VERSION, "--version", "print the version and exit")
     .option("-v, --verbose", "debug logging, and stack traces on errors")
@@ -64,17 +97,20 @@ export function buildProgram(context: CliContext): Command {
 }
 
 function commanderExitCode(error: CommanderError): number {
-  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") {
-    return ExitCode.ok;
-  }
-  // Everything else commander throws is a usage problem it has already printed with the usage.
-  return ExitCode.usage;
+  // --help, --version and `help` exit 0; everything else commander throws is a usage problem it
+  // has already printed, with the usage.
+  return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
 }
 
 /** How the program was started; tests pass their own streams and environment. */
 export interface RunOptions {
   readonly io: Io;
   readonly env?: EnvReader;
+  /**
+   * The share's free space; default: the file system's (statfs). `deno task demo` passes a
+   * share of a size it sets, as its share is a temp folder on whatever disk the machine has.
+   */
+  readonly shareSpace?: SpaceReader;
 }
 
 /** Runs the CLI on `args` (without the program name) and returns the exit code. Never throws. */
@@ -88,6 +124,7 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
+    readShareSpace: options.shareSpace ?? readShareSpace,
     exitCode: ExitCode.ok,
   };
   try {

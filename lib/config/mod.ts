@@ -5,10 +5,12 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname, posix, resolve, win32 } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../errors.ts";
+import { shellArg, thisCommand } from "../invocation.ts";
 import { locateLine } from "./_locate.ts";
+import { explainTomlError } from "./_toml_error.ts";
 import {
   currentPlatform,
   defaultConfigPath,
@@ -93,6 +95,8 @@ export interface LoadOptions {
   readonly platform?: PathPlatform;
   /** The default instrument name. */
   readonly hostname?: () => string;
+  /** How to run this program, for the hint when the file is missing; default: as this process was started. */
+  readonly command?: string;
 }
 
 type RawSection = Record<string, unknown>;
@@ -115,9 +119,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     source = await Deno.readTextFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(
-        `config file not found: ${file}; create it with \`fusion-toolkit install init\` or pass --config PATH`,
-      );
+      throw new ConfigError(missingConfigMessage(file, options, platform));
     }
     // Windows never says IsADirectory when a folder is read: it says access denied (Wine: invalid
     // function), which would send the user after permissions. Ask the file system instead.
@@ -137,6 +139,24 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   });
 }
 
+/** Why the config file is missing, and the `install init` line that creates one where it was looked for. */
+function missingConfigMessage(file: string, options: LoadOptions, platform: PathPlatform): string {
+  const command = options.command ?? thisCommand();
+  if (options.path === undefined) {
+    return `no config file at ${file}, the default place; create one there with ` +
+      `\`${command} install init\`, or pass --config PATH`;
+  }
+  const path = platform === "windows" ? win32 : posix;
+  const dir = path.dirname(file);
+  const init = `\`${command} install init --config-dir ${shellArg(dir)}\``;
+  const create = path.basename(file) === "config.toml"
+    ? `create one there with ${init}`
+    : `create a config.toml in that folder with ${init} and pass --config ${
+      shellArg(path.join(dir, "config.toml"))
+    }`;
+  return `the config file given with --config does not exist: ${file}; check the path, or ${create}`;
+}
+
 /** The checks of {@linkcode loadConfig} on text already read; `file` is used in messages and as base for relative paths. */
 export function parseConfig(
   source: string,
@@ -148,8 +168,11 @@ export function parseConfig(
     document = parse(source);
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "");
-      throw new ConfigError(`${file}:${error.line}:${error.column}: invalid TOML: ${reason}`);
+      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+      const problem = explainTomlError(source, error.line, error.column, reason);
+      throw new ConfigError(
+        `${file}:${problem.line}:${problem.column}: invalid TOML: ${problem.message}`,
+      );
     }
     throw error;
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { INSTRUMENT_NAME_PATTERN } from "../layout/mod.ts";
 
 /** How a value is checked. `path` is a string normalised as a path; `argv` a list of strings. */
 export type ValueKind = "string" | "path" | "integer" | "number" | "boolean" | "argv" | "regex";
@@ -96,10 +97,7 @@ export const CONFIG_SCHEMA = {
         kind: "string",
         derivedDefault: "the host name",
         example: "fusion-01",
-        pattern: {
-          regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-          meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
-        },
+        pattern: INSTRUMENT_NAME_PATTERN,
         doc: "names this instrument's folder on the share and in S3; keeps several apart",
       },
     },
@@ -117,7 +115,7 @@ export const CONFIG_SCHEMA = {
         kind: "path",
         derivedDefault: "<root>/_manifest",
         example: "//truenas/fusion-backup/_manifest",
-        doc: "where the monthly manifest files YYYY-MM.jsonl live",
+        doc: "where the manifest files (one per instrument and month) live",
       },
     },
   },

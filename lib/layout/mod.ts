@@ -9,6 +9,7 @@
 export {
   ARCHIVE_STORAGE_CLASSES,
   backupFolder,
+  INSTRUMENT_NAME_PATTERN,
   localPath,
   metadataStorageClass,
   OWN_FILES,

@@ -17,6 +17,16 @@ import { SIDECAR_NAME } from "./sidecar.ts";
 /** The tool's own files in a backup folder: never part of the study's data. */
 export const OWN_FILES: readonly string[] = [SIDECAR_NAME, COPY_JOURNAL_NAME];
 
+/**
+ * What an instrument may be called (`[backup] instrument`): the name is a
+ * folder on the share and in S3 and part of its manifest files' names, so it
+ * holds only characters every file system keeps as they are.
+ */
+export const INSTRUMENT_NAME_PATTERN = {
+  regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
+} as const;
+
 /** `<root>/<instrument>/<study>`: a backup's folder on the share. */
 export function backupFolder(root: string, instrument: string, study: string): string {
   return join(root, instrument, study);

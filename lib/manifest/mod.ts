@@ -1,15 +1,18 @@
 /**
- * The manifest: a per-month, append-only JSONL ledger of backups on the
- * share. The backup writes it; cleanup, audit, restore and status read it.
+ * The manifest: an append-only JSONL ledger of backups on the share, one file
+ * per instrument and month. Each instrument's backup writes its own files;
+ * cleanup, audit, restore and status read every instrument's.
  *
  * @module
  */
 export {
   BACKUP_STATUSES,
   type BackupStatus,
-  MANIFEST_FILE_PATTERN,
+  type ManifestFileName,
   manifestFileName,
+  manifestFilesInFoldOrder,
   type ManifestRecord,
+  parseManifestFileName,
   recordProblem,
   timestamp,
 } from "./record.ts";

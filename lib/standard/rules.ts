@@ -1,6 +1,7 @@
 /**
  * R1–R8 applied to a listing of a study folder. Pure: the listing is made by
- * `study.ts`, so every rule is tested here without a disk.
+ * `study.ts` (or, on the validator page, from the files a browser lists), so
+ * every rule is tested here without a disk.
  *
  * @module
  */
@@ -155,10 +156,23 @@ export function evaluateStudy(study: string, entries: readonly ListedEntry[]): V
     );
   }
 
+  // R6 pairs .xpd files and experiment directories one to one, both ways; an .fpr pairs with
+  // nothing (R7), so it does not stand in for a missing .xpd.
+  const xpdNames = new Set(xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
   for (const xpd of xpdFiles) {
     const sibling = xpd.slice(0, -".xpd".length);
     if (!topDirectories.has(sibling)) {
       add("R6", xpd, `no sibling experiment directory named '${sibling}'`);
+    }
+  }
+  for (const experiment of experiments) {
+    if (!xpdNames.has(experiment)) {
+      add(
+        "R6",
+        experiment,
+        `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd ` +
+          "(an .fpr does not replace it)",
+      );
     }
   }
 

@@ -214,7 +214,10 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   }
   const attention: Attention[] = [];
   for (const record of [...latest.values()].sort((a, b) => a.started_at < b.started_at ? -1 : 1)) {
-    const problem = attentionFor(record, present.has(record.run_name));
+    // The manifest holds every instrument's backups; only this PC's sources are seen here.
+    const sourcePresent = record.instrument === config.backup.instrument &&
+      present.has(record.run_name);
+    const problem = attentionFor(record, sourcePresent);
     if (problem !== undefined) {
       attention.push({
         backup_name: record.backup_name,

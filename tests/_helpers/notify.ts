@@ -6,6 +6,7 @@
  */
 import { StatusLine } from "../../lib/cli/_progress.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { join } from "node:path";
 import { PEER_CA_FILE } from "../../peers/smtp.ts";
@@ -98,6 +99,7 @@ export function captureContext(
     logger: new Logger({ console: (line) => lines.push(line) }),
     status: new StatusLine(io),
     env: envOf(env),
+    readShareSpace,
     exitCode: 0,
   };
   return { context, lines };

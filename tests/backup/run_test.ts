@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { planBackup } from "../../lib/backup/mod.ts";
 import { walk } from "../../lib/fs/mod.ts";
@@ -137,10 +137,11 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
     assert.equal(latest?.truenas_path, join(world.share, "fusion-01", A));
     assert.equal(latest?.error, null);
 
-    // The S3 mirror of the month's manifest is the share's file.
+    // The instrument's file of the month, and its S3 mirror of the same name is the share's file.
     const [file] = manifest.files;
     assert.ok(file !== undefined);
-    const mirror = await world.object(`fusion/_manifest/${file.slice(-"YYYY-MM.jsonl".length)}`);
+    assert.match(basename(file), /^\d{4}-\d{2}\.fusion-01\.jsonl$/);
+    const mirror = await world.object(`fusion/_manifest/${basename(file)}`);
     assert.equal(new TextDecoder().decode(mirror), await Deno.readTextFile(file));
 
     // No lock is left anywhere.

@@ -134,16 +134,18 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       lines[7]!,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+\\d+\\.\\d%$`),
     );
-    assert.equal(lines[8], "kept on the share:");
+    // A's 4 files and its _checksums.sha256, which the note under the table names.
+    assert.equal(lines[8], "files and size include each backup's _checksums.sha256");
+    assert.equal(lines[9], "kept on the share:");
     assert.equal(
-      lines[9],
+      lines[10],
       `  fusion-01/${B}: S3 lacks 1 of 5 files under s3://fusion-test/fusion/fusion-01/${B}/: ` +
         `${B}/Scan1/${B}.qptiff`,
     );
-    assert.equal(lines[10], "not backups the manifest knows (never deleted):");
-    assert.equal(lines[11], `  ${stray}: the manifest has no backup of this name`);
+    assert.equal(lines[11], "not backups the manifest knows (never deleted):");
+    assert.equal(lines[12], `  ${stray}: the manifest has no backup of this name`);
     assert.match(
-      lines[12]!,
+      lines[13]!,
       /^would evict 1 backup, freeing 1\.\d KiB: free .* \(threshold 99\.9%\); the threshold cannot be reached while the gates keep 1 backup \(the run would exit 1\)$/,
     );
 
@@ -153,8 +155,9 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       run.stdout,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+evicted$`, "m"),
     );
-    assert.ok(run.stdout.includes(lines[9]!), "the same reason as planned");
-    assert.ok(run.stdout.includes(lines[11]!));
+    assert.ok(run.stdout.includes(lines[10]!), "the same reason as planned");
+    assert.ok(run.stdout.includes(lines[12]!));
+    assert.ok(run.stdout.includes(`${lines[8]!}\n`), "the same note under the run's table");
     assert.match(
       run.stdout,
       /; 1 evicted, 0 failed, 1 kept; the threshold cannot be reached while the gates keep 1 backup \(exit 1\)$/m,

@@ -46,7 +46,9 @@ Deno.test("install init writes the templates, reports each file and the next ste
     assert.match(
       result.stdout,
       new RegExp(
-        `fusion-toolkit install tasks --config ${RegExp.escape(join(target, "config.toml"))}\\n$`,
+        `deno run -A main\\.ts install tasks --config ${
+          RegExp.escape(join(target, "config.toml"))
+        }\\n$`,
       ),
     );
     for (const name of RECIPIENTS) await Deno.stat(join(target, "recipients", name));
@@ -104,7 +106,7 @@ Deno.test("install init without --config-dir writes to ~/.config/fusion-toolkit"
       new RegExp(`^created  ${RegExp.escape(join(dir, "config.toml"))}$`, "m"),
     );
     // The default folder needs no --config in the next step.
-    assert.match(result.stdout, /fusion-toolkit install tasks\n$/);
+    assert.match(result.stdout, / {7}deno run -A main\.ts install tasks\n$/);
     await Deno.stat(join(dir, "recipients", "default.txt"));
   });
 });
@@ -177,9 +179,12 @@ Deno.test("install tasks --dry-run checks the config first: a missing one is exi
   await withTempDir(async (dir) => {
     const result = await tasks(["--dry-run", "--config", join(dir, "none.toml")]);
     assert.equal(result.code, 2);
-    assert.match(
+    // Run from source (as here), the hint is the command that was run: deno on main.ts.
+    assert.equal(
       result.stderr,
-      /^error: config file not found: .*none\.toml; create it with `fusion-toolkit install init`/,
+      `error: the config file given with --config does not exist: ${join(dir, "none.toml")}; ` +
+        "check the path, or create a config.toml in that folder with `deno run -A main.ts " +
+        `install init --config-dir ${dir}\` and pass --config ${join(dir, "config.toml")}\n`,
     );
   });
 });

@@ -92,8 +92,9 @@ Deno.test("monitor tail without a config file exits 2 with one line saying what 
     assert.deepEqual(result, {
       code: 2,
       stdout: "",
-      stderr: `error: config file not found: ${missing}; create it with ` +
-        "`fusion-toolkit install init` or pass --config PATH\n",
+      stderr: `error: the config file given with --config does not exist: ${missing}; check ` +
+        `the path, or create one there with \`deno run -A main.ts install init --config-dir ` +
+        `${dir}\`\n`,
     });
   });
 });

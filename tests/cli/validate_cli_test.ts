@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
-import { runMain } from "../_helpers/cli.ts";
+import { runCli } from "../../lib/cli/mod.ts";
+import { type CliResult, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -49,7 +50,50 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   assert.match(missing.stderr, /missing required argument 'path'/);
   const bare = await runMain(["validate"], { permissions: [] });
   assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^error: 'fusion-toolkit validate' needs a command: study, root\n/);
   assert.match(bare.stderr, /Usage: fusion-toolkit validate/);
+  assert.equal(bare.stdout, "");
+});
+
+/** Runs the CLI in this process, as main.ts does, with captured streams. */
+async function runInProcess(args: string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    io: { out: (text) => stdout += text, err: (text) => stderr += text, stderrIsTerminal: false },
+    env: new Map<string, string>(),
+  });
+  return { code, stdout, stderr };
+}
+
+Deno.test("a group without its subcommand exits 2 with an error line, then the usage", async () => {
+  const groups: [string[], string][] = [
+    [[], "validate, manifest, backup, cleanup, monitor, notify, install, status, restore, audit"],
+    [["validate"], "study, root"],
+    [["backup"], "run"],
+    [["cleanup"], "run"],
+    [["manifest"], "show"],
+    [["notify"], "list-subscribers, test"],
+    [["monitor"], "tail"],
+    [["install"], "init, tasks"],
+  ];
+  for (const [args, commands] of groups) {
+    const result = await runInProcess(args);
+    const name = ["fusion-toolkit", ...args].join(" ");
+    assert.equal(result.code, 2, name);
+    assert.equal(result.stdout, "", name);
+    const [first, second, usage] = result.stderr.split("\n");
+    assert.equal(first, `error: '${name}' needs a command: ${commands}`);
+    assert.equal(second, "");
+    assert.equal(usage, `Usage: ${name} [options] [command]`);
+  }
+  const unknownHelp = await runInProcess(["help", "bogus"]);
+  assert.equal(unknownHelp.code, 2);
+  assert.match(unknownHelp.stderr, /^error: unknown command 'bogus'\n\nUsage: fusion-toolkit /);
+  // `help` alone is a request, not an error.
+  const help = await runInProcess(["help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: fusion-toolkit \[options\] \[command\]/);
 });
 
 Deno.test("validate study: a good study passes with exit 0", async () => {

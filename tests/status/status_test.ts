@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ManifestRecord } from "../../lib/manifest/mod.ts";
+import { appendRecord, type ManifestRecord } from "../../lib/manifest/mod.ts";
 import { EMPTY_PARSER_STATE, monitorStatePath, writeMonitorState } from "../../lib/monitor/mod.ts";
 import {
   appendRun,
@@ -149,6 +149,48 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     assert.match(text, /^ {2}last instrument error emailed 2025-11-28 14:02 UTC$/m);
     assert.match(text, /400 B not read yet/);
     assert.match(text, /^Stale locks \(1\)$/m);
+  });
+});
+
+Deno.test("status on a share of several instruments: their records count, not as this PC's sources", async () => {
+  await withBackupWorld(async (world) => {
+    const study = "20250301_alice_lung_panel1";
+    await world.makeStudy(study, { mtime: new Date() });
+    const root = world.config.truenas.manifestRoot;
+    // fusion-02 backed up a study of the same name and kept its source; another failed there.
+    await appendRecord(
+      root,
+      record("complete", {
+        backup_name: `fusion-02/${study}`,
+        run_name: study,
+        instrument: "fusion-02",
+      }),
+    );
+    await appendRecord(
+      root,
+      record("failed_s3", {
+        backup_name: "fusion-02/b",
+        run_name: "b",
+        instrument: "fusion-02",
+        error: "upload: no",
+      }),
+    );
+    await appendRecord(
+      root,
+      record("complete", {
+        backup_name: `fusion-01/${study}`,
+        run_name: study,
+        started_at: "2025-01-03T00:00:00Z",
+      }),
+    );
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+    });
+    assert.deepEqual(report.attention.map((a) => [a.backup_name, a.problem]), [
+      ["fusion-02/b", "upload: no"],
+      [`fusion-01/${study}`, "backed up, but the source is still on the instrument"],
+    ]);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Step: the study's manifest record. Every state change is one appended,
- * flushed line in the month's manifest on the share; the month's manifest is
- * mirrored to `<prefix>/_manifest/YYYY-MM.jsonl` in S3 for disaster recovery.
+ * flushed line in this instrument's manifest file of the month on the share
+ * (`YYYY-MM.<instrument>.jsonl`, written by no other PC); that file is
+ * mirrored to `<prefix>/_manifest/` under the same name in S3 for disaster
+ * recovery.
  *
  * @module
  */
@@ -68,13 +70,13 @@ export class BackupRecorder {
   }
 
   /**
-   * Copies the month's manifest to S3.
+   * Copies this instrument's manifest file of the month to S3.
    *
    * @throws {StepFailure} "manifest mirror" (no status: the manifest on the share is intact).
    */
   async mirror(): Promise<void> {
     const { config, store } = this.#context;
-    const name = manifestFileName(this.#record.started_at);
+    const name = manifestFileName(this.#record.started_at, this.#record.instrument);
     try {
       const bytes = await Deno.readFile(join(config.truenas.manifestRoot, name));
       await store.putBytes(
