@@ -10,7 +10,9 @@
 import { errorMessage, OperationFailedError, UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import { localPath } from "../layout/mod.ts";
+import type { Logger } from "../log/mod.ts";
 import { hashFile } from "../storage/mod.ts";
+import { parentOf } from "./plan.ts";
 import type { Selected } from "./reader.ts";
 
 /** Receives progress; the CLI draws it on a terminal. */
@@ -19,12 +21,6 @@ export interface RestoreProgress {
   stage(name: string, stage: string, files: number, bytes: number): void;
   advance(files: number, bytes: number): void;
   end(): void;
-}
-
-/** The folder a `/`-separated path is in ("" for the top). */
-export function parentOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash === -1 ? "" : path.slice(0, slash);
 }
 
 function refusal(what: string): UsageError {
@@ -52,7 +48,7 @@ export function foldersOf(files: readonly Selected[], dirs: readonly string[]): 
  *
  * @throws {UsageError} naming the first one that is a link, or that is not a folder.
  */
-export async function refuseLinkedFolders(
+async function refuseLinkedFolders(
   destination: string,
   folders: readonly string[],
 ): Promise<void> {
@@ -82,7 +78,7 @@ export async function refuseLinkedFolders(
  * @throws {UsageError} naming the first file at the destination that is not
  *   the backup's (a different content, or not a regular file).
  */
-export async function alreadyRestored(
+async function alreadyRestored(
   destination: string,
   files: readonly Selected[],
   progress: RestoreProgress,
@@ -113,6 +109,33 @@ export async function alreadyRestored(
     progress.end();
   }
   return identical;
+}
+
+/**
+ * Checks `destination` before anything is written: no link on the way to
+ * `files` and `dirs` ({@linkcode refuseLinkedFolders}), and each file
+ * already there the backup's ({@linkcode alreadyRestored}).
+ *
+ * @returns the paths of the files already there, kept and not fetched again.
+ * @throws {UsageError} for a link, or a file there that is not the backup's.
+ */
+export async function checkDestination(
+  destination: string,
+  files: readonly Selected[],
+  dirs: readonly string[],
+  backup: { readonly name: string; readonly study: string },
+  progress: RestoreProgress,
+  logger: Logger,
+): Promise<Set<string>> {
+  await refuseLinkedFolders(destination, foldersOf(files, dirs));
+  const kept = await alreadyRestored(destination, files, progress, backup.study);
+  if (kept.size > 0) {
+    logger.info(
+      `restore ${backup.name}: ${kept.size} of ${files.length} files are already in ` +
+        `${destination} with the backup's SHA-256; they are kept, not fetched again`,
+    );
+  }
+  return kept;
 }
 
 /**

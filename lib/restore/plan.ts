@@ -192,6 +192,12 @@ export function unsafePathReason(path: string): string | undefined {
   return undefined;
 }
 
+/** The folder a `/`-separated path of a backup is in ("" for the top). Pure. */
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
+}
+
 /** S3's published typical retrieval times, per storage class and tier. */
 const TYPICAL_WAIT: Readonly<Record<string, Readonly<Record<RestoreTier, string>>>> = {
   GLACIER: { Standard: "3-5 hours", Bulk: "5-12 hours" },

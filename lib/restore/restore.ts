@@ -22,13 +22,7 @@ import { kindAt } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { RestoreTier, S3Store } from "../storage/s3.ts";
 import { requireTrustedCopy } from "./copy_check.ts";
-import {
-  alreadyRestored,
-  foldersOf,
-  makeFolders,
-  refuseLinkedFolders,
-  type RestoreProgress,
-} from "./destination.ts";
+import { checkDestination, foldersOf, makeFolders, type RestoreProgress } from "./destination.ts";
 import { compileOnly } from "./glob.ts";
 import { locateBackup, type LocatedBackup } from "./locate.ts";
 import type { RestoreOutcome } from "./outcome.ts";
@@ -88,14 +82,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   const { selected, emptyDirs } = select(reader, matches, only, record.backup_name);
 
   const destination = join(options.to, record.run_name);
-  await refuseLinkedFolders(destination, foldersOf(selected, emptyDirs));
-  const kept = await alreadyRestored(destination, selected, progress, record.run_name);
-  if (kept.size > 0) {
-    logger.info(
-      `restore ${record.backup_name}: ${kept.size} of ${selected.length} files are already in ` +
-        `${destination} with the backup's SHA-256; they are kept, not fetched again`,
-    );
-  }
+  const names = { name: record.backup_name, study: record.run_name };
+  const kept = await checkDestination(destination, selected, emptyDirs, names, progress, logger);
   const base = {
     backup: record.backup_name,
     source: choice.source,
@@ -108,34 +96,18 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
 
   const wanted = selected.filter((file) => !kept.has(file.path));
   const { missing, archived } = await reader.inspect(wanted);
-  if (archived.length > 0) {
-    const retrieval = {
-      store: options.store(),
-      tier: options.tier,
-      days: options.days,
-      concurrency: options.config.s3.concurrency,
-      logger,
-    };
-    return await requestRetrieval(retrieval, base, archived, missing);
-  }
+  if (archived.length > 0) return await requestRetrieval(options, base, archived, missing);
   const missingPaths = new Set(missing.map((problem) => problem.path));
   const toRestore = wanted.filter((file) => !missingPaths.has(file.path));
   await makeFolders(destination, foldersOf(toRestore, emptyDirs));
-  const done = await fetchAndVerify(
-    reader,
-    toRestore,
-    destination,
-    { name: record.backup_name, study: record.run_name },
-    progress,
-    logger,
-  );
+  const done = await fetchAndVerify(reader, toRestore, destination, names, progress, logger);
 
-  const problems = [...missing, ...done.problems];
+  const problems = [...missing, ...done.problems]
+    .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   logger.info(
     `restore ${record.backup_name}: ${done.files} files, ${done.bytes} bytes restored and ` +
-      `verified into ${destination} in ${
-        done.seconds.toFixed(1)
-      } s; ${problems.length} not restored`,
+      `verified into ${destination} in ${done.seconds.toFixed(1)} s; ` +
+      `${problems.length} not restored`,
   );
   return {
     ...base,
@@ -144,7 +116,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
     bytes: done.bytes,
     alreadyThere: kept.size,
     emptyDirs: emptyDirs.length,
-    problems: problems.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+    problems,
   };
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { forEachLimited } from "../concurrency/mod.ts";
+import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { ObjectInfo, RestoreTier, S3Store } from "../storage/s3.ts";
 import type { OutcomeBase, WaitingOutcome } from "./outcome.ts";
@@ -16,13 +17,13 @@ import type { FileProblem } from "./reader.ts";
 /** HeadObject and RestoreObject requests at once, at least. */
 const REQUEST_CONCURRENCY = 8;
 
-/** How to ask for a retrieval. */
+/** How to ask for a retrieval (the restore's options). */
 export interface RetrievalRequest {
-  readonly store: S3Store;
+  /** The S3 store, opened on first use. */
+  readonly store: () => S3Store;
   readonly tier: RestoreTier;
   readonly days: number;
-  /** `[s3] concurrency`. */
-  readonly concurrency: number;
+  readonly config: { readonly s3: Pick<Config["s3"], "concurrency"> };
   readonly logger: Logger;
 }
 
@@ -33,10 +34,11 @@ export async function requestRetrieval(
   archived: readonly ObjectInfo[],
   problems: readonly FileProblem[],
 ): Promise<WaitingOutcome> {
-  const { store, tier, days } = request;
+  const { tier, days } = request;
+  const store = request.store();
   let started = 0;
   let inProgress = 0;
-  const concurrency = Math.max(request.concurrency, REQUEST_CONCURRENCY);
+  const concurrency = Math.max(request.config.s3.concurrency, REQUEST_CONCURRENCY);
   await forEachLimited(archived, concurrency, async (object) => {
     if (object.restore?.ongoing === true) {
       inProgress++;

@@ -19,17 +19,13 @@ import {
 } from "../layout/mod.ts";
 import { copyFileWithHash, hashFile, sha256Hex } from "../storage/mod.ts";
 import { shortDigest } from "../text/mod.ts";
+import { parentOf } from "./plan.ts";
 import type { FileProblem, Reader } from "./reader.ts";
 
 /** Share files restored at once (the disk, not the CPU, is the limit). */
 const SHARE_CONCURRENCY = 4;
 /** Share files sized at once (a stat on an SMB share is a round trip). */
 const STAT_CONCURRENCY = 8;
-
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash === -1 ? "" : path.slice(0, slash);
-}
 
 /** Why a file cannot be taken from the share, and what to do instead. */
 function unreadable(error: unknown): string {
