@@ -27,6 +27,8 @@ export interface JobOptions {
   readonly failureEvent?: NotifyEvent | undefined;
   /** A dry run: its exit code is a forecast, so it sends no failure email and is not recorded. */
   readonly dryRun?: boolean | undefined;
+  /** Paths the job works on besides its config's (restore's `--to`): see `configLoaded`. */
+  readonly paths?: readonly string[];
 }
 
 /**
@@ -43,6 +45,8 @@ export async function startJob(
   options: JobOptions,
 ): Promise<Job> {
   const config = await loadConfig({ path: options.config, env: context.env });
+  // Before the job touches anything: only its permission row from now on.
+  context.permissions.configLoaded(config, options.paths);
   context.logger.attachFile(join(config.dir, "logs"));
   context.logger.info(`${name}: using config ${config.file}`);
   const notifier = await createNotifier({

@@ -9,6 +9,7 @@ import type { SpaceReader } from "../cleanup/mod.ts";
 import type { Config, EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Notifier } from "../notify/mod.ts";
+import type { CliPermissions } from "./_permissions.ts";
 import type { StatusLine } from "./_progress.ts";
 import type { Io } from "./io.ts";
 
@@ -21,6 +22,8 @@ export interface CliContext {
   /** The terminal's status line; log lines print above it. */
   readonly status: StatusLine;
   readonly env: EnvReader;
+  /** The narrowing of this run's Deno permissions to the command's row. */
+  readonly permissions: CliPermissions;
   /** The TrueNAS share's free space, for cleanup and status: statfs, unless the caller set it. */
   readonly readShareSpace: SpaceReader;
   /** The exit code the command chose; the error funnel overrides it on a throw. */

@@ -141,6 +141,7 @@ async function installTasks(context: CliContext, options: TasksOptions): Promise
   const platform = currentPlatform();
   // Load it now, so a task never fails at 02:00 on a config that could not have worked.
   const config = await loadConfig({ path: options.config, env });
+  context.permissions.configLoaded(config);
   const launcher = taskLauncher({
     standalone: Deno.build.standalone,
     execPath: Deno.execPath(),
@@ -227,6 +228,7 @@ export function registerInstall(program: Command, context: CliContext): void {
       const { env, io } = context;
       const platform = currentPlatform();
       const dir = options.configDir ?? defaultConfigDir(env, platform);
+      context.permissions.pathsKnown([dir]);
       const result = await initConfigDir(dir, { force: options.force === true });
       io.out(renderInitReport(result, {
         privacy: smtpEnvPrivacy(result.smtpEnvFile, platform, env.get("USERPROFILE")),

@@ -10,9 +10,11 @@ import { readShareSpace, type SpaceReader } from "../cleanup/mod.ts";
 import { type EnvReader } from "../config/mod.ts";
 import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
+import { type Narrow, revokeAllBut } from "../permissions/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
+import { CliPermissions } from "./_permissions.ts";
 import { registerAudit } from "./audit.ts";
 import { registerBackup } from "./backup.ts";
 import { registerCleanup } from "./cleanup.ts";
@@ -79,10 +81,22 @@ export function buildProgram(context: CliContext): Command {
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({
-      writeOut: (text) => context.io.out(text),
-      writeErr: (text) => context.io.err(text),
+      // Commander prints only when it answers by itself (help, version, a usage error).
+      writeOut: (text) => {
+        context.permissions.printOnly();
+        context.io.out(text);
+      },
+      writeErr: (text) => {
+        context.permissions.printOnly();
+        context.io.err(text);
+      },
+      // Our help has no colours to strip: commander need not read NO_COLOR and the like.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
-    .addHelpText("after", EXIT_CODES_HELP);
+    .addHelpText("after", EXIT_CODES_HELP)
+    // Before any command's action: its permission row, everything else revoked.
+    .hook("preAction", (_program, action) => context.permissions.command(action));
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
@@ -107,6 +121,12 @@ export interface RunOptions {
   readonly io: Io;
   readonly env?: EnvReader;
   /**
+   * Narrows the process to what the command keeps (lib/permissions):
+   * `revokeAllBut` by default, for the rest of the process. A host that runs
+   * several commands in one process (scripts/demo.ts) passes its own.
+   */
+  readonly narrow?: Narrow;
+  /**
    * The share's free space; default: the file system's (statfs). `deno task demo` passes a
    * share of a size it sets, as its share is a temp folder on whatever disk the machine has.
    */
@@ -124,6 +144,7 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
+    permissions: new CliPermissions(options.narrow ?? revokeAllBut, (line) => logger.debug(line)),
     readShareSpace: options.shareSpace ?? readShareSpace,
     exitCode: ExitCode.ok,
   };
@@ -146,7 +167,8 @@ async function reportError(error: unknown, context: CliContext): Promise<number>
   } else if (error instanceof Deno.errors.PermissionDenied) {
     message = `${error.message}; check that this account may access that path`;
   } else if (error instanceof Deno.errors.NotCapable) {
-    message = `${error.message}; the program lacks a Deno permission (a build problem: report it)`;
+    message = `${error.message}; the program lacks a Deno permission (a build problem, or a ` +
+      "command's row in the permission table: report it)";
   } else {
     const logFile = logger.filePath;
     const where = logFile === undefined ? "" : `; the log is ${logFile}`;

@@ -127,7 +127,10 @@ export function registerRestore(program: Command, context: CliContext): void {
     )
     .addOption(configOption())
     .action(async (name: string, options: RestoreCliOptions) => {
-      const job = await startJob(context, "restore", { config: options.config });
+      const job = await startJob(context, "restore", {
+        config: options.config,
+        paths: [resolve(options.to)],
+      });
       // Loaded here, not at start-up: the AWS SDK is large (see backup run).
       const { restoreBackup } = await import("../restore/mod.ts");
       await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {

@@ -5,9 +5,11 @@
  * @module
  */
 import { StatusLine } from "../../lib/cli/_progress.ts";
+import { CliPermissions } from "../../lib/cli/_permissions.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
+import { revokeAllBut } from "../../lib/permissions/mod.ts";
 import { join } from "node:path";
 import { PEER_CA_FILE } from "../../peers/smtp.ts";
 
@@ -99,6 +101,8 @@ export function captureContext(
     logger: new Logger({ console: (line) => lines.push(line) }),
     status: new StatusLine(io),
     env: envOf(env),
+    // As the program's; no command is entered here, so nothing is ever revoked.
+    permissions: new CliPermissions(revokeAllBut, () => {}),
     readShareSpace,
     exitCode: 0,
   };

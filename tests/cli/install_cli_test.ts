@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { windowsCommandLine } from "../../lib/install/cmdline.ts";
-import { EXE_FLAGS, PRODUCT_FLAGS, REPO_ROOT, runMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, REPO_ROOT, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 
@@ -158,7 +158,7 @@ Deno.test("install tasks --dry-run prints the exact schtasks lines, password mas
     const runs = windowsCommandLine([
       Deno.execPath(),
       "run",
-      ...EXE_FLAGS,
+      ...PRODUCT_FLAGS,
       "--config",
       join(REPO_ROOT, "deno.json"),
       join(REPO_ROOT, "main.ts"),

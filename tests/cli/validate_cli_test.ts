@@ -55,13 +55,18 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   assert.equal(bare.stdout, "");
 });
 
-/** Runs the CLI in this process, as main.ts does, with captured streams. */
+/**
+ * Runs the CLI in this process, as main.ts does, with captured streams. Its
+ * narrowing revokes nothing: the next tests in this file still need their
+ * permissions (tests/permissions proves each command's narrowing).
+ */
 async function runInProcess(args: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await runCli(args, {
     io: { out: (text) => stdout += text, err: (text) => stderr += text, stderrIsTerminal: false },
     env: new Map<string, string>(),
+    narrow: () => {},
   });
   return { code, stdout, stderr };
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
-import { EXE_FLAGS, runMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNC_UNAVAILABLE, withUncShare } from "../_helpers/unc.ts";
 
@@ -77,7 +77,7 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
     for (const spelling of [root, root.replaceAll("\\", "/")]) {
       // Exactly the exe's permissions: the share is where backups go.
       const result = await runMain(["validate", "root", spelling, "-f", "json"], {
-        permissions: EXE_FLAGS,
+        permissions: PRODUCT_FLAGS,
       });
       assert.equal(result.code, 1, result.stderr);
       const report = JSON.parse(result.stdout);
