@@ -12,6 +12,7 @@ import { validateRoot } from "../lib/standard/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
 import { benchCopyHash } from "./_bench_copy.ts";
 import { benchRestore } from "./_bench_restore.ts";
+import { reportBench } from "./_bench_report.ts";
 import { benchS3Upload } from "./_bench_s3.ts";
 import { peakRssMiB } from "./_rss.ts";
 import { writeSampleFusionLog } from "./sample_log.ts";
@@ -157,7 +158,14 @@ const restore: BenchCase = {
   run: benchRestore,
 };
 
-const CASES: readonly BenchCase[] = [validateTree, copyHash, s3Upload, monitorCatchup, restore];
+const CASES: readonly BenchCase[] = [
+  validateTree,
+  copyHash,
+  s3Upload,
+  monitorCatchup,
+  restore,
+  reportBench,
+];
 
 async function main(): Promise<number> {
   const wanted = Deno.args;

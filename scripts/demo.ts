@@ -21,6 +21,7 @@ import { join } from "node:path";
 import type { SpaceReader } from "../lib/cleanup/mod.ts";
 import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
+import { localCalendar, monthOf } from "../lib/report/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
 import { formatBytes } from "../lib/text/mod.ts";
 import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../peers/s3.ts";
@@ -189,6 +190,21 @@ const STEPS: readonly Step[] = [
       "failed studies.",
     command: (demo) => ["status", "--config", demo.config],
     expect: 1,
+  },
+  {
+    title: "The monthly report",
+    explain: () =>
+      "report is what the lab gets by email each month, for every instrument on the share: here " +
+      "this month so far (the default is the last full month, which has no records yet). It " +
+      "exits 0: the report was made; the failed studies are in it.",
+    command: (demo) => [
+      "report",
+      "--config",
+      demo.config,
+      "--month",
+      monthOf(localCalendar, Date.now()),
+    ],
+    expect: 0,
   },
 ];
 

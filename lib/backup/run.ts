@@ -33,7 +33,7 @@ export type BackupRunOptions = Omit<StudyContext, "previous">;
 export interface BackupRunResult {
   readonly outcomes: readonly StudyOutcome[];
   /** Studies found but not idle long enough yet. */
-  readonly waiting: number;
+  readonly waiting: readonly FoundStudy[];
 }
 
 async function requireSourceRoot(config: Config): Promise<void> {
@@ -100,6 +100,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
     const latest = latestRecords(await readManifest(config.truenas.manifestRoot), logger);
     const studies = await findStudies(config.backup.sourceRoot);
     const eligible = selectEligible(studies, config.backup.idleDays, clock());
+    const taken = new Set(eligible);
     logger.info(
       `backup: ${eligible.length} of ${studies.length} studies idle for at least ` +
         `${config.backup.idleDays} days`,
@@ -114,7 +115,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
         }),
       );
     }
-    return { outcomes, waiting: studies.length - eligible.length };
+    return { outcomes, waiting: studies.filter((study) => !taken.has(study)) };
   } finally {
     await shareLock.release();
   }

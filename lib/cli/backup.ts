@@ -41,7 +41,8 @@ function outcomeRow(outcome: StudyOutcome): string[] {
 
 /** The final table of a run and its count line. */
 export function renderRunSummary(result: BackupRunResult): string {
-  const { outcomes, waiting } = result;
+  const { outcomes } = result;
+  const waiting = result.waiting.length;
   const waitingNote = waiting > 0 ? `; ${waiting} not idle long enough yet` : "";
   if (outcomes.length === 0) return `nothing to back up${waitingNote}\n`;
   const failed = outcomes.filter((outcome) => !outcome.ok).length;
@@ -109,6 +110,13 @@ export function renderPlan(plan: BackupPlan, idleDays: number): string {
 /** The run's report: the failed studies in detail, or a one-line summary when none failed. */
 function reportOf(result: BackupRunResult): { failed: boolean; report: JobFailure } {
   const failed = result.outcomes.filter((outcome) => !outcome.ok);
+  // The monthly report says how long each study has been waiting.
+  const details = {
+    waiting: result.waiting.map((study) => ({
+      study: study.name,
+      newest_change: new Date(study.newestMtime).toISOString(),
+    })),
+  };
   if (failed.length === 0) {
     const count = result.outcomes.length;
     return {
@@ -118,6 +126,7 @@ function reportOf(result: BackupRunResult): { failed: boolean; report: JobFailur
           ? "nothing to back up"
           : `${count} stud${count === 1 ? "y" : "ies"} backed up`,
         lines: [],
+        details,
       },
     };
   }
@@ -125,6 +134,7 @@ function reportOf(result: BackupRunResult): { failed: boolean; report: JobFailur
   return {
     failed: true,
     report: {
+      details,
       ...(failed.length === 1 && only !== undefined ? { study: only.study } : {}),
       title: `${failed.length} of ${result.outcomes.length} studies failed`,
       lines: failed.map((outcome) =>

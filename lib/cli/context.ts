@@ -8,6 +8,7 @@
 import type { SpaceReader } from "../cleanup/mod.ts";
 import type { Config, EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import type { JobDetails } from "../manifest/mod.ts";
 import type { Notifier } from "../notify/mod.ts";
 import type { CliPermissions } from "./_permissions.ts";
 import type { StatusLine } from "./_progress.ts";
@@ -43,6 +44,8 @@ export interface JobFailure {
   readonly lines: readonly string[];
   /** The study concerned when there is exactly one; named in the email's subject. */
   readonly study?: string;
+  /** Facts of the run for the monthly report, recorded in the share's job log. */
+  readonly details?: JobDetails;
 }
 
 /** A running job: its config, its alerts, and the one way to end it. */
@@ -57,4 +60,10 @@ export interface Job {
    * Returns `code` unchanged, whatever happened to the emails. Never throws.
    */
   finish(code: number, failure?: JobFailure): Promise<number>;
+  /**
+   * Records a sign of life of a job that runs for days (`monitor tail`) in
+   * the share's job log, so the monthly report can tell it is running.
+   * Never throws; a share it cannot reach is logged (info).
+   */
+  alive(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerReport } from "./report.ts";
 import { registerRestore } from "./restore.ts";
 import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
@@ -34,7 +35,7 @@ Exit codes:
   1  validation failure, failed backups or evictions, a cleanup kept short of its threshold
      by the safety gates, a failed hook, stale study locks, monitor tail stopped by an error,
      audit findings, a restore that found a damaged file or waits for S3 to retrieve
-     archived objects
+     archived objects, a report that could not read every record or could not be sent
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
@@ -107,6 +108,7 @@ export function buildProgram(context: CliContext): Command {
   registerStatus(program, context);
   registerRestore(program, context);
   registerAudit(program, context);
+  registerReport(program, context);
   return program;
 }
 

@@ -85,6 +85,12 @@ export interface Config {
     readonly backup: readonly string[];
     readonly cleanup: readonly string[];
   };
+  readonly report: {
+    /** When the prices were taken, e.g. "2026-06". */
+    readonly pricesAsOf: string;
+    /** US dollars per GB-month (2^30 bytes) by S3 storage class, e.g. `{ STANDARD: 0.023 }`. */
+    readonly prices: Readonly<Record<string, number>>;
+  };
 }
 
 /** What the loader needs from the outside world; tests pass their own. */
@@ -413,6 +419,15 @@ function build(
       from: optionalText("notify", "from"),
     },
     hooks: { backup: argv("hooks", "backup"), cleanup: argv("hooks", "cleanup") },
+    report: {
+      pricesAsOf: text("report", "prices_as_of"),
+      // Every `price_<class>` key prices the storage class <CLASS>.
+      prices: Object.fromEntries(
+        Object.keys(CONFIG_SCHEMA.report.keys).filter((key) => key.startsWith("price_")).map((
+          key,
+        ) => [key.slice("price_".length).toUpperCase(), number("report", key)]),
+      ),
+    },
   };
 }
 

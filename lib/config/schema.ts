@@ -298,6 +298,51 @@ export const CONFIG_SCHEMA = {
       },
     },
   },
+  report: {
+    doc: "The monthly report (`report`): S3 storage prices for its cost estimate, in US dollars " +
+      "per GB-month (1 GB = 2^30 bytes, as AWS bills). The defaults are AWS's list prices for US " +
+      "East (N. Virginia), first 50 TB a month, from https://aws.amazon.com/s3/pricing/ as of " +
+      "prices_as_of; set your bucket's region's prices.",
+    keys: {
+      prices_as_of: {
+        kind: "string",
+        default: "2026-06",
+        doc: "when the prices below were taken; the report prints it beside the estimate",
+      },
+      price_standard: {
+        kind: "number",
+        default: 0.023,
+        min: 0,
+        doc: "STANDARD",
+      },
+      price_intelligent_tiering: {
+        kind: "number",
+        default: 0.023,
+        min: 0,
+        doc: "INTELLIGENT_TIERING, at its frequent-access tier (objects it moves cost less)",
+      },
+      price_standard_ia: { kind: "number", default: 0.0125, min: 0, doc: "STANDARD_IA" },
+      price_onezone_ia: { kind: "number", default: 0.01, min: 0, doc: "ONEZONE_IA" },
+      price_glacier_ir: {
+        kind: "number",
+        default: 0.004,
+        min: 0,
+        doc: "GLACIER_IR (Glacier Instant Retrieval)",
+      },
+      price_glacier: {
+        kind: "number",
+        default: 0.0036,
+        min: 0,
+        doc: "GLACIER (Glacier Flexible Retrieval); plus 40 KiB per object, as AWS bills",
+      },
+      price_deep_archive: {
+        kind: "number",
+        default: 0.00099,
+        min: 0,
+        doc: "DEEP_ARCHIVE; plus 40 KiB per object, as AWS bills",
+      },
+    },
+  },
 } as const satisfies Readonly<Record<string, SectionSpec>>;
 
 /** A section name of the schema. */

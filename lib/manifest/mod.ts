@@ -1,7 +1,8 @@
 /**
  * The manifest: an append-only JSONL ledger of backups on the share, one file
  * per instrument and month. Each instrument's backup writes its own files;
- * cleanup, audit, restore and status read every instrument's.
+ * cleanup, audit, restore, status and report read every instrument's. Beside
+ * it, the job log: every instrument's job runs.
  *
  * @module
  */
@@ -32,3 +33,14 @@ export {
   parseManifest,
   readManifest,
 } from "./ledger.ts";
+export {
+  appendJobRecord,
+  type JobDetails,
+  jobFilePath,
+  type JobLogWarning,
+  type JobRecord,
+  JOBS_DIR,
+  parseJobLog,
+  readJobLog,
+  type WaitingStudyFact,
+} from "./jobs.ts";

@@ -98,7 +98,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     keeps: {
       read: "the studies, config.toml, smtp.env, recipients, the share, AWS profile files",
       write: "copies, sidecars, manifest and lock on the share, study locks, `logs/`, the job " +
-        "history; deleting a source once both copies are proven",
+        "history and the share's job log; deleting a source once both copies are proven",
       net: "S3 and the SMTP server",
       env: S3_ENV,
       sys: JOB_SYS,
@@ -126,7 +126,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       read: "the share, its manifest and ledger, config.toml, smtp.env, recipients, AWS " +
         "profile files",
       write: "deleting proven backups from the share, the cleanup ledger, the share lock, " +
-        "`logs/`, the job history",
+        "`logs/`, the job history and the share's job log",
       net: "S3 (each backup is checked there before its share copy goes) and the SMTP server",
       env: S3_ENV,
       sys: `statfs (the share's free space), ${JOB_SYS}`,
@@ -163,7 +163,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     paths: "action",
     keeps: {
       read: "config.toml, smtp.env, the manifest, the share's copy, AWS profile files",
-      write: "the restored study under `--to`, `logs/`, the job history",
+      write: "the restored study under `--to`, `logs/`, the job history and the share's job log",
       net: "S3 and the SMTP server",
       env: S3_ENV,
       sys: JOB_SYS,
@@ -176,7 +176,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     keeps: {
       read: "the share's copies and sidecars, the manifest, config.toml, smtp.env, AWS profile " +
         "files",
-      write: "`logs/`, the job history",
+      write: "`logs/`, the job history and the share's job log",
       net: "S3 (`--s3`) and the SMTP server (`backup_failure`)",
       env: S3_ENV,
       sys: JOB_SYS,
@@ -217,11 +217,28 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     paths: "action",
     keeps: {
       read: "Fusion.log, config.toml, smtp.env, `recipients/`, the monitor's state",
-      write: "the monitor's state, `logs/`, the job history",
+      write: "the monitor's state, `logs/`, the job history, its signs of life in the share's " +
+        "job log",
       net: "the SMTP server (`fusion_error`, `monitor_crash`, `toolkit_error`)",
       env: "`FUSION_SMTP_*`, the home folder",
       sys: "the host name (the default instrument, emails)",
     },
+    windows: "it writes its signs of life to the share's job log, where Deno 2.9 on Windows " +
+      "stats and creates folders only while every permission is held",
+  },
+  {
+    command: "report",
+    paths: "action",
+    keeps: {
+      read: "the share's manifest, cleanup ledger and job log, config.toml, smtp.env, " +
+        "recipients, AWS profile files (`--s3`)",
+      write: "the page of `--html`, the month's claim and its line in the share's job log, " +
+        "`logs/`, the job history",
+      net: "S3 (`--s3`: one listing) and the SMTP server (`--send`, `toolkit_error`)",
+      env: S3_ENV,
+      sys: `statfs (the share's free space), ${JOB_SYS}`,
+    },
+    windows: ON_SHARE,
   },
   {
     command: "install init",

@@ -32,12 +32,16 @@ export interface NotifyConfigOptions {
   readonly from?: string;
 }
 
-/** Writes `<dir>/config.toml` with every required key and a `[notify]` for the test server. */
+/**
+ * Writes `<dir>/config.toml` with every required key and a `[notify]` for the
+ * test server, and makes its share folder (jobs record their runs there).
+ */
 export async function writeNotifyConfig(
   dir: string,
   options: NotifyConfigOptions,
 ): Promise<string> {
   const file = join(dir, "config.toml");
+  await Deno.mkdir(join(dir, "share"), { recursive: true });
   const lines = [
     "[backup]",
     `source_root = ${JSON.stringify(join(dir, "source"))}`,

@@ -69,7 +69,7 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
       [A, true, true],
       [B, true, true],
     ]);
-    assert.equal(result.waiting, 1);
+    assert.equal(result.waiting.length, 1);
     await assert.rejects(Deno.stat(a), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(b), Deno.errors.NotFound);
     assert.ok((await Deno.stat(active)).isDirectory, "a study still in use is left alone");

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readJobLog } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
@@ -38,6 +39,13 @@ async function setThreshold(world: CliWorld, pct: number, extra = ""): Promise<v
   );
 }
 
+/** The files of a snapshot but the share's job log, which every run appends to. */
+function withoutJobLog(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(files).filter(([path]) => !path.startsWith("_manifest/_jobs/")),
+  );
+}
+
 async function ledgerLines(world: CliWorld): Promise<{ event: string; backup_name: string }[]> {
   const dir = join(world.share, "_manifest");
   const lines = [];
@@ -65,7 +73,14 @@ Deno.test("cleanup run: above the threshold it says so; out of reach it evicts a
       /^freed 0 B: free .* \(threshold 1%\); 0 evicted, 0 failed, 0 kept$/m,
     );
     assert.match(calm.stderr, /cleanup run: using config .*config\.toml/);
-    assert.deepEqual(await snapshot(world.share), before);
+    // Its one trace on the share: its line in the job log.
+    assert.deepEqual(withoutJobLog(await snapshot(world.share)), withoutJobLog(before));
+    const month = new Date().toISOString().slice(0, 7);
+    const log = await readJobLog(join(world.share, "_manifest"), { from: "2000-01", to: month });
+    assert.deepEqual(log.records.map((run) => [run.instrument, run.job, run.exit_code]), [
+      ["fusion-01", "backup run", 0],
+      ["fusion-01", "cleanup run", 0],
+    ]);
 
     await setThreshold(world, 99.9);
     const full = await world.run("cleanup", "run");

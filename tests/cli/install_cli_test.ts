@@ -17,6 +17,7 @@ const RECIPIENTS = [
   "fusion_error.txt",
   "monitor_crash.txt",
   "toolkit_error.txt",
+  "monthly_report.txt",
   "default.txt",
 ];
 
@@ -35,7 +36,7 @@ Deno.test("install init writes the templates, reports each file and the next ste
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
     const lines = result.stdout.split("\n");
-    assert.deepEqual(lines.slice(0, 8), [
+    assert.deepEqual(lines.slice(0, 9), [
       `created  ${join(target, "config.toml")}`,
       Deno.build.os === "windows"
         ? lines[1]
@@ -146,14 +147,16 @@ Deno.test("install tasks --dry-run prints the exact schtasks lines, password mas
     const systemRoot = Deno.env.get("SystemRoot") ?? String.raw`C:\Windows`;
     assert.deepEqual(
       schtasks,
-      ["FusionToolkitBackup", "FusionToolkitCleanup", "FusionToolkitMonitor"].map((name) =>
-        String.raw`${systemRoot}\System32\schtasks.exe /Create /TN ${name} /XML ` +
-        String.raw`${join(dir, "tasks", `${name}.xml`)} /RU LAB\fusion /RP ******** /F`
-      ),
+      ["FusionToolkitBackup", "FusionToolkitCleanup", "FusionToolkitMonitor", "FusionToolkitReport"]
+        .map((name) =>
+          String.raw`${systemRoot}\System32\schtasks.exe /Create /TN ${name} /XML ` +
+          String.raw`${join(dir, "tasks", `${name}.xml`)} /RU LAB\fusion /RP ******** /F`
+        ),
     );
     assert.match(result.stdout, /^FusionToolkitBackup: monthly, day 1, at 02:00$/m);
     assert.match(result.stdout, /^FusionToolkitCleanup: monthly, day 20, at 02:00$/m);
     assert.match(result.stdout, /^FusionToolkitMonitor: at system start, after 1 min$/m);
+    assert.match(result.stdout, /^FusionToolkitReport: monthly, day 2, at 08:00$/m);
     // Run from source (as here), the task runs this deno on main.ts with the product permissions.
     const runs = windowsCommandLine([
       Deno.execPath(),
@@ -201,6 +204,7 @@ Deno.test("install tasks --uninstall --dry-run prints the delete lines", {
       "that is registered:\n" +
       String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitBackup /F` + "\n" +
       String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitCleanup /F` + "\n" +
-      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitMonitor /F` + "\n",
+      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitMonitor /F` + "\n" +
+      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitReport /F` + "\n",
   );
 });

@@ -73,7 +73,10 @@ async function runInProcess(args: string[]): Promise<CliResult> {
 
 Deno.test("a group without its subcommand exits 2 with an error line, then the usage", async () => {
   const groups: [string[], string][] = [
-    [[], "validate, manifest, backup, cleanup, monitor, notify, install, status, restore, audit"],
+    [
+      [],
+      "validate, manifest, backup, cleanup, monitor, notify, install, status, restore, audit, report",
+    ],
     [["validate"], "study, root"],
     [["backup"], "run"],
     [["cleanup"], "run"],

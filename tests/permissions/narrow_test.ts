@@ -82,6 +82,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
   "notify test --dry-run": [{ args: dryRun(["notify", "test", "--event", "toolkit_error"]) }],
   // Its first save of the state fails, which ends it (exit 1) instead of running until stopped.
   "monitor tail": [{ args: (world) => ["monitor", "tail", "--config", world.monitorConfig] }],
+  "report": [{ args: (world) => ["report", "--config", world.config] }],
   "install init": [{
     args: (world) => ["install", "init", "--config-dir", join(world.dir, "init")],
   }],
