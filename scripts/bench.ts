@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import { validateRoot } from "../lib/standard/mod.ts";
+import { validateRoot } from "../lib/study/mod.ts";
 import { makeSampleStudy } from "./sample_data.ts";
 import { benchCopyHash } from "./_bench_copy.ts";
 import { benchRestore } from "./_bench_restore.ts";

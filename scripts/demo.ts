@@ -38,7 +38,7 @@ interface Demo {
   readonly share: string;
   readonly config: string;
   readonly peer: S3Peer;
-  /** The pretend size of the share, bytes; set by the step before cleanup. */
+  /** The pretend size of the share, bytes; set by the step before cleanup (roomy until then). */
   shareCapacity: number | undefined;
 }
 
@@ -65,6 +65,9 @@ async function filesUnder(root: string): Promise<{ path: string; bytes: number }
   return files;
 }
 
+/** The pretend share's size until the step before cleanup sets it: roomy, as a new share is. */
+const ROOMY_SHARE_BYTES = 1024 ** 4;
+
 /**
  * The demo's share: it holds `demo.shareCapacity` bytes in all, and is as
  * full as the folder standing in for it. (The real reader asks the file
@@ -72,8 +75,7 @@ async function filesUnder(root: string): Promise<{ path: string; bytes: number }
  */
 function pretendShare(demo: Demo): SpaceReader {
   return async (root) => {
-    const capacity = demo.shareCapacity;
-    if (capacity === undefined) throw new Error("demo: the share's size is set before cleanup");
+    const capacity = demo.shareCapacity ?? ROOMY_SHARE_BYTES;
     const used = (await filesUnder(root)).reduce((sum, file) => sum + file.bytes, 0);
     return { freeBytes: Math.max(capacity - used, 0), totalBytes: capacity };
   };

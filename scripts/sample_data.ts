@@ -122,6 +122,8 @@ export interface SampleConfigOptions {
   readonly instrument?: string;
   /** More TOML appended as is, e.g. a `[hooks]` table. */
   readonly extra?: string;
+  /** More keys of `[truenas]`, e.g. `lock_wait_minutes = 0`. */
+  readonly truenasExtra?: string;
 }
 
 /** A config.toml for sample data: instrument "fusion-01" unless told, prefix "fusion", alerts off. */
@@ -134,7 +136,7 @@ instrument = ${JSON.stringify(options.instrument ?? "fusion-01")}
 
 [truenas]
 root = ${JSON.stringify(options.share)}
-
+${options.truenasExtra ?? ""}
 [s3]
 bucket = ${JSON.stringify(options.bucket)}
 prefix = "fusion"

@@ -4,11 +4,14 @@
  * checks that S3 still holds every object with the recorded digest.
  *
  * The audit only reads and takes no lock, so a long audit never blocks the
- * monthly backup or cleanup. It reads only backups whose latest manifest
- * record is `complete`: a backup writes only folders that are not complete
- * yet, and a complete one is never rewritten. Cleanup may evict a complete
- * folder while the audit reads it: a folder that is gone once its check ends
- * counts as evicted, not as missing files.
+ * monthly backup or cleanup. It reads the last complete revision of every
+ * backup: what a complete revision stored is never rewritten (a later
+ * revision only adds files beside it, see lib/layout/revision.ts), so a
+ * backup that runs meanwhile changes nothing the audit reads. Every file any
+ * complete revision's list names is hashed on the share; the S3 check covers
+ * the same files. Cleanup may evict a complete folder while the audit reads
+ * it: a folder that is gone once its check ends counts as evicted, not as
+ * missing files.
  *
  * @module
  */
@@ -22,20 +25,25 @@ import type { Logger } from "../log/mod.ts";
 import {
   type CopyTotals,
   disagreementsWithRecord,
+  foldComplete,
   type ManifestRecord,
   readManifest,
   recordedSidecarSha256,
   unrecordedSidecarNote,
 } from "../manifest/mod.ts";
 import {
+  isOwnFile,
+  listName,
+  listNames,
   localPath,
-  OWN_FILES,
   parseS3Uri,
   parseSidecar,
+  readSidecar,
   readStoredSidecar,
   requireShareRoot,
-  shareLockHolder,
-  SIDECAR_NAME,
+  revisionOf,
+  shareHolders,
+  shareLockReport,
   type SidecarEntry,
   type StoredSidecar,
 } from "../layout/mod.ts";
@@ -143,9 +151,11 @@ class Gathered {
 
 /** What the share copy of a backup showed. */
 interface ShareRead {
-  /** Its sidecar's entries, undefined when it could not be read. */
+  /** The list of the revision audited, undefined when it could not be read. */
   readonly entries: SidecarEntry[] | undefined;
-  /** SHA-256 of the sidecar's bytes. */
+  /** Every stored file of its revisions. */
+  readonly all: SidecarEntry[];
+  /** SHA-256 of that list's bytes. */
   readonly sidecarDigest: string | undefined;
   /** Sizes of the files read. */
   readonly sizes: Map<string, number>;
@@ -168,45 +178,67 @@ async function totalSize(
 }
 
 /**
- * Checks the share copy of `record` in `folder`: every listed file against
- * the sidecar, then the sidecar, its file count and (when no file had a
- * finding of its own, which would explain it) the files' total size against
- * the manifest record.
+ * The files every list of revisions 1 to `revision` in `folder` names (the
+ * lists of earlier revisions may be gone: cleanup evicted the folder once and
+ * a later revision stored it again), each stored path once.
+ */
+async function allRevisionFiles(
+  folder: string,
+  revision: number,
+  current: readonly SidecarEntry[],
+): Promise<SidecarEntry[]> {
+  const all = new Map(current.map((entry) => [entry.path, entry]));
+  for (let earlier = 1; earlier < revision; earlier++) {
+    const list = await readSidecar(folder, listName(earlier)).catch(() => undefined);
+    for (const entry of list ?? []) if (!all.has(entry.path)) all.set(entry.path, entry);
+  }
+  return [...all.values()];
+}
+
+/**
+ * Checks the share copy in `folder` of the revision `record` describes:
+ * every file of its revisions against their lists, then that revision's
+ * list, its file count and (when no file had a finding of its own, which
+ * would explain it) the files' total size against the manifest record.
  */
 async function auditShare(
   options: AuditOptions,
   gathered: Gathered,
-  record: ManifestRecord,
   folder: string,
+  record: ManifestRecord,
 ): Promise<ShareRead> {
   const sizes = new Map<string, number>();
-  let sidecar: StoredSidecar | undefined;
+  const name = listName(revisionOf(record));
+  let list: StoredSidecar | undefined;
   try {
-    sidecar = await readStoredSidecar(folder);
+    list = await readStoredSidecar(folder, name);
   } catch (error) {
-    gathered.add("share", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
-    return { entries: undefined, sidecarDigest: undefined, sizes };
+    gathered.add("share", name, `cannot be read: ${errorMessage(error)}`);
+    return { entries: undefined, all: [], sidecarDigest: undefined, sizes };
   }
-  if (sidecar === undefined) {
-    gathered.add("share", SIDECAR_NAME, "is missing: the share copy cannot be verified");
-    return { entries: undefined, sidecarDigest: undefined, sizes };
+  if (list === undefined) {
+    gathered.add("share", name, "is missing: the share copy cannot be verified");
+    return { entries: undefined, all: [], sidecarDigest: undefined, sizes };
   }
-  const { entries } = sidecar;
+  const { entries } = list;
+  const all = await allRevisionFiles(folder, revisionOf(record), entries);
   const present = new Set<string>();
   for await (const entry of walk(folder)) {
     if (entry.kind !== "dir") present.add(entry.path);
   }
-  const listed = new Set(entries.map((entry) => entry.path));
+  const listed = new Set(all.map((entry) => entry.path));
   for (const entry of entries) {
     if (!present.has(entry.path)) gathered.add("share", entry.path, "is missing from the share");
   }
   for (const path of present) {
-    // The sidecar, and the copy journal a backup stopped right after `complete` may leave.
-    if (!OWN_FILES.includes(path) && !listed.has(path)) {
-      gathered.notes.push(`${path} is on the share but not in ${SIDECAR_NAME}`);
+    // The file lists, and the copy journal a backup stopped right after `complete` may leave.
+    if (!isOwnFile(path) && !listed.has(path)) {
+      gathered.notes.push(
+        `${path} is on the share but not in ${listNames(revisionOf(record))}`,
+      );
     }
   }
-  const sample = sampleItems(entries, options.samplePct ?? 100, options.seed, gathered.name)
+  const sample = sampleItems(all, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => present.has(entry.path));
   for (const entry of sample) {
     // A file that cannot be stat'ed is reported when it is read below.
@@ -253,31 +285,37 @@ async function auditShare(
   const total = allPresent && gathered.findings.length === 0
     ? await totalSize(folder, entries)
     : undefined;
-  const sidecarDigest = sha256Hex(sidecar.bytes);
+  const sidecarDigest = sha256Hex(list.bytes);
   gathered.addDisagreements("share", record, {
-    sidecarName: SIDECAR_NAME,
+    sidecarName: name,
     sidecarSha256: sidecarDigest,
     files: entries.length,
     bytes: total,
   });
-  return { entries, sidecarDigest, sizes };
+  return { entries, all, sidecarDigest, sizes };
 }
 
-/** Checks the S3 copy of `record` against `entries` (or the S3 sidecar when the share has none). */
+/**
+ * Checks the S3 copy of `record` against the share's list of its revision
+ * (or that list in S3 when the share has none), and every file of its
+ * revisions the share's lists name.
+ */
 async function auditS3(
   options: AuditOptions,
   gathered: Gathered,
   record: ManifestRecord,
-  shareEntries: SidecarEntry[] | undefined,
+  share: { entries: SidecarEntry[] | undefined; all: readonly SidecarEntry[] },
   shareSidecarDigest: string | undefined,
   shareSizes: ReadonlyMap<string, number>,
 ): Promise<number> {
   const store = options.store();
+  const list = listName(revisionOf(record));
+  const shareEntries = share.entries;
   const location = parseS3Uri(record.s3_uri);
   if (location === undefined) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the manifest's s3_uri '${record.s3_uri}' is not s3://bucket/key: not checked`,
     );
     return 0;
@@ -286,7 +324,7 @@ async function auditS3(
   if (bucket !== store.bucket) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the backup is in bucket '${bucket}' but [s3] bucket is '${store.bucket}': not checked`,
     );
     return 0;
@@ -294,16 +332,16 @@ async function auditS3(
   const keyOf = (path: string) => `${prefix}/${path}`;
   const sizes = await store.listSizes(`${prefix}/`);
   let entries = shareEntries;
-  const sidecarUri = store.uri(keyOf(SIDECAR_NAME));
-  const sidecarHead = await store.headObject(keyOf(SIDECAR_NAME));
+  const listUri = store.uri(keyOf(list));
+  const sidecarHead = await store.headObject(keyOf(list));
   if (sidecarHead === undefined) {
-    gathered.add("s3", SIDECAR_NAME, `${sidecarUri} does not exist`);
+    gathered.add("s3", list, `${listUri} does not exist`);
   } else {
     if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
       gathered.add(
         "s3",
-        SIDECAR_NAME,
-        `${sidecarUri} differs from the share's (sha256 metadata ` +
+        list,
+        `${listUri} differs from the share's (sha256 metadata ` +
           `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${
             shortDigest(shareSidecarDigest)
           })`,
@@ -317,25 +355,25 @@ async function auditS3(
     ) {
       gathered.add(
         "s3",
-        SIDECAR_NAME,
-        `${sidecarUri}: ChecksumSHA256 ${sidecarHead.checksumSha256}, its sha256 metadata says ` +
+        list,
+        `${listUri}: ChecksumSHA256 ${sidecarHead.checksumSha256}, its sha256 metadata says ` +
           expected,
       );
     }
   }
   if (entries === undefined && sidecarHead !== undefined) {
-    const object = await store.getBytes(keyOf(SIDECAR_NAME));
+    const object = await store.getBytes(keyOf(list));
     if (object === undefined || object.sha256Hex !== sha256Hex(object.bytes)) {
       gathered.add(
         "s3",
-        SIDECAR_NAME,
+        list,
         "does not match its sha256 metadata: the S3 copy cannot be verified",
       );
     } else {
       try {
         entries = parseSidecar(new TextDecoder().decode(object.bytes));
       } catch (error) {
-        gathered.add("s3", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
+        gathered.add("s3", list, `cannot be read: ${errorMessage(error)}`);
       }
     }
   }
@@ -354,14 +392,15 @@ async function auditS3(
   }
   if (sidecarHead !== undefined) {
     gathered.addDisagreements("s3", record, {
-      sidecarName: SIDECAR_NAME,
+      sidecarName: list,
       sidecarSha256: sidecarHead.sha256Hex,
       // A list read on the share had its count checked there.
       files: shareEntries === undefined ? entries.length : undefined,
       bytes: missing === 0 ? total : undefined,
     });
   }
-  const sample = sampleItems(entries, options.samplePct ?? 100, options.seed, gathered.name)
+  const checkedFiles = shareEntries === undefined ? entries : share.all;
+  const sample = sampleItems(checkedFiles, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => sizes.has(keyOf(entry.path)));
   const { progress } = options;
   progress.stage(gathered.name, "s3", sample.length, 0);
@@ -417,12 +456,18 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   const folder = join(options.config.truenas.root, record.instrument, record.run_name);
   let share: ShareState = "evicted";
   let entries: SidecarEntry[] | undefined;
+  let all: SidecarEntry[] = [];
   let sidecarDigest: string | undefined;
   let sizes: ReadonlyMap<string, number> = new Map();
   if (await kindAt(folder) === "dir") {
     share = "checked";
     try {
-      ({ entries, sidecarDigest, sizes } = await auditShare(options, gathered, record, folder));
+      ({ entries, all, sidecarDigest, sizes } = await auditShare(
+        options,
+        gathered,
+        folder,
+        record,
+      ));
     } catch (error) {
       // The folder could not be listed: gone (see below), or a finding.
       gathered.add("share", ".", `the folder cannot be read: ${errorMessage(error)}`);
@@ -432,15 +477,23 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
       share = "evicted during the audit";
       gathered.findings.length = 0;
       entries = undefined;
+      all = [];
       sidecarDigest = undefined;
       sizes = new Map();
     }
   }
   if (options.s3) {
-    gathered.s3Checked = await auditS3(options, gathered, record, entries, sidecarDigest, sizes);
+    gathered.s3Checked = await auditS3(
+      options,
+      gathered,
+      record,
+      { entries, all },
+      sidecarDigest,
+      sizes,
+    );
   }
   if (recordedSidecarSha256(record) === undefined && (entries !== undefined || options.s3)) {
-    gathered.notes.push(unrecordedSidecarNote(record, SIDECAR_NAME));
+    gathered.notes.push(unrecordedSidecarNote(record, listName(revisionOf(record))));
   }
   gathered.findings.sort((a, b) =>
     a.place !== b.place
@@ -469,7 +522,7 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
 }
 
 /**
- * Audits every backup whose latest manifest record is `complete`, in name order.
+ * Audits the last complete revision of every backup, in name order.
  *
  * @throws {ConfigError} when the share is not mounted.
  * @throws {S3StorageError} with `s3` when S3 cannot be asked.
@@ -482,15 +535,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   for (const warning of manifest.warnings) {
     logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const lockHolder = await shareLockHolder(root);
+  const lockHolder = shareHolders(await shareLockReport(root));
   if (lockHolder !== undefined) {
     logger.info(
       `a backup or cleanup is running (${lockHolder}); the audit reads only complete ` +
-        "backups, and a folder evicted meanwhile counts as evicted",
+        "revisions, and a folder evicted meanwhile counts as evicted",
     );
   }
-  const complete = [...manifest.latest.values()]
-    .filter((record) => record.status === "complete")
+  const complete = [...foldComplete(manifest.records).values()]
     .sort((a, b) => a.backup_name < b.backup_name ? -1 : a.backup_name > b.backup_name ? 1 : 0);
   const backups: BackupAudit[] = [];
   for (const record of complete) backups.push(await auditBackup(options, record));

@@ -95,7 +95,8 @@ export function renderPreview(preview: CleanupPreview): string {
   lines.push(
     preview.lockHolder === undefined
       ? "share lock: free"
-      : `share lock: held by ${preview.lockHolder} — the run would stop (exit 2)`,
+      : `share lock: held (${preview.lockHolder}) — the run would wait up to ` +
+        `${preview.lockWaitMinutes} min for it, then stop (exit 2)`,
   );
   lines.push(
     `share: ${spaceLine(preview.space)}; the ${plan.thresholdPct}% threshold asks for ` +

@@ -16,6 +16,7 @@ import {
   defaultConfigPath,
   type EnvReader,
   homeDir,
+  isSameOrInside,
   normalizePath,
   type PathPlatform,
 } from "./paths.ts";
@@ -45,6 +46,7 @@ export interface Config {
   readonly truenas: {
     readonly root: string;
     readonly manifestRoot: string;
+    readonly lockWaitMinutes: number;
   };
   readonly s3: {
     readonly bucket: string;
@@ -379,6 +381,8 @@ function build(
     instrument: optionalText("backup", "instrument") ?? defaultInstrument(checker, context),
   };
   const truenasRoot = path("truenas", "root") ?? "";
+  const overlap = rootsOverlap(backup.sourceRoot, truenasRoot, context.platform);
+  if (overlap !== undefined) checker.problem("truenas", "root", overlap);
   return {
     file,
     dir,
@@ -386,6 +390,7 @@ function build(
     truenas: {
       root: truenasRoot,
       manifestRoot: path("truenas", "manifest_root") ?? join(truenasRoot, "_manifest"),
+      lockWaitMinutes: number("truenas", "lock_wait_minutes"),
     },
     s3: {
       bucket: text("s3", "bucket"),
@@ -442,4 +447,25 @@ function defaultInstrument(checker: Checker, context: { hostname: () => string }
     );
   }
   return name;
+}
+
+/**
+ * Why `source_root` and the share's root cannot be used together, when one
+ * is the other or lies inside it: the backup would copy the share into itself,
+ * or back up (and then delete) the share's own folders as studies.
+ */
+function rootsOverlap(source: string, share: string, platform: PathPlatform): string | undefined {
+  if (source === "" || share === "") return undefined;
+  const shareInside = isSameOrInside(share, source, platform);
+  const sourceInside = isSameOrInside(source, share, platform);
+  const where = shareInside && sourceInside
+    ? "is the same folder as"
+    : shareInside
+    ? "lies inside"
+    : sourceInside
+    ? "contains"
+    : undefined;
+  if (where === undefined) return undefined;
+  return `[truenas] root ${share} ${where} [backup] source_root ${source}: the share must be ` +
+    "a folder apart from the instrument's studies; set one of them elsewhere";
 }

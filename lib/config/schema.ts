@@ -117,6 +117,13 @@ export const CONFIG_SCHEMA = {
         example: "//truenas/fusion-backup/_manifest",
         doc: "where the manifest files (one per instrument and month) live",
       },
+      lock_wait_minutes: {
+        kind: "number",
+        default: 60,
+        min: 0,
+        doc: "how long backup and cleanup wait for a share lock another running job holds " +
+          "before they stop with exit 2",
+      },
     },
   },
   s3: {

@@ -63,9 +63,13 @@ export function parseSidecar(text: string): SidecarEntry[] {
   return entries;
 }
 
-/** Writes the sidecar into `dir` atomically (temp file, flush, rename). */
-export async function writeSidecar(dir: string, entries: readonly SidecarEntry[]): Promise<void> {
-  await atomicWriteFile(join(dir, SIDECAR_NAME), formatSidecar(entries));
+/** Writes a sidecar (`name`, the first revision's by default) into `dir` atomically. */
+export async function writeSidecar(
+  dir: string,
+  entries: readonly SidecarEntry[],
+  name = SIDECAR_NAME,
+): Promise<void> {
+  await atomicWriteFile(join(dir, name), formatSidecar(entries));
 }
 
 /** A sidecar as stored: its bytes (whose SHA-256 the manifest records) and its entries. */
@@ -75,23 +79,31 @@ export interface StoredSidecar {
 }
 
 /**
- * Reads `dir`'s sidecar; undefined when there is none.
+ * Reads a sidecar of `dir` (`name`, the first revision's by default);
+ * undefined when there is none.
  *
  * @throws {Error} when it exists but cannot be parsed.
  */
-export async function readSidecar(dir: string): Promise<SidecarEntry[] | undefined> {
-  return (await readStoredSidecar(dir))?.entries;
+export async function readSidecar(
+  dir: string,
+  name = SIDECAR_NAME,
+): Promise<SidecarEntry[] | undefined> {
+  return (await readStoredSidecar(dir, name))?.entries;
 }
 
 /**
- * Reads `dir`'s sidecar with its bytes, in one read; undefined when there is none.
+ * Reads a sidecar of `dir` (`name`, the first revision's by default) with its
+ * bytes, in one read; undefined when there is none.
  *
  * @throws {Error} when it exists but cannot be read or parsed.
  */
-export async function readStoredSidecar(dir: string): Promise<StoredSidecar | undefined> {
+export async function readStoredSidecar(
+  dir: string,
+  name = SIDECAR_NAME,
+): Promise<StoredSidecar | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(join(dir, SIDECAR_NAME));
+    bytes = await Deno.readFile(join(dir, name));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -99,6 +111,6 @@ export async function readStoredSidecar(dir: string): Promise<StoredSidecar | un
   try {
     return { bytes, entries: parseSidecar(new TextDecoder().decode(bytes)) };
   } catch (error) {
-    throw new Error(`${join(dir, SIDECAR_NAME)}: ${(error as Error).message}`);
+    throw new Error(`${join(dir, name)}: ${(error as Error).message}`);
   }
 }

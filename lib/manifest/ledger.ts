@@ -169,6 +169,19 @@ export function foldRecords(records: readonly ManifestRecord[]): Map<string, Man
 }
 
 /**
+ * Folds records, in order, into `{backup_name: latest complete record}`: the
+ * last state of each backup that was proven in both places, which a later
+ * revision still in progress or failed leaves standing.
+ */
+export function foldComplete(records: readonly ManifestRecord[]): Map<string, ManifestRecord> {
+  const complete = new Map<string, ManifestRecord>();
+  for (const record of records) {
+    if (record.status === "complete") complete.set(record.backup_name, record);
+  }
+  return complete;
+}
+
+/**
  * Reads a manifest file, or every manifest file of a folder (every
  * instrument's `YYYY-MM.<instrument>.jsonl` and the older shared
  * `YYYY-MM.jsonl`) in fold order, and folds them. A folder that does not

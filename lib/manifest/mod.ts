@@ -26,6 +26,7 @@ export {
 export {
   appendJsonLine,
   appendRecord,
+  foldComplete,
   foldRecords,
   type ManifestContents,
   manifestFiles,

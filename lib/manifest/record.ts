@@ -40,9 +40,10 @@ export interface ManifestRecord {
   readonly file_count: number;
   readonly total_bytes: number;
   /**
-   * SHA-256 of the backup's `_checksums.sha256`, recorded when the share copy
-   * is verified; null before that. Absent in records of versions before it
-   * was recorded: their sidecar cannot be checked against the manifest.
+   * SHA-256 of the file list of the revision this record describes
+   * (`_checksums.sha256`, or `_checksums.r<N>.sha256`), recorded when the
+   * share copy is verified; null before that. Absent in records of versions
+   * before it was recorded: their list cannot be checked against the manifest.
    */
   readonly sidecar_sha256?: string | null;
   readonly status: BackupStatus;
@@ -53,6 +54,12 @@ export interface ManifestRecord {
   readonly completed_at: string | null;
   readonly source_deleted_at: string | null;
   readonly error: string | null;
+  /**
+   * Which revision of the backup the record describes: absent for the first
+   * backup, 2, 3, … when the study changed after a complete backup and what
+   * changed was added (lib/layout/revision.ts).
+   */
+  readonly revision?: number;
 }
 
 const STRING_FIELDS = [
@@ -100,6 +107,13 @@ export function recordProblem(value: unknown): string | undefined {
   const sidecar = record.sidecar_sha256;
   if (sidecar !== undefined && sidecar !== null && !isSha256Hex(sidecar)) {
     return "'sidecar_sha256' is neither a SHA-256 hex digest nor null";
+  }
+  const revision = record["revision"];
+  if (
+    revision !== undefined &&
+    (typeof revision !== "number" || !Number.isInteger(revision) || revision < 1)
+  ) {
+    return "'revision' is not a whole number of at least 1";
   }
   if (!BACKUP_STATUSES.includes(record.status as BackupStatus)) {
     return `'status' is not one of ${BACKUP_STATUSES.join(", ")}`;

@@ -97,11 +97,12 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     paths: "action",
     keeps: {
       read: "the studies, config.toml, smtp.env, recipients, the share, AWS profile files",
-      write: "copies, sidecars, manifest and lock on the share, study locks, `logs/`, the job " +
-        "history and the share's job log; deleting a source once both copies are proven",
+      write: "copies, sidecars, manifest and locks on the share, study locks, `logs/`, the job " +
+        "history and the share's job log; moving a source aside and deleting it once both " +
+        "copies are proven",
       net: "S3 and the SMTP server",
       env: S3_ENV,
-      sys: JOB_SYS,
+      sys: `statfs (the share's free space, checked before copying), ${JOB_SYS}`,
       run: "the `[hooks] backup` command",
     },
     windows: DEEP,
@@ -111,11 +112,12 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     command: "backup run --dry-run",
     paths: "action",
     keeps: {
-      read: "the studies, config.toml, smtp.env, recipients, the share's manifest and lock",
+      read: "the studies, config.toml, smtp.env, recipients, the share's manifest, locks and " +
+        "copy journals",
       write: "its log in `logs/` (nothing else)",
       net: "the SMTP server, for `toolkit_error` emails of warnings (the plan asks S3 nothing)",
       env: "`FUSION_SMTP_*`, the home folder",
-      sys: "the host name (the default instrument, emails)",
+      sys: "statfs (the share's free space), the host name (the default instrument, emails)",
     },
     windows: ON_SHARE,
   },

@@ -30,11 +30,11 @@ export function requireTrustedCopy(
 ): string[] {
   const { sidecarName } = reader.totals;
   for (const file of reader.files) {
-    const unsafe = unsafePathReason(file.path);
+    const unsafe = unsafePathReason(file.stored) ?? unsafePathReason(file.path);
     if (unsafe !== undefined) {
       throw new OperationFailedError(
-        `${sidecarName} of ${record.backup_name} lists '${file.path}' (${unsafe}): refusing to ` +
-          "restore a path that could land outside the destination",
+        `${sidecarName} of ${record.backup_name} lists '${file.stored}' (${unsafe}): ` +
+          "refusing to restore a path that could land outside the destination",
       );
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Resolve the backup: the manifest (from the share when it is mounted, else
- * its mirror in S3) names it, and the share is looked at for its copy.
+ * its mirror in S3) names it, its last complete revision is the one restored,
+ * and the share is looked at for its copy.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import { join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { OperationFailedError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
-import { SIDECAR_NAME } from "../layout/mod.ts";
+import { listName, revisionOf } from "../layout/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import type { S3Store } from "../storage/s3.ts";
@@ -17,6 +18,7 @@ import { resolveBackup, type ShareFacts, unsafePathReason } from "./plan.ts";
 
 /** A backup the manifest names, and what the share holds of it. */
 export interface LocatedBackup {
+  /** The record of the revision restored. */
   readonly record: ManifestRecord;
   /** Where the manifest was read, for messages. */
   readonly manifest: string;
@@ -59,7 +61,18 @@ export async function locateBackup(options: LocateOptions): Promise<LocatedBacku
   for (const warning of manifest.warnings) {
     options.logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const record = resolveBackup(options.name, manifest.latest, manifest.label);
+  const latest = resolveBackup(options.name, manifest.latest, manifest.label);
+  // A revision still in progress, or one that failed, leaves the last complete one to restore.
+  const record = latest.status === "complete"
+    ? latest
+    : manifest.complete.get(latest.backup_name) ?? latest;
+  const revision = revisionOf(record);
+  if (record !== latest) {
+    options.logger.info(
+      `restore ${record.backup_name}: its latest revision is ${latest.status}; restoring ` +
+        `revision ${revision}, the last complete one (${record.completed_at})`,
+    );
+  }
   for (const name of [record.instrument, record.run_name]) {
     if (unsafePathReason(name) !== undefined || name.includes("/")) {
       throw new OperationFailedError(
@@ -77,7 +90,8 @@ export async function locateBackup(options: LocateOptions): Promise<LocatedBacku
     share: {
       reachable,
       folderPresent,
-      sidecarPresent: folderPresent && await kindAt(join(folder, SIDECAR_NAME)) === "file",
+      sidecarPresent: folderPresent && await kindAt(join(folder, listName(revision))) === "file",
+      listName: listName(revision),
       folder,
       root,
     },

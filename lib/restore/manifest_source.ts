@@ -9,6 +9,7 @@
  */
 import type { Config } from "../config/mod.ts";
 import {
+  foldComplete,
   foldRecords,
   manifestFilesInFoldOrder,
   type ManifestRecord,
@@ -21,6 +22,8 @@ import type { S3Store } from "../storage/s3.ts";
 /** The folded manifest and where it came from. */
 export interface ManifestSource {
   readonly latest: ReadonlyMap<string, ManifestRecord>;
+  /** The latest complete record of each backup (a later revision may be unfinished). */
+  readonly complete: ReadonlyMap<string, ManifestRecord>;
   readonly warnings: readonly ManifestWarning[];
   /** The folder or S3 prefix read, for messages. */
   readonly label: string;
@@ -32,6 +35,7 @@ export async function readShareManifest(config: Config): Promise<ManifestSource>
   const contents = await readManifest(config.truenas.manifestRoot);
   return {
     latest: contents.latest,
+    complete: foldComplete(contents.records),
     warnings: contents.warnings,
     label: config.truenas.manifestRoot,
     fromS3: false,
@@ -61,5 +65,11 @@ export async function readMirroredManifest(
     records.push(...parsed.records);
     warnings.push(...parsed.warnings);
   }
-  return { latest: foldRecords(records), warnings, label: store.uri(folder), fromS3: true };
+  return {
+    latest: foldRecords(records),
+    complete: foldComplete(records),
+    warnings,
+    label: store.uri(folder),
+    fromS3: true,
+  };
 }

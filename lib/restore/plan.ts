@@ -86,8 +86,10 @@ export interface ShareFacts {
   readonly reachable: boolean;
   /** `<root>/<instrument>/<study>` exists. */
   readonly folderPresent: boolean;
-  /** Its `_checksums.sha256` exists: the copy was verified when it was written. */
+  /** Its file list exists: the copy was verified when it was written. */
   readonly sidecarPresent: boolean;
+  /** That list's name, when not `_checksums.sha256` (a revision's, lib/layout/revision.ts). */
+  readonly listName?: string;
   /** The share folder, for messages. */
   readonly folder: string;
   /** The share root, for messages. */
@@ -106,7 +108,9 @@ function shareProblem(facts: ShareFacts): string | undefined {
     return `${facts.folder} is no longer on the share (cleanup evicts old backups)`;
   }
   if (!facts.sidecarPresent) {
-    return `${facts.folder} has no _checksums.sha256 (its backup did not finish there)`;
+    return `${facts.folder} has no ${
+      facts.listName ?? "_checksums.sha256"
+    } (its backup did not finish there)`;
   }
   return undefined;
 }

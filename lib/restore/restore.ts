@@ -19,6 +19,7 @@ import { join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
+import { revisionOf } from "../layout/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { RestoreTier, S3Store } from "../storage/s3.ts";
 import { requireTrustedCopy } from "./copy_check.ts";
@@ -136,7 +137,7 @@ async function openReader(
   source: RestoreSource,
 ): Promise<Reader> {
   return source === "truenas"
-    ? await openShareReader(backup.folder)
+    ? await openShareReader(backup.folder, revisionOf(backup.record))
     : await openS3Reader(options.config, backup.record, options.store());
 }
 

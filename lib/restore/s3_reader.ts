@@ -1,5 +1,5 @@
 /**
- * The S3 copy of a backup as a restore reads it: the sidecar object
+ * The S3 copy of a backup as a restore reads it: the revision's file list
  * (checked against its own `sha256` metadata, and hashed for the manifest
  * check), one listing for the folder markers, the objects' sizes and what
  * the sidecar does not list, and every object streamed and hashed, checked
@@ -10,12 +10,20 @@
 import { forEachLimited } from "../concurrency/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage, OperationFailedError } from "../errors.ts";
-import { parseS3Uri, parseSidecar, SIDECAR_NAME, type SidecarEntry } from "../layout/mod.ts";
+import {
+  isOwnFile,
+  isRevisionPath,
+  listName,
+  parseS3Uri,
+  parseSidecar,
+  revisionOf,
+  type SidecarEntry,
+} from "../layout/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import { sha256Hex } from "../storage/mod.ts";
 import type { ObjectInfo, S3Store } from "../storage/s3.ts";
 import { shortDigest } from "../text/mod.ts";
-import type { FileProblem, Reader } from "./reader.ts";
+import { backupFiles, emptyFoldersOf, type FileProblem, type Reader } from "./reader.ts";
 
 /** HeadObject requests at once, at least. */
 const HEAD_CONCURRENCY = 8;
@@ -79,27 +87,32 @@ export async function openS3Reader(
 ): Promise<Reader> {
   const prefix = prefixOf(config, record, store);
   const keyOf = (path: string) => `${prefix}/${path}`;
-  const sidecar = await readSidecarObject(store, record, keyOf(SIDECAR_NAME));
-  const files = sidecar.entries;
-  const listed = new Set(files.map((file) => file.path));
-  const emptyDirs: string[] = [];
+  const revision = revisionOf(record);
+  const name = listName(revision);
+  const sidecar = await readSidecarObject(store, record, keyOf(name));
+  const files = backupFiles(sidecar.entries);
+  const listed = new Set(sidecar.entries.map((entry) => entry.path));
+  const markers: string[] = [];
   const extra: string[] = [];
   const listing = await store.listSizes(`${prefix}/`);
   for (const [key, size] of listing) {
     const path = key.slice(prefix.length + 1);
-    if (key.endsWith("/") && size === 0) emptyDirs.push(path.slice(0, -1));
-    else if (path !== SIDECAR_NAME && !listed.has(path)) extra.push(path);
+    if (key.endsWith("/") && size === 0) markers.push(path.slice(0, -1));
+    // After a revision, keys outside its list are earlier revisions' files: the backup's too.
+    else if (revision === 1 && !isOwnFile(path) && !listed.has(path) && !isRevisionPath(path)) {
+      extra.push(path);
+    }
   }
-  const sizes = files.map((file) => listing.get(keyOf(file.path)));
+  const sizes = files.map((file) => listing.get(keyOf(file.stored)));
   return {
     label: "the S3 copy",
     files,
-    emptyDirs,
+    emptyDirs: emptyFoldersOf(revision, markers, new Set()),
     notes: extra.map((path) =>
-      `${store.uri(keyOf(path))} is not in ${SIDECAR_NAME}: not restored (unverifiable)`
+      `${store.uri(keyOf(path))} is not in ${name}: not restored (unverifiable)`
     ),
     totals: {
-      sidecarName: SIDECAR_NAME,
+      sidecarName: name,
       sidecarSha256: sidecar.sha256Hex,
       files: files.length,
       bytes: sizes.every((size) => size !== undefined)
@@ -114,11 +127,11 @@ export async function openS3Reader(
         selected,
         Math.max(config.s3.concurrency, HEAD_CONCURRENCY),
         async (file) => {
-          const info = await store.headObject(keyOf(file.path));
+          const info = await store.headObject(keyOf(file.stored));
           if (info === undefined) {
             missing.push({
               path: file.path,
-              problem: `${store.uri(keyOf(file.path))} does not exist`,
+              problem: `${store.uri(keyOf(file.stored))} does not exist`,
             });
             return;
           }
@@ -130,13 +143,13 @@ export async function openS3Reader(
     },
     async fetch(file, temp, onBytes) {
       let reported = 0;
-      const result = await store.downloadFile(keyOf(file.path), temp, {
+      const result = await store.downloadFile(keyOf(file.stored), temp, {
         onProgress: (done) => {
           onBytes(done - reported);
           reported = done;
         },
       });
-      if (result === undefined) return `${store.uri(keyOf(file.path))} disappeared`;
+      if (result === undefined) return `${store.uri(keyOf(file.stored))} disappeared`;
       const problems: string[] = [];
       if (result.sha256Hex !== file.sha256Hex) {
         problems.push(
@@ -154,7 +167,7 @@ export async function openS3Reader(
       }
       return problems.length === 0
         ? undefined
-        : `${problems.join("; ")} (${store.uri(keyOf(file.path))})`;
+        : `${problems.join("; ")} (${store.uri(keyOf(file.stored))})`;
     },
   };
 }

@@ -142,6 +142,13 @@ export function evaluateStudy(study: string, entries: readonly ListedEntry[]): V
         entry.path,
         "symbolic link; links are not allowed in a study and are never followed",
       );
+    } else if (entry.kind === "other" && entry.path.includes("/")) {
+      // At study level the loop above already reported it.
+      add(
+        "R5",
+        entry.path,
+        "special file (a FIFO, socket or device); only files and folders can be backed up",
+      );
     }
   }
 

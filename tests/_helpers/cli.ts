@@ -40,6 +40,11 @@ export interface RunMainOptions {
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
+  /**
+   * Run it so that permission bits apply to it even when the tests run as
+   * root (see _helpers/unreadable.ts): for the tests of unreadable folders.
+   */
+  readonly respectPermissions?: boolean;
 }
 
 let denoDirOfTests: Promise<string> | undefined;
@@ -63,11 +68,12 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-async function mainCommand(
+/** How `script` (main.ts) is run with `args`: the command line and the child's whole environment. */
+export async function mainInvocation(
   args: readonly string[],
-  options: RunMainOptions,
+  options: Pick<RunMainOptions, "permissions" | "env">,
   script = MAIN,
-): Promise<Deno.Command> {
+): Promise<{ argv: string[]; env: Record<string, string> }> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
   const names = [
@@ -83,9 +89,34 @@ async function mainCommand(
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, script, ...args],
+  return {
+    argv: [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--config",
+      CONFIG,
+      ...options.permissions,
+      script,
+      ...args,
+    ],
     env: { ...inherited, NO_COLOR: "1", ...options.env },
+  };
+}
+
+async function mainCommand(
+  args: readonly string[],
+  options: RunMainOptions,
+  script = MAIN,
+): Promise<Deno.Command> {
+  const { argv, env } = await mainInvocation(args, options, script);
+  // Loaded only when asked for: its probe needs `--allow-sys=uid`, which most groups lack.
+  const [command, commandArgs] = options.respectPermissions === true
+    ? (await import("./unreadable.ts")).respectingPermissions(argv)
+    : [argv[0] ?? "", argv.slice(1)];
+  return new Deno.Command(command, {
+    args: commandArgs,
+    env,
     clearEnv: true,
     cwd: options.cwd ?? REPO_ROOT,
     stdin: options.stdin === undefined ? "null" : "piped",

@@ -17,7 +17,9 @@ import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
 import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
-import { acquireShareLock, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { lockShareForBackup, SHARE_LOCK_NAME, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { holderPath, lockState } from "../../lib/fs/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
 import { snapshot } from "../backup/_fixture.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import {
@@ -335,7 +337,7 @@ Deno.test("already above the threshold: nothing is assessed or deleted, and the 
     assert.equal(needsOperator(result), false);
     assert.deepEqual(await snapshot(world.share), before);
     assert.equal(world.peer.requests.length, 0, "S3 is not even listed");
-    await assert.rejects(Deno.stat(join(world.share, ".cleanup.lock")), Deno.errors.NotFound);
+    assert.deepEqual(await lockState(join(world.share, SHARE_LOCK_NAME)), { state: "free" });
   });
 });
 
@@ -365,19 +367,34 @@ Deno.test("with no manifest nothing on the share can be proven: all of it is rep
   });
 });
 
-Deno.test("a held share lock stops the run with exit 2; a failing hook with exit 1; nothing is deleted", async () => {
+Deno.test("a backup holding the share stops the run after its wait (exit 2); a failing hook with exit 1; nothing is deleted", async () => {
   await withCleanupWorld(0, async (world) => {
     await fourBackups(world);
+    world.config = { ...world.config, truenas: { ...world.config.truenas, lockWaitMinutes: 0 } };
+    const held = await lockShareForBackup({
+      root: world.share,
+      holder: {
+        hostname: "fusion-pc",
+        pid: 77,
+        started_at: "2025-05-01T02:00:00Z",
+        command: "backup run",
+      },
+      waitMs: 0,
+      logger: new Logger({ console: () => {} }),
+    }, "fusion-02");
     const before = await snapshot(world.share);
-    const held = await acquireShareLock(world.share, "backup run", "fusion-pc", new Date());
+    delete before[".backup-fusion-02.lock.holder"]; // the holder's own, gone when it lets go
     try {
       await assert.rejects(world.cleanup(), (error: unknown) => {
         assert.ok(error instanceof LockHeldError);
-        assert.match(error.message, /^the share is locked by fusion-pc pid \d+ since /);
+        assert.match(
+          error.message,
+          /^the share is in use: backup running since 2025-05-01T02:00:00Z, pid 77 on fusion-pc \(fusion-02\)/,
+        );
         return true;
       });
       const preview = await world.preview();
-      assert.match(preview.lockHolder ?? "", /^fusion-pc pid \d+ since /);
+      assert.match(preview.lockHolder ?? "", /^backup running since .*, pid 77 on fusion-pc/);
     } finally {
       await held.release();
     }
@@ -391,7 +408,11 @@ Deno.test("a held share lock stops the run with exit 2; a failing hook with exit
       return true;
     });
     assert.deepEqual(await snapshot(world.share), before);
-    await assert.rejects(Deno.stat(join(world.share, ".cleanup.lock")), Deno.errors.NotFound);
+    assert.deepEqual(await lockState(join(world.share, SHARE_LOCK_NAME)), { state: "free" });
+    await assert.rejects(
+      Deno.stat(holderPath(join(world.share, SHARE_LOCK_NAME))),
+      Deno.errors.NotFound,
+    );
   });
 });
 

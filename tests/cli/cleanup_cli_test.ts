@@ -11,6 +11,7 @@ import { readJobLog } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
+import { holdShareLock } from "../_helpers/lock_holder.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";
@@ -200,27 +201,44 @@ Deno.test("cleanup run: a failing hook exits 1, a held lock and a missing share 
       /^error: the cleanup hook .* failed with exit code 9; cleanup did not run$/m,
     );
   }, `\n[hooks]\ncleanup = [${JSON.stringify(Deno.execPath())}, "eval", "Deno.exit(9)"]\n`);
-  await withCliWorld(async (world) => {
-    await Deno.writeTextFile(
-      join(world.share, ".cleanup.lock"),
-      JSON.stringify({ hostname: "nas", pid: 7, started_at: "t", command: "backup run" }),
-    );
-    const held = await world.run("cleanup", "run");
-    assert.equal(held.code, 2);
-    assert.match(held.stderr, /^error: the share is locked by nas pid 7 since t /m);
-    const dry = await world.run("cleanup", "run", "--dry-run");
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(
-      dry.stdout,
-      /^share lock: held by nas pid 7 since t — the run would stop \(exit 2\)$/m,
-    );
-    await Deno.remove(world.share, { recursive: true });
-    for (const args of [["cleanup", "run"], ["cleanup", "run", "--dry-run"]]) {
-      const unmounted = await world.run(...args);
-      assert.equal(unmounted.code, 2);
-      assert.match(unmounted.stderr, /^error: TrueNAS share not found at .*: is it mounted\?/m);
-    }
-  });
+  await withCliWorld(
+    async (world) => {
+      const backup = await holdShareLock(
+        world.share,
+        "backup",
+        "fusion-pc",
+        "2025-05-01T02:00:00Z",
+      );
+      try {
+        const held = await world.run("cleanup", "run");
+        assert.equal(held.code, 2);
+        assert.match(
+          held.stderr,
+          new RegExp(
+            "^error: the share is in use: backup running since 2025-05-01T02:00:00Z, pid " +
+              `${backup.pid} on fusion-pc \\(fusion-01\\) \\(.*\\.cleanup\\.lock\\); waited \\d+ s`,
+            "m",
+          ),
+        );
+        const dry = await world.run("cleanup", "run", "--dry-run");
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.match(
+          dry.stdout,
+          /^share lock: held \(backup running since 2025-05-01T02:00:00Z, pid \d+ on fusion-pc \(fusion-01\)\) — the run would wait up to 0 min for it, then stop \(exit 2\)$/m,
+        );
+      } finally {
+        await backup.release();
+      }
+      await Deno.remove(world.share, { recursive: true });
+      for (const args of [["cleanup", "run"], ["cleanup", "run", "--dry-run"]]) {
+        const unmounted = await world.run(...args);
+        assert.equal(unmounted.code, 2);
+        assert.match(unmounted.stderr, /^error: TrueNAS share not found at .*: is it mounted\?/m);
+      }
+    },
+    "",
+    "lock_wait_minutes = 0\n",
+  );
   const help = await runMain(["cleanup", "run", "--help"], { permissions: [] });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--dry-run\s+print the exact plan; delete nothing/);

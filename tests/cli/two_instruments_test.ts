@@ -72,13 +72,10 @@ async function output(child: Deno.ChildProcess): Promise<CliResult> {
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }
 
-// IGNORED until the share lock that backups of different instruments share (cleanup alone takes
-// it exclusively, with a bounded wait; branch `selfheal`, issue 19) is on main: with today's
-// exclusive `.cleanup.lock` the second backup to reach the share exits 2 ("the share is locked by
-// ... another backup or cleanup is running"). Turn it on when that lock lands.
+// Backups of different instruments hold the share lock together (shared OS lock); each holds its
+// own instrument's lock alone; cleanup, afterwards, takes the share lock alone.
 Deno.test({
   name: "two instruments' backups started at the same moment on one share and bucket both succeed",
-  ignore: true,
   async fn() {
     await withTempDir(async (dir) => {
       const peer = await startS3Peer();

@@ -9,6 +9,7 @@ import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
 import { runCli } from "../../lib/cli/mod.ts";
 import { type CliResult, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
+import { CANNOT_UNREAD } from "../_helpers/unreadable.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const READ_ONLY = ["--allow-read"];
@@ -146,6 +147,7 @@ Deno.test("validate study -f json prints the document docs/cli.md shows", async 
         path: `${GOOD}_B.xpd`,
         message: `no sibling experiment directory named '${GOOD}_B'`,
       }],
+      unreadable: [],
     });
   });
 });
@@ -228,18 +230,36 @@ Deno.test("-v adds the stack to an error; without it there is none", async () =>
   });
 });
 
+// A process the permission bits apply to must meet the folder: see _helpers/unreadable.ts.
 Deno.test({
-  name: "an unreadable study is an error naming the path, not a crash",
-  // Root reads everything, and Windows has no chmod 000: nothing to provoke there.
-  ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+  name: "an unreadable folder fails its study, named with the path; the other studies are checked",
+  ignore: CANNOT_UNREAD,
 }, async () => {
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, GOOD);
+    await makeSampleStudy(dir, "20250302_bob_tonsil_run2");
     await Deno.chmod(join(path, GOOD), 0o000);
     try {
-      const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
-      assert.equal(result.code, 3);
-      assert.match(result.stderr, /^error: Permission denied.*check that this account may access/);
+      const study = await runMain(["validate", "study", path], {
+        permissions: READ_ONLY,
+        respectPermissions: true,
+      });
+      assert.equal(study.code, 1, study.stderr);
+      assert.match(
+        study.stdout,
+        new RegExp(`^FAIL .*${GOOD} \\(\\d violations?, 1 unreadable\\)$`, "m"),
+      );
+      assert.match(
+        study.stdout,
+        new RegExp(`^ {2}cannot read ${GOOD}: .*[Pp]ermission denied`, "m"),
+      );
+      const root = await runMain(["validate", "root", dir], {
+        permissions: READ_ONLY,
+        respectPermissions: true,
+      });
+      assert.equal(root.code, 1, root.stderr);
+      assert.match(root.stdout, /^PASS .*20250302_bob_tonsil_run2$/m);
+      assert.match(root.stdout, /^2 studies checked in .*: 1 passed, 1 failed$/m);
     } finally {
       await Deno.chmod(join(path, GOOD), 0o755);
     }

@@ -48,7 +48,13 @@ Deno.test("validate study resolves ..\\ against the working folder", {
       cwd: join(dir, "work"),
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { study: GOOD, path, ok: true, violations: [] });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      study: GOOD,
+      path,
+      ok: true,
+      violations: [],
+      unreadable: [],
+    });
   });
 });
 
@@ -84,7 +90,13 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
       assert.equal(report.root, root);
       assert.equal(report.studies.length, 5);
       const good = report.studies.find((study: { study: string }) => study.study === GOOD);
-      assert.deepEqual(good, { study: GOOD, path: `${root}\\${GOOD}`, ok: true, violations: [] });
+      assert.deepEqual(good, {
+        study: GOOD,
+        path: `${root}\\${GOOD}`,
+        ok: true,
+        violations: [],
+        unreadable: [],
+      });
     }
   });
 });

@@ -24,6 +24,7 @@ instrument = "fusion-02"
 [truenas]
 root = '\\\\truenas\\fusion-backup'
 manifest_root = "//truenas/fusion-backup/ledger/"
+lock_wait_minutes = 2.5
 
 [s3]
 bucket = "lab-fusion-archive"
@@ -92,6 +93,7 @@ Deno.test("a minimal config gets every documented default", () => {
   assert.deepEqual(config.truenas, {
     root: "/mnt/truenas/fusion-backup",
     manifestRoot: "/mnt/truenas/fusion-backup/_manifest",
+    lockWaitMinutes: 60,
   });
   assert.deepEqual(config.s3, {
     bucket: "lab-fusion-archive",
@@ -133,6 +135,7 @@ Deno.test("every key of a full config is read, with Windows paths normalised", (
   assert.deepEqual(config.truenas, {
     root: "\\\\truenas\\fusion-backup\\",
     manifestRoot: "\\\\truenas\\fusion-backup\\ledger",
+    lockWaitMinutes: 2.5,
   });
   assert.equal(config.s3.prefix, "fusion/raw");
   assert.equal(config.s3.region, "us-west-2");
@@ -239,6 +242,33 @@ Deno.test("a missing required key is an error naming the key", () => {
   const message = configError(MINIMAL.replace('bucket = "lab-fusion-archive"\n', ""));
   assert.match(message, /config\.toml:8: missing required key 'bucket' in \[s3\]/);
   assert.match(configError(""), /missing required key 'source_root' in \[backup\].*and 2 more/);
+});
+
+Deno.test("a share inside the source root, the reverse, or the same folder is a config error", () => {
+  const roots = (source: string, share: string) =>
+    MINIMAL.replace('source_root = "/data/fusion"', `source_root = "${source}"`)
+      .replace('root = "/mnt/truenas/fusion-backup"', `root = "${share}"`);
+  assert.match(
+    configError(roots("/data/fusion", "/data/fusion/backups")),
+    /^config error: \/etc\/ft\/config\.toml:\d+: \[truenas\] root \/data\/fusion\/backups lies inside \[backup\] source_root \/data\/fusion: the share must be a folder apart from the instrument's studies; set one of them elsewhere$/,
+  );
+  assert.match(
+    configError(roots("/mnt/share/fusion", "/mnt/share")),
+    /\/mnt\/share contains \[backup\] source_root/,
+  );
+  assert.match(
+    configError(roots("/data/x", "/data/x/")),
+    /is the same folder as \[backup\] source_root/,
+  );
+  // Beside each other, or only a common prefix of the name, is fine.
+  assert.doesNotThrow(() =>
+    parseConfig(roots("/data/fusion", "/data/fusion-backup"), "/c.toml", posixContext)
+  );
+  // Windows compares without regard to case.
+  assert.throws(
+    () => parseConfig(roots("D:/FusionData", "d:/fusiondata/share"), "C:/c.toml", windowsContext),
+    /\[truenas\] root d:\\fusiondata\\share lies inside \[backup\] source_root D:\\FusionData/,
+  );
 });
 
 Deno.test("a host name that cannot be an instrument name asks for [backup] instrument", () => {

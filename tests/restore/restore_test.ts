@@ -144,7 +144,7 @@ Deno.test("a share that is not mounted: the manifest copy in S3 names the backup
     const gone = join(world.dir, "not-mounted");
     world.config = {
       ...world.config,
-      truenas: { root: gone, manifestRoot: join(gone, "_manifest") },
+      truenas: { ...world.config.truenas, root: gone, manifestRoot: join(gone, "_manifest") },
     };
     const outcome = await restore({ name: A });
     assert.equal(outcome.source, "s3");
@@ -165,7 +165,10 @@ Deno.test("share not mounted: the S3 copies of every instrument's manifest, and 
     const original = await snapshot(await world.makeStudy(B));
     assert.equal((await world.run()).outcomes[0]?.ok, true);
     const gone = join(world.dir, "not-mounted");
-    world.config = { ...own, truenas: { root: gone, manifestRoot: join(gone, "_manifest") } };
+    world.config = {
+      ...own,
+      truenas: { ...own.truenas, root: gone, manifestRoot: join(gone, "_manifest") },
+    };
     const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
     try {
       // What an earlier version mirrored: one file of the month for every instrument.

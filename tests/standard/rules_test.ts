@@ -78,6 +78,15 @@ Deno.test("R5: stray files, unexpected folders and links are reported; the lock 
   ]);
 });
 
+Deno.test("R5: special files (FIFOs, sockets, devices) are reported at every depth, once", () => {
+  const entries = [
+    ...goodListing(),
+    { path: "pipe", kind: "other" as const },
+    { path: `${STUDY}/Scan1/.temp/socket`, kind: "other" as const },
+  ];
+  assert.deepEqual(summary(entries), [`R5 ${STUDY}/Scan1/.temp/socket`, "R5 pipe"]);
+});
+
 Deno.test("R6: .xpd files and experiment folders pair one to one, both ways", () => {
   // Passing: every experiment has its .xpd and every .xpd its experiment; an .fpr pairs with nothing.
   const paired = [...goodListing(["", "B"]), { path: `${STUDY}.fpr`, kind: "file" as const }];

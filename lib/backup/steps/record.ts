@@ -28,7 +28,25 @@ export class BackupRecorder {
   #record: ManifestRecord;
   #appended: ManifestRecord | undefined;
 
-  constructor(context: StudyContext, place: BackupPlace) {
+  /** A recorder that goes on from `record` (a complete backup this run settles). */
+  static continuing(
+    context: StudyContext,
+    record: ManifestRecord,
+    startedAt: string,
+  ): BackupRecorder {
+    // A new line of this run, in this month's file: it folds after every earlier record.
+    const recorder = new BackupRecorder(context, {
+      study: record.run_name,
+      sourcePath: record.source_path,
+      truenasPath: record.truenas_path,
+      s3Uri: record.s3_uri,
+      startedAt,
+    });
+    recorder.#record = { ...record, started_at: startedAt };
+    return recorder;
+  }
+
+  constructor(context: StudyContext, place: BackupPlace, revision = 1) {
     this.#context = context;
     const instrument = context.config.backup.instrument;
     this.#record = {
@@ -48,6 +66,7 @@ export class BackupRecorder {
       completed_at: null,
       source_deleted_at: null,
       error: null,
+      ...(revision === 1 ? {} : { revision }),
     };
   }
 
@@ -70,13 +89,14 @@ export class BackupRecorder {
   }
 
   /**
-   * Copies this instrument's manifest file of the month to S3.
+   * Copies to S3 this instrument's manifest file of the month that holds `of`
+   * (this record by default).
    *
    * @throws {StepFailure} "manifest mirror" (no status: the manifest on the share is intact).
    */
-  async mirror(): Promise<void> {
+  async mirror(of: ManifestRecord = this.#record): Promise<void> {
     const { config, store } = this.#context;
-    const name = manifestFileName(this.#record.started_at, this.#record.instrument);
+    const name = manifestFileName(of.started_at, of.instrument);
     try {
       const bytes = await Deno.readFile(join(config.truenas.manifestRoot, name));
       await store.putBytes(
