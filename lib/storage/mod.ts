@@ -1,10 +1,18 @@
 /**
- * Where backups are stored and how they are proven: streaming copy with
- * SHA-256, read-back hashing, the `_checksums.sha256` sidecar, the share lock.
+ * Where backups are stored and how they are proven: the copy of many files
+ * to the share with SHA-256 and background flushing, copy with SHA-256 in
+ * one pass, read-back hashing, the `_checksums.sha256` sidecar, the share lock.
  *
  * @module
  */
 export { copyFileWithHash, type FileDigest, hashFile, type HashOptions } from "./hash.ts";
+export {
+  FlushError,
+  type OnDurable,
+  ShareCopier,
+  type ShareCopierOptions,
+  type ShareCopyOptions,
+} from "./share_copy.ts";
 export {
   formatSidecar,
   parseSidecar,

@@ -1,0 +1,307 @@
+/**
+ * The backup's copy of many files to the share, as fast as the machine
+ * allows and with the same proof as a copy through memory:
+ *
+ * - The kernel copies (`Deno.copyFile`: copy_file_range on Linux, falling
+ *   back to sendfile across filesystems inside the call; CopyFileExW on
+ *   Windows, which suits SMB) while this process hashes the source from the
+ *   page cache beside it. The digest is of the source as it was read; the
+ *   read-back (a later step: {@linkcode hashFile} of the share copy) proves
+ *   the copy holds those very bytes, so a source that changed during the
+ *   copy is caught there as a hash mismatch.
+ * - When the kernel copy fails (a share that refuses the mode the copy
+ *   carries over, CopyFileExW refusing an attribute or a stream), that file
+ *   and every later one are copied through memory instead; a read-only
+ *   source always is, since a kernel copy would make the share copy
+ *   read-only too (and undeletable by eviction on Windows).
+ * - The part digests of a large multipart file are hashed by a worker on
+ *   the second core while this thread hashes the whole file.
+ * - Write-back overlaps the copying: each copied file is flushed in the
+ *   background, several at once (a filesystem journals concurrent flushes
+ *   together), and the caller hears of a file, through `onDurable`, only
+ *   once its flush returned. At most `maxUnflushedFiles` files or
+ *   `maxUnflushedBytes` bytes wait for their flush before `copy` waits.
+ *
+ * @module
+ */
+import {
+  CHUNKS,
+  copyThroughMemory,
+  digestFile,
+  type FileDigest,
+  flushFile,
+  type HashOptions,
+  keepModificationTime,
+} from "./hash.ts";
+import { PartWorker } from "./_part_worker.ts";
+
+/** Flushes running at once. */
+const FLUSH_CONCURRENCY = 16;
+
+/** Options of a {@linkcode ShareCopier}. */
+export interface ShareCopierOptions {
+  /** Files copied but not yet flushed before `copy` waits for flushes (default 1,024). */
+  readonly maxUnflushedFiles?: number;
+  /** Bytes copied but not yet flushed before `copy` waits (default 1 GiB; a larger file waits alone). */
+  readonly maxUnflushedBytes?: number;
+  /** Stops further copies; a kernel copy under way runs to the end of its file first. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Options of one {@linkcode ShareCopier.copy}. */
+export interface ShareCopyOptions {
+  /** Also digest each slice of this many bytes (the S3 part size). */
+  readonly partSize?: number | undefined;
+  /**
+   * Called with the bytes of each chunk as the source is hashed; with a
+   * negative count when a refused kernel copy starts over through memory.
+   */
+  readonly onProgress?: ((bytes: number) => void) | undefined;
+}
+
+/** A copied file whose flush failed: it is not on the share for sure. */
+export class FlushError extends Error {
+  constructor(readonly path: string, cause: unknown) {
+    super(`flushing ${path} to disk: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = "FlushError";
+  }
+}
+
+/** Called once a copied file is flushed: only now may it be recorded as copied. */
+export type OnDurable<T> = (item: T, digest: FileDigest) => Promise<void> | void;
+
+/** True when the kernel copy may be worth trying again through memory. */
+function worthRetrying(error: unknown): boolean {
+  if (error instanceof Deno.errors.NotFound) return false;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code !== "ENOSPC" && code !== "EDQUOT";
+}
+
+/**
+ * True when the source is known to be writable by its owner (on Windows: not
+ * read-only), so a kernel copy, which carries the mode or the attributes
+ * over, makes a share copy that a later run can overwrite and eviction can
+ * delete. Deno reports the mode on Windows only from a synchronous stat, and
+ * not in every version; unknown means no.
+ */
+function ownerWritable(source: string, info: Deno.FileInfo): boolean {
+  const mode = Deno.build.os === "windows" ? Deno.statSync(source).mode : info.mode;
+  return mode !== null && (mode & 0o200) !== 0;
+}
+
+/**
+ * Copies files to the share with their SHA-256 (see the module doc), and
+ * tells the caller, file by file, when each copy is durable.
+ *
+ * ```ts
+ * await using copier = new ShareCopier<SourceFile>(async (file, digest) => {
+ *   await appendCopyJournal(destination, { ...file, sha256Hex: digest.sha256Hex });
+ * });
+ * await inSizeOrder(files, 4, async (file) => {
+ *   const digest = await copier.copy(from(file), to(file), file, { partSize, onProgress });
+ * });
+ * await copier.drain(); // every file flushed and recorded, or the first failure thrown
+ * ```
+ */
+export class ShareCopier<T> {
+  readonly #onDurable: OnDurable<T>;
+  readonly #maxFiles: number;
+  readonly #maxBytes: number;
+  readonly #signal: AbortSignal | undefined;
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #flushWaiters: (() => void)[] = [];
+  #flushing = 0;
+  #unflushedFiles = 0;
+  #unflushedBytes = 0;
+  #recording: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
+  #closed = false;
+  #disposed = false;
+  #kernelCopy = true;
+  #refusal: string | undefined;
+  #worker: PartWorker | undefined;
+
+  constructor(onDurable: OnDurable<T>, options: ShareCopierOptions = {}) {
+    this.#onDurable = onDurable;
+    this.#maxFiles = options.maxUnflushedFiles ?? 1024;
+    this.#maxBytes = options.maxUnflushedBytes ?? 1024 * 1024 * 1024;
+    this.#signal = options.signal;
+  }
+
+  /**
+   * Why kernel copies stopped (the first refusal, then copies went through
+   * memory), or undefined when they did not: worth a line in the log.
+   */
+  get kernelCopyRefused(): string | undefined {
+    return this.#refusal;
+  }
+
+  /**
+   * Copies `source` to `destination` (created or truncated), keeping the
+   * source's modification time, and returns the digest of the source's
+   * bytes as read. The copy is not yet durable: `onDurable(item, digest)`
+   * follows once it is flushed. Rejects with the first flush or `onDurable`
+   * failure of an earlier file, if any.
+   */
+  async copy(
+    source: string,
+    destination: string,
+    item: T,
+    options: ShareCopyOptions = {},
+  ): Promise<FileDigest> {
+    this.#throwIfFailed();
+    if (this.#closed) throw new Error("the copier was drained; start a new one");
+    this.#signal?.throwIfAborted();
+    const info = await Deno.stat(source);
+    await this.#roomFor(info.size);
+    const hashing: HashOptions = { ...options, sizeHint: info.size, signal: this.#signal };
+    let digest: FileDigest | undefined;
+    if (this.#kernelCopy && ownerWritable(source, info)) {
+      digest = await this.#kernelCopyWithHash(source, destination, hashing);
+      // CopyFileExW gave the copy the source's times already, and on a share each call is a
+      // round trip; copy_file_range did not.
+      if (digest !== undefined && Deno.build.os !== "windows") {
+        await keepModificationTime(destination, info);
+      }
+    }
+    if (digest === undefined) {
+      digest = await copyThroughMemory(source, destination, hashing, this.#parts());
+      await keepModificationTime(destination, info);
+    }
+    this.#flushLater(destination, info.size, item, digest);
+    return digest;
+  }
+
+  /**
+   * The kernel's copy beside the hash of the source. Undefined when the
+   * kernel copy was refused: then what it left is removed (on Windows it may
+   * be hidden, which cannot be overwritten in place), the progress it
+   * reported is taken back from what follows, and later files go through
+   * memory.
+   */
+  async #kernelCopyWithHash(
+    source: string,
+    destination: string,
+    hashing: HashOptions,
+  ): Promise<FileDigest | undefined> {
+    let reported = 0;
+    const onProgress = hashing.onProgress;
+    const [copied, hashed] = await Promise.allSettled([
+      Deno.copyFile(source, destination),
+      digestFile(source, {
+        ...hashing,
+        onProgress: (bytes) => {
+          reported += bytes;
+          onProgress?.(bytes);
+        },
+      }, this.#parts()),
+    ]);
+    if (copied.status === "fulfilled") {
+      if (hashed.status === "rejected") throw hashed.reason;
+      return hashed.value;
+    }
+    if (!worthRetrying(copied.reason)) throw copied.reason;
+    this.#kernelCopy = false;
+    this.#refusal ??= copied.reason instanceof Error
+      ? copied.reason.message
+      : String(copied.reason);
+    await Deno.remove(destination).catch(() => {});
+    onProgress?.(-reported);
+    return undefined;
+  }
+
+  #parts(): PartWorker {
+    this.#worker ??= new PartWorker(CHUNKS);
+    return this.#worker;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure.error;
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= { error };
+  }
+
+  /** Waits while too much is copied and not yet flushed. */
+  async #roomFor(bytes: number): Promise<void> {
+    while (
+      this.#unflushedFiles > 0 &&
+      (this.#unflushedFiles >= this.#maxFiles || this.#unflushedBytes + bytes > this.#maxBytes)
+    ) {
+      await Promise.race(this.#tasks);
+      this.#throwIfFailed();
+    }
+  }
+
+  #flushLater(destination: string, size: number, item: T, digest: FileDigest): void {
+    this.#unflushedFiles++;
+    this.#unflushedBytes += size;
+    const task = this.#flushThenRecord(destination, item, digest)
+      .catch((error) => this.#fail(error))
+      .finally(() => {
+        this.#unflushedFiles--;
+        this.#unflushedBytes -= size;
+        this.#tasks.delete(task);
+      });
+    this.#tasks.add(task);
+  }
+
+  async #flushThenRecord(destination: string, item: T, digest: FileDigest): Promise<void> {
+    while (this.#flushing >= FLUSH_CONCURRENCY) {
+      await new Promise<void>((resolve) => this.#flushWaiters.push(resolve));
+    }
+    this.#flushing++;
+    try {
+      // After a failure, or once the caller has given up, nothing more is flushed or recorded.
+      if (this.#failure !== undefined || this.#disposed) return;
+      await flushFile(destination);
+    } catch (error) {
+      throw new FlushError(destination, error);
+    } finally {
+      this.#flushing--;
+      this.#flushWaiters.shift()?.();
+    }
+    // One record at a time, each only after its own flush returned.
+    const record = this.#recording.then(() => {
+      if (this.#failure === undefined && !this.#disposed) return this.#onDurable(item, digest);
+    });
+    this.#recording = record.catch(() => {});
+    await record;
+  }
+
+  /**
+   * Once every `copy` has returned: waits until each copied file is flushed
+   * and recorded, and rejects with the first failure. The copier takes no
+   * more files afterwards.
+   */
+  async drain(): Promise<void> {
+    this.#closed = true;
+    try {
+      while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+      await this.#recording;
+      this.#throwIfFailed();
+    } finally {
+      this.#stopWorker();
+    }
+  }
+
+  #stopWorker(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+
+  /**
+   * Leaves nothing running: after a failure, waits for the flushes under way
+   * and records nothing more (an unrecorded copy is only copied again).
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#closed = true;
+    this.#disposed = true;
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    await this.#recording;
+    this.#stopWorker();
+  }
+}
