@@ -23,8 +23,8 @@ export type { FileDigest } from "./_digest.ts";
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Files up to this size are read (and written) in one operation each. */
 export const ONE_READ_BYTES = 1024 * 1024;
-/** Part digests go to the worker for files at least this large (below, a message costs more). */
-const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+/** Part digests go to the worker for files of two chunks or more (below, messages cost more). */
+export const WORKER_MIN_BYTES = 2 * CHUNK_BYTES;
 
 /** The chunk buffers of every stream in this process (two per stream, two more with a worker). */
 export const CHUNKS = new BufferPool(CHUNK_BYTES, 8);
