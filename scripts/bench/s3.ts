@@ -13,8 +13,9 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Config } from "../lib/config/mod.ts";
-import { choosePartSize, createS3Store, s3Key, type S3Store } from "../lib/storage/s3.ts";
+import type { Config } from "../../lib/config/mod.ts";
+import { choosePartSize, createS3Store, s3Key, type S3Store } from "../../lib/storage/s3.ts";
+import type { BenchCase } from "./_case.ts";
 import { runMeasured } from "./_rss.ts";
 
 const MiB = 1024 * 1024;
@@ -94,7 +95,7 @@ export interface PeerProcess {
 
 /** Starts tests/peers/s3_server.ts in a child process (its memory is not ours). */
 export async function startPeerProcess(): Promise<PeerProcess> {
-  const script = fileURLToPath(new URL("../tests/peers/s3_server.ts", import.meta.url));
+  const script = fileURLToPath(new URL("../../tests/peers/s3_server.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net=127.0.0.1", script],
     stdin: "piped",
@@ -354,8 +355,15 @@ async function readFileList(path: string): Promise<GeneratedFile[]> {
   );
 }
 
+export const s3Upload: BenchCase = {
+  name: "s3-upload",
+  what: "upload of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + 2,000 small files to the " +
+    "local S3 peer, ours vs aws s3 cp (targets: at least as fast; peak RSS under 300 MB)",
+  run: benchS3Upload,
+};
+
 /** Runs the case in `dir` and prints its table. */
-export async function benchS3Upload(dir: string): Promise<void> {
+async function benchS3Upload(dir: string): Promise<void> {
   const gib = Number(Deno.env.get("FUSION_BENCH_GIB") ?? "2");
   const bigBytes = Math.round(gib * 1024 * MiB);
   const root = join(dir, "20250101_bench_s3_upload");
