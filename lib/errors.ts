@@ -1,12 +1,13 @@
 /**
- * Errors a user can cause, each carrying the exit code SPEC.md assigns to it.
+ * Errors a user can cause, each carrying the exit code of its kind
+ * (docs/design.md, "Exit codes").
  * Library code throws these and never exits; the CLI's error funnel turns them
  * into one stderr line and the process exit code.
  *
  * @module
  */
 
-/** Exit codes of SPEC.md. */
+/** The exit codes, the same for every command; scripts and scheduled tasks rely on them. */
 export const ExitCode = {
   /** Success. */
   ok: 0,
@@ -18,7 +19,7 @@ export const ExitCode = {
   unexpected: 3,
 } as const;
 
-/** One of the exit codes of SPEC.md. */
+/** One of the exit codes. */
 export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
 
 /** An error whose message is written for the user and says what to do next. */

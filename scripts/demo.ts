@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { denoIo, runCli } from "../lib/cli/mod.ts";
 import { walk } from "../lib/fs/mod.ts";
 import { createS3Store } from "../lib/storage/s3.ts";
-import { PEER_CREDENTIALS, startS3Peer } from "../tests/peers/s3.ts";
+import { PEER_CREDENTIALS, startS3Peer } from "../peers/s3.ts";
 import { makeSampleRoot, sampleConfigToml, setTreeMtime } from "./sample_data.ts";
 
 async function step(args: string[]): Promise<number> {

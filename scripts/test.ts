@@ -75,7 +75,7 @@ async function main(): Promise<number> {
     const checks: [string, string[]][] = [
       ["fmt", ["fmt", "--check"]],
       ["lint", ["lint"]],
-      ["type check", ["check", "main.ts", "lib/", "scripts/", "tests/"]],
+      ["type check", ["check", "main.ts", "lib/", "scripts/", "tests/", "web/", "peers/"]],
     ];
     for (const [name, checkArgs] of checks) {
       console.log(`\n== ${name}`);

@@ -2,7 +2,7 @@
  * `deno task web`: builds the browser name validator into `docs/validator/`,
  * which GitHub Pages serves as is and which works offline from a file.
  *
- * `scripts/web/page.ts` and the rule module it imports,
+ * `web/page.ts` and the rule module it imports,
  * `lib/standard/names.ts`, are bundled by Deno's built-in `deno bundle` into
  * one classic script, `validator.js` (an IIFE, not an ES module: browsers
  * refuse module scripts on file:// pages); `index.html` and `style.css` are
@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
-const SOURCE_DIR = join(REPO_ROOT, "scripts", "web");
+const SOURCE_DIR = join(REPO_ROOT, "web");
 
 /** Where the committed page lives. */
 export const VALIDATOR_DIR: string = join(REPO_ROOT, "docs", "validator");
@@ -26,7 +26,7 @@ export const VALIDATOR_DIR: string = join(REPO_ROOT, "docs", "validator");
 /** The files of the built page, in `VALIDATOR_DIR`. */
 export const VALIDATOR_FILES: readonly string[] = ["index.html", "style.css", "validator.js"];
 
-const BANNER = "// Built by `deno task web` from scripts/web/page.ts and lib/standard/names.ts. " +
+const BANNER = "// Built by `deno task web` from web/page.ts and lib/standard/names.ts. " +
   "Do not edit: edit the sources and rebuild.\n";
 
 /**
@@ -47,7 +47,7 @@ export async function buildValidator(outDir: string): Promise<string[]> {
       "--platform=browser",
       "--format=iife",
       `--output=${script}`,
-      "scripts/web/page.ts",
+      "web/page.ts",
     ],
     cwd: REPO_ROOT,
     stdout: "piped",
@@ -55,7 +55,7 @@ export async function buildValidator(outDir: string): Promise<string[]> {
   }).output();
   if (!bundle.success) {
     const detail = new TextDecoder().decode(bundle.stderr).trim();
-    throw new Error(`deno bundle of scripts/web/page.ts failed: ${detail}`);
+    throw new Error(`deno bundle of web/page.ts failed: ${detail}`);
   }
   await Deno.writeTextFile(script, BANNER + await Deno.readTextFile(script));
   for (const file of ["index.html", "style.css"]) {

@@ -1,4 +1,4 @@
-// Built by `deno task web` from scripts/web/page.ts and lib/standard/names.ts. Do not edit: edit the sources and rebuild.
+// Built by `deno task web` from web/page.ts and lib/standard/names.ts. Do not edit: edit the sources and rebuild.
 (() => {
   // lib/standard/names.ts
   var FIELD_PATTERN = /^[A-Za-z0-9-]+$/;
@@ -187,7 +187,7 @@
     };
   }
 
-  // scripts/web/view.ts
+  // web/view.ts
   var EXAMPLE_EXPERIMENT_NAME = `${EXAMPLE_STUDY_NAME}_B-2`;
   function judged(what, name, rows) {
     const failing = rows.filter((row) => !row.ok);
@@ -256,7 +256,7 @@
     ]);
   }
 
-  // scripts/web/page.ts
+  // web/page.ts
   function element(id, type) {
     const found = document.getElementById(id);
     if (!(found instanceof type)) throw new Error(`validator page: #${id} is missing`);

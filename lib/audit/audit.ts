@@ -13,24 +13,27 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { COPY_JOURNAL_NAME, forEachLimited } from "../backup/mod.ts";
+import { forEachLimited } from "../concurrency/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
-import { parseS3Uri, type RestoreProgress } from "../restore/mod.ts";
 import {
-  hashFile,
+  localPath,
+  OWN_FILES,
+  parseS3Uri,
   parseSidecar,
   readSidecar,
   requireShareRoot,
   shareLockHolder,
   SIDECAR_NAME,
   type SidecarEntry,
-} from "../storage/mod.ts";
+} from "../layout/mod.ts";
+import type { RestoreProgress } from "../restore/mod.ts";
+import { hashFile, sha256Hex } from "../storage/mod.ts";
+import { shortDigest } from "../text/mod.ts";
 import type { S3Store } from "../storage/s3.ts";
 import { sampleItems } from "./sample.ts";
 
@@ -102,18 +105,6 @@ export function allFindings(report: AuditReport): { backup: string; finding: Fin
   );
 }
 
-function localPath(root: string, relative: string): string {
-  return join(root, ...relative.split("/"));
-}
-
-function short(hex: string | undefined): string {
-  return hex === undefined ? "none" : `${hex.slice(0, 12)}…`;
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 /** What one backup's audit gathers as it goes. */
 class Gathered {
   readonly findings: Finding[] = [];
@@ -157,7 +148,7 @@ async function auditShare(
   }
   for (const path of present) {
     // The sidecar, and the copy journal a backup stopped right after `complete` may leave.
-    if (path !== SIDECAR_NAME && path !== COPY_JOURNAL_NAME && !listed.has(path)) {
+    if (!OWN_FILES.includes(path) && !listed.has(path)) {
       gathered.notes.push(`${path} is on the share but not in ${SIDECAR_NAME}`);
     }
   }
@@ -190,8 +181,8 @@ async function auditShare(
           gathered.add(
             "share",
             entry.path,
-            `changed: SHA-256 ${short(digest.sha256Hex)}, the sidecar says ${
-              short(entry.sha256Hex)
+            `changed: SHA-256 ${shortDigest(digest.sha256Hex)}, the sidecar says ${
+              shortDigest(entry.sha256Hex)
             }`,
           );
         }
@@ -217,7 +208,16 @@ async function auditS3(
   shareSizes: ReadonlyMap<string, number>,
 ): Promise<number> {
   const store = options.store();
-  const { bucket, prefix } = parseS3Uri(record.s3_uri);
+  const location = parseS3Uri(record.s3_uri);
+  if (location === undefined) {
+    gathered.add(
+      "s3",
+      SIDECAR_NAME,
+      `the manifest's s3_uri '${record.s3_uri}' is not s3://bucket/key: not checked`,
+    );
+    return 0;
+  }
+  const { bucket, prefix } = location;
   if (bucket !== store.bucket) {
     gathered.add(
       "s3",
@@ -237,7 +237,7 @@ async function auditS3(
       "s3",
       SIDECAR_NAME,
       `${store.uri(keyOf(SIDECAR_NAME))} differs from the share's (sha256 metadata ` +
-        `${short(sidecarHead.sha256Hex)}, the share's is ${short(shareSidecarDigest)})`,
+        `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${shortDigest(shareSidecarDigest)})`,
     );
   }
   if (entries === undefined && sidecarHead !== undefined) {
@@ -303,7 +303,9 @@ async function auditS3(
         const problems: string[] = [];
         if (head.sha256Hex !== entry.sha256Hex) {
           problems.push(
-            `sha256 metadata ${short(head.sha256Hex)}, the sidecar says ${short(entry.sha256Hex)}`,
+            `sha256 metadata ${shortDigest(head.sha256Hex)}, the sidecar says ${
+              shortDigest(entry.sha256Hex)
+            }`,
           );
         }
         if (head.checksumSha256 === undefined) {

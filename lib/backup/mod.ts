@@ -1,28 +1,18 @@
 /**
- * The monthly backup: eligibility, locks, hooks, the per-study pipeline and
- * the run that ties them together, plus the dry-run plan.
+ * The monthly backup: which studies are idle, the run that takes each one
+ * through its steps (see pipeline.ts), and the dry-run plan.
  *
  * @module
  */
-export type { Archive, ArchivedObject, ObjectCheck } from "./archive.ts";
-export { findStudies, type FoundStudy, newestMtime, selectEligible } from "./eligibility.ts";
-export { runHook } from "./hooks.ts";
-export { COPY_JOURNAL_NAME } from "./journal.ts";
-export { findStudyLocks, lockStudy } from "./locks.ts";
 export {
   type BackupProgress,
   type BackupStage,
-  backupStudy,
-  listStudyFiles,
-  metadataStorageClass,
   NO_PROGRESS,
-  type SourceFile,
   type StudyContext,
-  type StudyListing,
-  type StudyOutcome,
   totalBytes,
-} from "./pipeline.ts";
-export { forEachLimited } from "./pool.ts";
+} from "./context.ts";
+export { findStudies, type FoundStudy, newestMtime, selectEligible } from "./eligibility.ts";
+export { backupStudy, type StudyOutcome } from "./pipeline.ts";
 export {
   type BackupPlan,
   type BackupRunOptions,
@@ -31,3 +21,4 @@ export {
   type PlannedStudy,
   runBackup,
 } from "./run.ts";
+export { listStudyFiles, type SourceFile, type StudyListing } from "./steps/list.ts";

@@ -8,22 +8,23 @@
 import { join } from "node:path";
 import type { Config } from "../config/mod.ts";
 import { ConfigError, errorMessage, OperationFailedError } from "../errors.ts";
-import { describeHolder, kindAt, readLock } from "../fs/mod.ts";
+import { holderOf, kindAt } from "../fs/mod.ts";
+import { runHook } from "../hooks/mod.ts";
+import {
+  acquireShareLock,
+  backupFolder,
+  findStudyLocks,
+  s3Key,
+  SHARE_LOCK_NAME,
+  shareLockHolder,
+} from "../layout/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import { validateStudy } from "../standard/mod.ts";
-import { acquireShareLock, SHARE_LOCK_NAME } from "../storage/mod.ts";
-import type { Archive } from "./archive.ts";
+import { type StudyContext, totalBytes } from "./context.ts";
 import { findStudies, type FoundStudy, selectEligible } from "./eligibility.ts";
-import { runHook } from "./hooks.ts";
-import { findStudyLocks } from "./locks.ts";
-import {
-  backupStudy,
-  listStudyFiles,
-  type StudyContext,
-  type StudyOutcome,
-  totalBytes,
-} from "./pipeline.ts";
+import { backupStudy, type StudyOutcome } from "./pipeline.ts";
+import { listStudyFiles } from "./steps/list.ts";
 
 /** What a run needs (what each study needs, less its manifest record); the CLI builds it. */
 export type BackupRunOptions = Omit<StudyContext, "previous">;
@@ -47,13 +48,15 @@ async function refuseStaleLocks(config: Config): Promise<void> {
   const locks = await findStudyLocks(config.backup.sourceRoot);
   if (locks.length === 0) return;
   const holders = await Promise.all(
-    locks.map(async (lock) => `${lock} (${describeHolder(await readLock(lock))})`),
+    locks.map(async (lock) => `${lock} (${await holderOf(lock)})`),
   );
   // The run that crashed usually left the share lock too; say so now, not one run later.
-  const shareLock = join(config.truenas.root, SHARE_LOCK_NAME);
-  const shareNote = await kindAt(shareLock) === undefined
+  const shareHolder = await shareLockHolder(config.truenas.root);
+  const shareNote = shareHolder === undefined
     ? ""
-    : ` The share lock ${shareLock} is held too (${describeHolder(await readLock(shareLock))}); ` +
+    : ` The share lock ${
+      join(config.truenas.root, SHARE_LOCK_NAME)
+    } is held too (${shareHolder}); ` +
       "if no backup or cleanup is running, delete it as well.";
   throw new OperationFailedError(
     `stale study lock${locks.length === 1 ? "" : "s"} found: ${holders.join(", ")}; ` +
@@ -141,21 +144,14 @@ export interface BackupPlan {
 }
 
 /** The dry run: reads the source, the share and the manifest; writes nothing anywhere. */
-export async function planBackup(
-  config: Config,
-  archive: Pick<Archive, "uri" | "key">,
-  now: Date,
-): Promise<BackupPlan> {
+export async function planBackup(config: Config, now: Date): Promise<BackupPlan> {
   await requireSourceRoot(config);
   const staleLocks = await findStudyLocks(config.backup.sourceRoot);
   let shareLock: string | undefined;
   let manifestNote: string | undefined;
   let latest: ReadonlyMap<string, ManifestRecord> = new Map();
   if (await kindAt(config.truenas.root) === "dir") {
-    const lockPath = join(config.truenas.root, SHARE_LOCK_NAME);
-    shareLock = await kindAt(lockPath) === undefined
-      ? ""
-      : describeHolder(await readLock(lockPath));
+    shareLock = await shareLockHolder(config.truenas.root) ?? "";
     try {
       latest = (await readManifest(config.truenas.manifestRoot)).latest;
     } catch (error) {
@@ -177,8 +173,10 @@ export async function planBackup(
       violations: report.violations.length,
       files: listing.files.length,
       bytes: totalBytes(listing.files),
-      truenasPath: join(config.truenas.root, config.backup.instrument, study.name),
-      s3Uri: archive.uri(`${archive.key(config.backup.instrument, study.name)}/`),
+      truenasPath: backupFolder(config.truenas.root, config.backup.instrument, study.name),
+      s3Uri: `s3://${config.s3.bucket}/${
+        s3Key(config.s3.prefix, config.backup.instrument, study.name)
+      }/`,
       blocker,
     });
   }

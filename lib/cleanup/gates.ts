@@ -18,9 +18,8 @@
  *
  * @module
  */
-import { COPY_JOURNAL_NAME } from "../backup/mod.ts";
+import { OWN_FILES, SIDECAR_NAME, type SidecarEntry } from "../layout/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
-import { SIDECAR_NAME, type SidecarEntry } from "../storage/mod.ts";
 
 /** How many example paths a reason names. */
 const EXAMPLES = 3;
@@ -86,7 +85,7 @@ export function shareGate(copy: ShareCopy, record: ManifestRecord): string | und
       `${missing.length === 1 ? "is" : "are"} missing from the share copy: ${examples(missing)}`;
   }
   const unlisted = [...copy.files.keys()].filter((path) =>
-    path !== SIDECAR_NAME && path !== COPY_JOURNAL_NAME && !listed.has(path)
+    !OWN_FILES.includes(path) && !listed.has(path)
   );
   if (unlisted.length > 0) {
     return `it holds ${plural(unlisted.length, "file")} not listed in ${SIDECAR_NAME}, so not ` +
@@ -98,15 +97,6 @@ export function shareGate(copy: ShareCopy, record: ManifestRecord): string | und
       `its manifest record ${record.file_count} and ${record.total_bytes}`;
   }
   return undefined;
-}
-
-/** Bucket and key prefix (ending in `/`) of an `s3://bucket/prefix/` URI; undefined if malformed. */
-export function parseS3Uri(uri: string): { bucket: string; keyPrefix: string } | undefined {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (match === null) return undefined;
-  const bucket = match[1] ?? "";
-  const path = match[2] ?? "";
-  return { bucket, keyPrefix: path.endsWith("/") ? path : `${path}/` };
 }
 
 /** What S3 holds under a backup's key prefix. */

@@ -9,7 +9,6 @@
 export {
   examples,
   manifestGate,
-  parseS3Uri,
   recordTime,
   s3Gate,
   type S3Listing,

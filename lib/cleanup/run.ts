@@ -19,9 +19,9 @@ import { errorMessage, OperationFailedError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest, timestamp } from "../manifest/mod.ts";
-import { acquireShareLock, requireShareRoot, shareLockHolder } from "../storage/mod.ts";
-import { runHook } from "../backup/mod.ts";
-import { manifestGate, parseS3Uri, s3Gate, type ShareCopy, shareGate } from "./gates.ts";
+import { runHook } from "../hooks/mod.ts";
+import { acquireShareLock, parseS3Uri, requireShareRoot, shareLockHolder } from "../layout/mod.ts";
+import { manifestGate, s3Gate, type ShareCopy, shareGate } from "./gates.ts";
 import { appendLedgerLine, type LedgerLine, ledgerPercent } from "./ledger.ts";
 import {
   type Assessment,
@@ -161,15 +161,16 @@ function createAssessor(s3: S3Lister): (candidate: Candidate) => Promise<Assessm
       );
     }
     if (s3Failure !== undefined) return refuse(`S3 was not checked: ${s3Failure}`);
+    const keyPrefix = `${location.prefix}/`;
     let sizes: Map<string, number>;
     try {
-      sizes = await s3.listSizes(location.keyPrefix);
+      sizes = await s3.listSizes(keyPrefix);
     } catch (error) {
       if (!(error instanceof OperationFailedError)) throw error;
       s3Failure = error.message;
       return refuse(`S3 could not be checked: ${error.message}`);
     }
-    const s3Reason = s3Gate(copy, { ...location, sizes });
+    const s3Reason = s3Gate(copy, { bucket: location.bucket, keyPrefix, sizes });
     if (s3Reason !== undefined) return refuse(s3Reason);
     let bytes = 0;
     for (const size of copy.files.values()) bytes += size;

@@ -20,7 +20,7 @@
 import * as nodePath from "node:path";
 import type { PlatformPath } from "node:path";
 import { type EntryKind, walk } from "../fs/mod.ts";
-import { readSidecar } from "../storage/mod.ts";
+import { readSidecar } from "../layout/mod.ts";
 import type { ShareCopy } from "./gates.ts";
 import type { ShareEntry } from "./plan.ts";
 

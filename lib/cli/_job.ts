@@ -10,37 +10,12 @@
 import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
 import { timestamp } from "../manifest/mod.ts";
-import { appendRun } from "../status/runs.ts";
-import { type Config, loadConfig } from "../config/mod.ts";
-import { createNotifier, type Notifier, type NotifyEvent } from "../notify/mod.ts";
-import type { CliContext } from "./context.ts";
+import { appendRun } from "../status/mod.ts";
+import { loadConfig } from "../config/mod.ts";
+import { createNotifier, type NotifyEvent } from "../notify/mod.ts";
+import type { CliContext, Job, JobFailure } from "./context.ts";
 
-/** What a job reports when it ends non-zero; the failure email is built from it. */
-export interface JobFailure {
-  /**
-   * One line: what happened, e.g. "2 of 5 studies failed" (or, for a job that
-   * succeeded, "3 studies backed up": the job history records it either way).
-   */
-  readonly title: string;
-  /** Details, one per line: which study, which step, the error. */
-  readonly lines: readonly string[];
-  /** The study concerned when there is exactly one; named in the email's subject. */
-  readonly study?: string;
-}
-
-/** A running job: its config, its alerts, and the one way to end it. */
-export interface Job {
-  readonly name: string;
-  readonly config: Config;
-  /** The job's alerts; `monitor tail` sends `fusion_error` and `monitor_crash` through it. */
-  readonly notifier: Notifier;
-  /**
-   * Ends the job with `code`: on non-zero, emails the job's failure event
-   * built from `failure`; then waits (bounded) for every alert on its way.
-   * Returns `code` unchanged, whatever happened to the emails. Never throws.
-   */
-  finish(code: number, failure?: JobFailure): Promise<number>;
-}
+export type { Job, JobFailure };
 
 /** Options every job command accepts. */
 export interface JobOptions {

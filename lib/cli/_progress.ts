@@ -6,8 +6,8 @@
  * @module
  */
 import type { BackupProgress, BackupStage } from "../backup/mod.ts";
-import { formatBytes, formatDuration, formatRate } from "./_format.ts";
-import type { Io } from "./context.ts";
+import { formatBytes, formatDuration, formatRate } from "../text/mod.ts";
+import type { Io } from "./io.ts";
 
 const CLEAR_LINE = "\r\x1b[K";
 

@@ -8,8 +8,8 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { AuditReport, BackupAudit } from "../audit/mod.ts";
 import { ExitCode, UsageError } from "../errors.ts";
-import type { S3Store } from "../storage/s3.ts";
-import { formatBytes, renderTable } from "./_format.ts";
+import { withS3Store } from "../storage/mod.ts";
+import { formatBytes, renderTable } from "../text/mod.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
@@ -150,15 +150,13 @@ export function registerAudit(program: Command, context: CliContext): void {
       });
       // Loaded here, not at start-up: the AWS SDK is large (see backup run).
       const { runAudit } = await import("../audit/mod.ts");
-      const { createS3Store } = await import("../storage/s3.ts");
-      let store: S3Store | undefined;
-      try {
+      await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {
         const report = await runAudit({
           config: job.config,
           samplePct: options.sample,
           seed: options.seed ?? crypto.getRandomValues(new Uint32Array(1))[0] ?? 0,
           s3: options.s3 === true,
-          store: () => store ??= createS3Store(job.config.s3, { logger: context.logger }),
+          store,
           logger: context.logger,
           progress: new TerminalProgress(context.status),
         });
@@ -169,8 +167,6 @@ export function registerAudit(program: Command, context: CliContext): void {
           failure === undefined ? ExitCode.ok : ExitCode.failure,
           failure,
         );
-      } finally {
-        store?.close();
-      }
+      });
     });
 }

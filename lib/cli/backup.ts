@@ -12,7 +12,8 @@ import {
   type StudyOutcome,
 } from "../backup/mod.ts";
 import { ExitCode } from "../errors.ts";
-import { formatBytes, renderTable } from "./_format.ts";
+import { withS3Store } from "../storage/mod.ts";
+import { formatBytes, renderTable } from "../text/mod.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
@@ -155,22 +156,18 @@ export function registerBackup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
-      // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads,
-      // which every other command (validate, manifest show, --help) has no need for.
-      const { s3Archive } = await import("../backup/s3_archive.ts");
-      const archive = s3Archive(config);
-      try {
-        if (options.dryRun === true) {
-          const plan = await planBackup(config, archive, new Date());
-          context.io.out(renderPlan(plan, config.backup.idleDays));
-          const blocked = plan.staleLocks.length > 0 ||
-            plan.studies.some((item) => item.violations > 0 || item.blocker !== undefined);
-          context.exitCode = await job.finish(blocked ? ExitCode.failure : ExitCode.ok);
-          return;
-        }
+      if (options.dryRun === true) {
+        const plan = await planBackup(config, new Date());
+        context.io.out(renderPlan(plan, config.backup.idleDays));
+        const blocked = plan.staleLocks.length > 0 ||
+          plan.studies.some((item) => item.violations > 0 || item.blocker !== undefined);
+        context.exitCode = await job.finish(blocked ? ExitCode.failure : ExitCode.ok);
+        return;
+      }
+      await withS3Store(config.s3, { logger: context.logger }, async (store) => {
         const result = await runBackup({
           config,
-          archive,
+          store: store(),
           logger: context.logger,
           progress: new TerminalProgress(context.status),
           hostname: Deno.hostname(),
@@ -179,8 +176,6 @@ export function registerBackup(program: Command, context: CliContext): void {
         context.io.out(renderRunSummary(result));
         const { failed, report } = reportOf(result);
         context.exitCode = await job.finish(failed ? ExitCode.failure : ExitCode.ok, report);
-      } finally {
-        archive.store.close();
-      }
+      });
     });
 }

@@ -20,7 +20,8 @@ import {
   type UnknownEntry,
 } from "../cleanup/mod.ts";
 import { ExitCode } from "../errors.ts";
-import { formatBytes, renderTable } from "./_format.ts";
+import { withS3Store } from "../storage/mod.ts";
+import { formatBytes, renderTable } from "../text/mod.ts";
 import { type JobFailure, startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
 import { configOption, smtpEnvOption } from "./_options.ts";
@@ -209,10 +210,8 @@ export function registerCleanup(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
       });
       const { config } = job;
-      // Loaded here, not at start-up: the AWS SDK is large and reads the environment as it loads.
-      const { createS3Store } = await import("../storage/s3.ts");
-      const store = createS3Store(config.s3, { logger: context.logger });
-      try {
+      await withS3Store(config.s3, { logger: context.logger }, async (openStore) => {
+        const store = openStore();
         if (options.dryRun === true) {
           const preview = await previewCleanup({
             config,
@@ -237,8 +236,6 @@ export function registerCleanup(program: Command, context: CliContext): void {
         context.exitCode = needsOperator(result)
           ? await job.finish(ExitCode.failure, failureOf(result))
           : await job.finish(ExitCode.ok);
-      } finally {
-        store.close();
-      }
+      });
     });
 }

@@ -1,23 +1,17 @@
 /**
  * What every command needs from the outside world, behind a thin layer so
- * in-process tests can capture output and control the environment.
+ * in-process tests can capture output and control the environment, and the
+ * job a config-driven command runs (started by `_job.ts`).
  *
  * @module
  */
-import type { EnvReader } from "../config/mod.ts";
+import type { Config, EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { Job } from "./_job.ts";
+import type { Notifier } from "../notify/mod.ts";
 import type { StatusLine } from "./_progress.ts";
+import type { Io } from "./io.ts";
 
-/** The process's standard streams. */
-export interface Io {
-  /** Writes text to stdout as is. */
-  out(text: string): void;
-  /** Writes text to stderr as is. */
-  err(text: string): void;
-  /** Whether stderr is a terminal (progress lines are drawn only there). */
-  readonly stderrIsTerminal: boolean;
-}
+export { denoIo, type Io } from "./io.ts";
 
 /** Shared by the commands of one run. */
 export interface CliContext {
@@ -32,17 +26,29 @@ export interface CliContext {
   job?: Job;
 }
 
-function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += stream.writeSync(bytes.subarray(written));
+/** What a job reports when it ends non-zero; the failure email is built from it. */
+export interface JobFailure {
+  /**
+   * One line: what happened, e.g. "2 of 5 studies failed" (or, for a job that
+   * succeeded, "3 studies backed up": the job history records it either way).
+   */
+  readonly title: string;
+  /** Details, one per line: which study, which step, the error. */
+  readonly lines: readonly string[];
+  /** The study concerned when there is exactly one; named in the email's subject. */
+  readonly study?: string;
 }
 
-/** The real standard streams. */
-export function denoIo(): Io {
-  return {
-    out: (text) => writeAll(Deno.stdout, text),
-    err: (text) => writeAll(Deno.stderr, text),
-    stderrIsTerminal: Deno.stderr.isTerminal(),
-  };
+/** A running job: its config, its alerts, and the one way to end it. */
+export interface Job {
+  readonly name: string;
+  readonly config: Config;
+  /** The job's alerts; `monitor tail` sends `fusion_error` and `monitor_crash` through it. */
+  readonly notifier: Notifier;
+  /**
+   * Ends the job with `code`: on non-zero, emails the job's failure event
+   * built from `failure`; then waits (bounded) for every alert on its way.
+   * Returns `code` unchanged, whatever happened to the emails. Never throws.
+   */
+  finish(code: number, failure?: JobFailure): Promise<number>;
 }

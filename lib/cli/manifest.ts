@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import { type ManifestContents, type ManifestRecord, readManifest } from "../manifest/mod.ts";
-import { formatBytes, renderTable } from "./_format.ts";
+import { formatBytes, renderTable } from "../text/mod.ts";
 import type { CliContext } from "./context.ts";
 import { formatOption } from "./_options.ts";
 

@@ -1,7 +1,7 @@
 /**
  * The command tree and the one error funnel: every failure becomes one
- * stderr line and an exit code of SPEC.md (0 ok, 1 failure, 2 usage or
- * config, 3 unexpected). Stacks are printed only with `-v`.
+ * stderr line and an exit code (0 ok, 1 failure, 2 usage or config, 3
+ * unexpected; docs/design.md, "Exit codes"). Stacks are printed only with `-v`.
  *
  * @module
  */

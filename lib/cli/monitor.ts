@@ -63,6 +63,7 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
       patterns,
       pollSeconds: monitor.pollSeconds,
       sentKeepDays: monitor.sentKeepDays,
+      rotationGraceSeconds: monitor.rotationGraceSeconds,
       stateFile,
       logger,
       deliver: emailFusionErrors(job.notifier, monitor.logPath, patterns.lineStart),

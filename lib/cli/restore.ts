@@ -8,8 +8,9 @@ import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../errors.ts";
 import type { RestoredOutcome, RestoreSource, WaitingOutcome } from "../restore/mod.ts";
-import type { RestoreTier, S3Store } from "../storage/s3.ts";
-import { formatBytes } from "./_format.ts";
+import { withS3Store } from "../storage/mod.ts";
+import type { RestoreTier } from "../storage/s3.ts";
+import { formatBytes } from "../text/mod.ts";
 import { startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
@@ -129,9 +130,7 @@ export function registerRestore(program: Command, context: CliContext): void {
       const job = await startJob(context, "restore", { config: options.config });
       // Loaded here, not at start-up: the AWS SDK is large (see backup run).
       const { restoreBackup } = await import("../restore/mod.ts");
-      const { createS3Store } = await import("../storage/s3.ts");
-      let store: S3Store | undefined;
-      try {
+      await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {
         const outcome = await restoreBackup({
           config: job.config,
           name,
@@ -140,7 +139,7 @@ export function registerRestore(program: Command, context: CliContext): void {
           only: options.only,
           tier: (options.tier === "bulk" ? "Bulk" : "Standard") satisfies RestoreTier,
           days: options.days,
-          store: () => store ??= createS3Store(job.config.s3, { logger: context.logger }),
+          store,
           logger: context.logger,
           progress: new TerminalProgress(context.status),
         });
@@ -163,8 +162,6 @@ export function registerRestore(program: Command, context: CliContext): void {
         context.exitCode = await job.finish(
           outcome.problems.length > 0 ? ExitCode.failure : ExitCode.ok,
         );
-      } finally {
-        store?.close();
-      }
+      });
     });
 }

@@ -1,6 +1,6 @@
 /**
- * Loads config.toml: the full schema of SPEC.md with defaults, type and range
- * checks, unknown keys named with their line, and paths normalised for the
+ * Loads config.toml: every key of the schema (schema.ts, documented in
+ * docs/configuration.md) with defaults, type and range checks, unknown keys named with their line, and paths normalised for the
  * running OS.
  *
  * @module
@@ -63,6 +63,7 @@ export interface Config {
     readonly logPath: string;
     readonly pollSeconds: number;
     readonly sentKeepDays: number;
+    readonly rotationGraceSeconds: number;
     readonly lineStart: RegExp;
     readonly error: RegExp;
     readonly sample: RegExp;
@@ -373,6 +374,7 @@ function build(
       logPath: path("monitor", "log_path") ?? "",
       pollSeconds: number("monitor", "poll_seconds"),
       sentKeepDays: number("monitor", "sent_keep_days"),
+      rotationGraceSeconds: number("monitor", "rotation_grace_seconds"),
       lineStart: regex("monitor", "line_start"),
       error: regex("monitor", "error"),
       sample: regex("monitor", "sample"),

@@ -1,5 +1,5 @@
 /**
- * The config file's schema: every section and key of SPEC.md, its type,
+ * The config file's schema: every section and key of config.toml, its type,
  * default and one-line documentation. The loader checks files against it and
  * `install init` renders its commented template from it, so the two cannot
  * drift apart.
@@ -16,7 +16,7 @@ export type ConfigValue = string | number | boolean | readonly string[];
 /** One key of the schema. */
 export interface KeySpec {
   readonly kind: ValueKind;
-  /** One line for the template and the README. */
+  /** One line for the template `install init` writes and for error messages. */
   readonly doc: string;
   /** A required key has no default; the file must set it. */
   readonly required?: boolean;
@@ -212,6 +212,13 @@ export const CONFIG_SCHEMA = {
         default: 30,
         min: 1,
         doc: "the same error is not emailed again within this many days",
+      },
+      rotation_grace_seconds: {
+        kind: "number",
+        default: 60,
+        min: 0,
+        doc: "a rotation's gap: the log may be missing this long before a warning (emailed as " +
+          "toolkit_error), and a renamed log is read this long at most for lines still written to it",
       },
       line_start: {
         kind: "regex",

@@ -36,6 +36,11 @@ export function describeHolder(holder: LockInfo | undefined): string {
   return `${holder.hostname} pid ${holder.pid} since ${holder.started_at}`;
 }
 
+/** Who holds the lock file at `path`, for messages (see {@linkcode describeHolder}). */
+export async function holderOf(path: string): Promise<string> {
+  return describeHolder(await readLock(path));
+}
+
 /** Reads a lock file's content; undefined when it is missing or not a lock's JSON. */
 export async function readLock(path: string): Promise<LockInfo | undefined> {
   try {

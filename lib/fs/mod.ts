@@ -1,7 +1,8 @@
 /**
- * Small file-system helpers shared by the subsystems (the `@std/fs`
- * replacements DESIGN.md calls for): a walk that never follows links, an
- * atomic write, a write that loops over short writes, and existence checks.
+ * Small file-system helpers shared by the subsystems, in place of `@std/fs`
+ * (JSR is out of reach; see docs/development.md): a walk that never follows
+ * links, an atomic write, a write that loops over short writes, and existence
+ * checks.
  *
  * @module
  */
@@ -12,6 +13,7 @@ export {
   createLock,
   describeHolder,
   type HeldLock,
+  holderOf,
   LockExistsError,
   type LockInfo,
   readLock,

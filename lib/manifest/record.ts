@@ -1,5 +1,7 @@
 /**
- * The manifest record of SPEC.md and its checks. Pure.
+ * The manifest record and its checks. Pure. Its fields are the format of the
+ * ledgers on the share (docs/design.md, "The manifest"): renaming one would
+ * break the reading of every file already written.
  *
  * @module
  */
@@ -21,7 +23,7 @@ export const BACKUP_STATUSES: readonly BackupStatus[] = [
   "failed_s3",
 ];
 
-/** One line of a manifest file: the state of one backup at one moment. Field names are SPEC.md's. */
+/** One line of a manifest file: the state of one backup at one moment (docs/design.md). */
 export interface ManifestRecord {
   /** `<instrument>/<study>`: the key readers fold on. */
   readonly backup_name: string;

@@ -5,11 +5,11 @@
  *
  * ```ts
  * const tail = await LogTail.open({
- *   logPath, patterns, pollSeconds: 2, sentKeepDays: 30,
+ *   logPath, patterns, pollSeconds: 2, sentKeepDays: 30, rotationGraceSeconds: 60,
  *   stateFile: monitorStatePath(config.dir), logger,
  *   deliver: emailFusionErrors(notifier, logPath, patterns.lineStart),
  * });
- * await tail.run(abortSignal); // until aborted; state saved
+ * await tail.run(abortSignal); // until aborted; state saved, log file closed
  * ```
  *
  * @module
@@ -17,6 +17,7 @@
 export { blockAlert, blockTitle, describeContext, emailFusionErrors } from "./alert.ts";
 export { DEDUP_KEY_CHARS, dedupKey, pruneSent, type SentTimes, sentWithin } from "./dedup.ts";
 export { detectEncoding, lastLineEnd, type LogEncoding } from "./encoding.ts";
+export { type FileIdentity, findRenamedFile, identityOf, sameIdentity } from "./identity.ts";
 export {
   BlockParser,
   EMPTY_PARSER_STATE,

@@ -1,6 +1,7 @@
 /**
  * What `monitor tail` remembers across restarts, in
- * `<config dir>/state/monitor.json`: how far the log was read, the file's
+ * `<config dir>/state/monitor.json`: which file was being read (its
+ * identity: a rotated log is found again by it) and how far, the file's
  * first bytes (to notice a replaced file), the sample and cycle in effect,
  * the block that may still grow, and when each error was last emailed. One
  * file, written atomically, so the position and the dedup map always agree.
@@ -10,6 +11,7 @@
 import { dirname, join } from "node:path";
 import { atomicWriteFile } from "../fs/mod.ts";
 import type { SentTimes } from "./dedup.ts";
+import type { FileIdentity } from "./identity.ts";
 import type { ErrorBlock, ParserState } from "./parser.ts";
 
 /** Bumped when the file's meaning changes; another version is read as no state. */
@@ -19,7 +21,14 @@ const STATE_VERSION = 1;
 export interface MonitorState {
   /** The log the position belongs to; a different `log_path` starts afresh. */
   readonly logPath: string;
-  /** Bytes of the log read and parsed: always the end of a complete line. */
+  /**
+   * The file the position belongs to: the log, or the file it was renamed to
+   * by a rotation not read to its end yet. Undefined before the file is
+   * known, where the platform gives no identity, and in a state file written
+   * before identities were kept (read as the file at `logPath`).
+   */
+  readonly identity?: FileIdentity | undefined;
+  /** Bytes of the file read and parsed: always the end of a complete line. */
   readonly offset: number;
   /** The log's first bytes when it was read; other first bytes mean another file. */
   readonly head: Uint8Array;
@@ -57,6 +66,15 @@ function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
+function identityFromJson(value: unknown): FileIdentity | undefined {
+  if (value === null || value === undefined) return undefined;
+  const { dev, ino } = value as Record<string, unknown>;
+  // Not isCount: a Windows file index may be above 2^53, an integer all the same.
+  const isId = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 0;
+  if (!isId(dev) || !isId(ino)) throw new Error("file is not a device and inode number");
+  return { dev, ino };
+}
+
 function blockFromJson(value: unknown): ErrorBlock | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const raw = value as Record<string, unknown>;
@@ -85,7 +103,7 @@ function blockToJson(block: ErrorBlock | undefined) {
 }
 
 function stateFromJson(document: Record<string, unknown>): MonitorState {
-  const { log_path, offset, head, history_end, sent } = document;
+  const { log_path, file, offset, head, history_end, sent } = document;
   if (typeof log_path !== "string") throw new Error("log_path is missing");
   if (!isCount(offset)) throw new Error("offset is not a byte count");
   if (typeof head !== "string") throw new Error("head is missing");
@@ -98,6 +116,7 @@ function stateFromJson(document: Record<string, unknown>): MonitorState {
   }
   return {
     logPath: log_path,
+    identity: identityFromJson(file),
     offset,
     head: base64ToBytes(head),
     historyEnd: isCount(history_end) ? history_end : 0,
@@ -153,6 +172,9 @@ export async function writeMonitorState(
     version: STATE_VERSION,
     saved_at: now.toISOString(),
     log_path: state.logPath,
+    file: state.identity === undefined
+      ? null
+      : { dev: state.identity.dev, ino: state.identity.ino },
     offset: state.offset,
     head: bytesToBase64(state.head),
     history_end: state.historyEnd,

@@ -1,11 +1,11 @@
 /**
- * The five alert events of the seed README, each with the recipient list file
- * it reads and a one-line description for emails, the CLI and the README.
+ * The five alert events (docs/cli.md, "notify"), each with the recipient list
+ * file it reads and a one-line description for emails and the CLI.
  *
  * @module
  */
 
-/** Every event, in the order the seed lists them. */
+/** Every event, in the order the docs list them. */
 export const NOTIFY_EVENTS = [
   "backup_failure",
   "cleanup_failure",

@@ -1,13 +1,14 @@
 /**
  * Email alerts over SMTP: five events, per-event recipient files read fresh
  * at every send, credentials from the environment or smtp.env, and a
- * `toolkit_error` feed from the logger with dedup and a persisted cooldown.
+ * `toolkit_error` feed from the logger, grouped by time, with dedup and a
+ * persisted cooldown.
  *
  * ```ts
  * const notifier = await createNotifier({ config, logger, env: Deno.env });
  * notifier.watch(logger); // WARNING/ERROR records -> toolkit_error
  * await notifier.send("fusion_error", { title: "Stage error", sample: "S12", cycle: 7 });
- * await notifier.close(); // bounded wait for emails on their way
+ * await notifier.close(); // sends the open toolkit_error group; bounded wait for emails
  * ```
  *
  * @module
@@ -56,4 +57,5 @@ export {
   resolveSmtpSetup,
   type SendOutcome,
   type SmtpSetup,
+  TOOLKIT_ERROR_GROUP_MS,
 } from "./notifier.ts";

@@ -1,13 +1,18 @@
 /**
  * The notifier a command uses: `send(event, alert)` never throws and never
  * changes an exit code; `watch(logger)` turns WARNING and ERROR records into
- * `toolkit_error` emails (deduplicated, rate-limited); `close()` waits, for a
- * bounded time, for the emails still on their way.
+ * `toolkit_error` emails (grouped, deduplicated, rate-limited); `close()`
+ * sends the group still open and waits, for a bounded time, for the emails
+ * still on their way.
  *
- * Emails go out one at a time from a queue, so a burst of log records is
- * batched into one `toolkit_error` email, and the order of events is kept.
- * The notifier's own records (a failed send, an invalid address) are never
- * fed back into `toolkit_error`: that would loop when the server is down.
+ * Records are grouped by time: a group takes every record logged within
+ * {@linkcode TOOLKIT_ERROR_GROUP_MS} of its first one and is emailed when
+ * that window ends (or at `flush`/`close`, when the job ends), so a warning
+ * and an error a few milliseconds or seconds apart are one email, and no
+ * record waits longer than the window for its email to start. Emails go out
+ * one at a time from a queue, in the order they were sent or their group
+ * closed. The notifier's own records (a failed send, an invalid address) are
+ * never fed back into `toolkit_error`: that would loop when the server is down.
  *
  * @module
  */
@@ -37,6 +42,14 @@ import { describeRecipientProblems, type Recipients, resolveRecipients } from ".
 
 /** How long {@linkcode Notifier.close} waits by default for emails on their way. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 60_000;
+
+/**
+ * WARNING and ERROR records logged within this many milliseconds of a
+ * group's first record go out in one `toolkit_error` email, sent when the
+ * window ends: long enough for a failing step's few lines, short enough
+ * that an alert is never held long.
+ */
+export const TOOLKIT_ERROR_GROUP_MS = 5_000;
 
 /** Whether alerts can go out, and if not, why. */
 export type SmtpSetup =
@@ -147,8 +160,10 @@ export class Notifier {
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
   #ownRecord = false;
-  #toolkitRecords: LogRecord[] = [];
-  #toolkitScheduled = false;
+  /** The open toolkit_error group, oldest record first. */
+  #group: LogRecord[] = [];
+  /** Ends the open group when its window is over. */
+  #groupTimer: ReturnType<typeof setTimeout> | undefined;
   #sentTimes: SentTimes = new Map();
 
   constructor(options: NotifierOptions) {
@@ -211,10 +226,12 @@ export class Notifier {
   }
 
   /**
-   * Waits until every queued email is sent or failed, at most `timeoutMs`.
-   * Returns false (and logs a warning) when time ran out first.
+   * Sends the open toolkit_error group now, then waits until every queued
+   * email is sent or failed, at most `timeoutMs`. Returns false (and logs a
+   * warning) when time ran out first.
    */
   async flush(timeoutMs: number = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
+    this.#closeGroup();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
@@ -239,7 +256,7 @@ export class Notifier {
     }
   }
 
-  /** Stops watching loggers, then {@linkcode flush}es. */
+  /** Stops watching loggers, then {@linkcode flush}es: the open group goes out at once. */
   close(timeoutMs: number = DEFAULT_FLUSH_TIMEOUT_MS): Promise<boolean> {
     for (const unsubscribe of this.#unwatch) unsubscribe();
     this.#unwatch.clear();
@@ -310,17 +327,28 @@ export class Notifier {
 
   #onRecord(record: LogRecord): void {
     if (this.#ownRecord || !isAtLeast(record.level, "warning")) return;
-    this.#toolkitRecords.push(record);
-    if (this.#toolkitScheduled) return;
-    this.#toolkitScheduled = true;
-    void this.#enqueue(() => this.#deliverToolkitBatch());
+    const first = this.#group[0];
+    // By the records' own times, so a timer that fires late never stretches the window.
+    if (
+      first !== undefined &&
+      record.time.getTime() - first.time.getTime() >= TOOLKIT_ERROR_GROUP_MS
+    ) {
+      this.#closeGroup();
+    }
+    this.#group.push(record);
+    this.#groupTimer ??= setTimeout(() => this.#closeGroup(), TOOLKIT_ERROR_GROUP_MS);
   }
 
-  async #deliverToolkitBatch(): Promise<void> {
-    // Records arriving from now on go into the next batch.
-    const records = this.#toolkitRecords;
-    this.#toolkitRecords = [];
-    this.#toolkitScheduled = false;
+  /** Queues the open group's email; the next record starts a new group. */
+  #closeGroup(): void {
+    clearTimeout(this.#groupTimer);
+    this.#groupTimer = undefined;
+    const records = this.#group;
+    this.#group = [];
+    if (records.length > 0) void this.#enqueue(() => this.#deliverToolkitGroup(records));
+  }
+
+  async #deliverToolkitGroup(records: readonly LogRecord[]): Promise<void> {
     const cooldownSeconds = this.#config.notify.toolkitErrorCooldownSeconds;
     const file = cooldownFilePath(this.#config.dir);
     const stored = await readSentTimes(file);

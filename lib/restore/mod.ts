@@ -9,7 +9,6 @@ export { compileOnly, globToRegExp, type PathMatcher } from "./glob.ts";
 export { type ManifestSource, readMirroredManifest, readShareManifest } from "./manifest_source.ts";
 export {
   chooseSource,
-  parseS3Uri,
   resolveBackup,
   type RestoreSource,
   type ShareFacts,

@@ -141,15 +141,6 @@ export function unsafePathReason(path: string): string | undefined {
   return undefined;
 }
 
-/** The bucket and key prefix (without trailing `/`) of a manifest `s3_uri`. Pure. */
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (match === null) {
-    throw new OperationFailedError(`the manifest's s3_uri '${uri}' is not s3://bucket/key`);
-  }
-  return { bucket: match[1] ?? "", prefix: (match[2] ?? "").replace(/\/+$/, "") };
-}
-
 /** S3's published typical retrieval times, per storage class and tier. */
 const TYPICAL_WAIT: Readonly<Record<string, Readonly<Record<RestoreTier, string>>>> = {
   GLACIER: { Standard: "3-5 hours", Bulk: "5-12 hours" },

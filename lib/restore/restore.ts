@@ -15,28 +15,29 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { COPY_JOURNAL_NAME, forEachLimited } from "../backup/mod.ts";
+import { forEachBySize, forEachLimited } from "../concurrency/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage, OperationFailedError, ToolkitError, UsageError } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import {
-  copyFileWithHash,
-  hashFile,
+  localPath,
+  OWN_FILES,
+  parseS3Uri,
   parseSidecar,
   readSidecar,
   SIDECAR_NAME,
   type SidecarEntry,
-} from "../storage/mod.ts";
+} from "../layout/mod.ts";
+import { copyFileWithHash, hashFile, sha256Hex } from "../storage/mod.ts";
 import type { ObjectInfo, RestoreTier, S3Store } from "../storage/s3.ts";
 import { compileOnly } from "./glob.ts";
 import { type ManifestSource, readMirroredManifest, readShareManifest } from "./manifest_source.ts";
+import { shortDigest } from "../text/mod.ts";
 import {
   chooseSource,
-  parseS3Uri,
   resolveBackup,
   type RestoreSource,
   typicalWait,
@@ -46,11 +47,6 @@ import {
 /** Suffix of the file a restore writes before the digest is checked. */
 export const PARTIAL_SUFFIX = ".fusion-toolkit-restore";
 
-/** The tool's own files in a backup folder: the sidecar, and the copy journal a backup may leave. */
-const OWN_FILES = [SIDECAR_NAME, COPY_JOURNAL_NAME];
-
-/** Files up to this size are restored several at a time; larger ones alone. */
-const SMALL_FILE_BYTES = 64 * 1024 * 1024;
 /** Share files restored at once (the disk, not the CPU, is the limit). */
 const SHARE_CONCURRENCY = 4;
 
@@ -162,10 +158,6 @@ interface Reader {
   ): Promise<string | undefined>;
 }
 
-function localPath(root: string, relative: string): string {
-  return join(root, ...relative.split("/"));
-}
-
 function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash === -1 ? "" : path.slice(0, slash);
@@ -173,10 +165,6 @@ function parentOf(path: string): string {
 
 async function removeQuietly(path: string): Promise<void> {
   await Deno.remove(path).catch(() => {});
-}
-
-function short(hex: string | undefined): string {
-  return hex === undefined ? "none" : `${hex.slice(0, 12)}…`;
 }
 
 /** The share copy: the sidecar of its folder, every file read and hashed as it is copied. */
@@ -248,9 +236,9 @@ async function shareReader(folder: string): Promise<Reader> {
         return `cannot be read on the share (${errorMessage(error)}); restore it with --from s3`;
       }
       if (digest.sha256Hex === file.sha256Hex) return undefined;
-      return `the share copy's SHA-256 is ${short(digest.sha256Hex)}, the sidecar says ` +
+      return `the share copy's SHA-256 is ${shortDigest(digest.sha256Hex)}, the sidecar says ` +
         `${
-          short(file.sha256Hex)
+          shortDigest(file.sha256Hex)
         }: the copy on the share changed (bit rot?); restore it with --from s3`;
     },
   };
@@ -262,7 +250,13 @@ async function s3Reader(
   record: ManifestRecord,
   store: S3Store,
 ): Promise<Reader> {
-  const { bucket, prefix } = parseS3Uri(record.s3_uri);
+  const location = parseS3Uri(record.s3_uri);
+  if (location === undefined) {
+    throw new OperationFailedError(
+      `the manifest's s3_uri '${record.s3_uri}' is not s3://bucket/key`,
+    );
+  }
+  const { bucket, prefix } = location;
   if (bucket !== store.bucket) {
     throw new OperationFailedError(
       `${record.backup_name} is in bucket '${bucket}' (manifest) but [s3] bucket is ` +
@@ -276,11 +270,13 @@ async function s3Reader(
       `${store.uri(sidecarKey)} does not exist: the S3 copy of ${record.backup_name} is incomplete`,
     );
   }
-  const sidecarDigest = createHash("sha256").update(sidecar.bytes).digest("hex");
+  const sidecarDigest = sha256Hex(sidecar.bytes);
   if (sidecar.sha256Hex !== sidecarDigest) {
     throw new OperationFailedError(
-      `${store.uri(sidecarKey)} does not match its sha256 metadata (${short(sidecarDigest)} vs ` +
-        `${short(sidecar.sha256Hex)}): the list of checksums itself is damaged`,
+      `${store.uri(sidecarKey)} does not match its sha256 metadata (${
+        shortDigest(sidecarDigest)
+      } vs ` +
+        `${shortDigest(sidecar.sha256Hex)}): the list of checksums itself is damaged`,
     );
   }
   let files: SidecarEntry[];
@@ -334,15 +330,17 @@ async function s3Reader(
       const problems: string[] = [];
       if (result.sha256Hex !== file.sha256Hex) {
         problems.push(
-          `the downloaded SHA-256 is ${short(result.sha256Hex)}, the sidecar says ${
-            short(file.sha256Hex)
+          `the downloaded SHA-256 is ${shortDigest(result.sha256Hex)}, the sidecar says ${
+            shortDigest(file.sha256Hex)
           }`,
         );
       }
       if (result.metadataSha256 !== file.sha256Hex) {
         problems.push(
-          `the object's sha256 metadata is ${short(result.metadataSha256)}, the sidecar says ` +
-            short(file.sha256Hex),
+          `the object's sha256 metadata is ${
+            shortDigest(result.metadataSha256)
+          }, the sidecar says ` +
+            shortDigest(file.sha256Hex),
         );
       }
       return problems.length === 0
@@ -554,12 +552,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   };
   const began = performance.now();
   try {
-    await forEachLimited(
-      toRestore.filter((file) => file.size <= SMALL_FILE_BYTES),
-      reader.concurrency,
-      restoreOne,
-    );
-    await forEachLimited(toRestore.filter((file) => file.size > SMALL_FILE_BYTES), 1, restoreOne);
+    await forEachBySize(toRestore, reader.concurrency, restoreOne);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const cause = error instanceof ToolkitError ? error.message : errorMessage(error);

@@ -6,19 +6,13 @@
  * @module
  */
 import { join } from "node:path";
-import {
-  findStudies,
-  findStudyLocks,
-  listStudyFiles,
-  selectEligible,
-  totalBytes,
-} from "../backup/mod.ts";
+import { findStudies, listStudyFiles, selectEligible, totalBytes } from "../backup/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
-import { describeHolder, kindAt, readLock } from "../fs/mod.ts";
+import { holderOf, kindAt } from "../fs/mod.ts";
+import { findStudyLocks, SHARE_LOCK_NAME, shareLockHolder } from "../layout/mod.ts";
 import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
-import { SHARE_LOCK_NAME } from "../storage/mod.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
 /** Free and total bytes of the share's file system. */
@@ -154,12 +148,12 @@ async function staleLocks(config: Config): Promise<string[]> {
   const locks: string[] = [];
   if (await kindAt(config.backup.sourceRoot) === "dir") {
     for (const lock of await findStudyLocks(config.backup.sourceRoot)) {
-      locks.push(`${lock} (${describeHolder(await readLock(lock))})`);
+      locks.push(`${lock} (${await holderOf(lock)})`);
     }
   }
-  const shareLock = join(config.truenas.root, SHARE_LOCK_NAME);
-  if (await kindAt(shareLock) !== undefined) {
-    locks.push(`${shareLock} (${describeHolder(await readLock(shareLock))})`);
+  const shareHolder = await shareLockHolder(config.truenas.root);
+  if (shareHolder !== undefined) {
+    locks.push(`${join(config.truenas.root, SHARE_LOCK_NAME)} (${shareHolder})`);
   }
   return locks;
 }

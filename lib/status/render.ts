@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatBytes, renderTable } from "../cli/_format.ts";
+import { formatBytes, renderTable } from "../text/mod.ts";
 import type { StatusReport } from "./gather.ts";
 
 function when(iso: string): string {

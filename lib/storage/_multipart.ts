@@ -24,7 +24,7 @@ import {
 import type { Logger } from "../log/mod.ts";
 import { closeStream, rangeStream, sha256OfRange } from "./_file_range.ts";
 import { choosePartSize, compositeSha256, type PartRange, planParts, toBase64 } from "./_parts.ts";
-import { forEachBounded } from "./_pool.ts";
+import { forEachLimited } from "../concurrency/mod.ts";
 import { S3StorageError } from "./_s3_errors.ts";
 
 /** Sends one request with retries and friendly errors (see s3.ts). */
@@ -231,7 +231,7 @@ async function uploadParts(
     input.onProgress?.(bytesDone);
   };
 
-  await forEachBounded(plan, session.concurrency, async (part) => {
+  await forEachLimited(plan, session.concurrency, async (part) => {
     const index = part.partNumber - 1;
     const digest = input.partDigests?.[index] ??
       await sha256OfRange(input.path, part.start, part.size, signal);

@@ -30,7 +30,7 @@ import { createHash, type Hash } from "node:crypto";
 import { errorMessage, OperationFailedError } from "../errors.ts";
 import { writeAll } from "../fs/mod.ts";
 import { MiB, type PartRange, planParts } from "./_parts.ts";
-import type { Permits, Release } from "./_pool.ts";
+import type { Permits, Release } from "../concurrency/mod.ts";
 import { archivedObject, isArchivedError, isMissing, type ReadSession } from "./_s3_read.ts";
 import { httpStatus, s3ErrorCode } from "./_s3_errors.ts";
 

@@ -13,11 +13,9 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { OperationFailedError } from "../errors.ts";
+import { ARCHIVE_STORAGE_CLASSES } from "../layout/mod.ts";
 import type { SendWithRetries } from "./_multipart.ts";
 import { s3ErrorCode } from "./_s3_errors.ts";
-
-/** Storage classes whose objects must be restored before GetObject may read them. */
-export const ARCHIVE_STORAGE_CLASSES: readonly string[] = ["GLACIER", "DEEP_ARCHIVE"];
 
 /** The state of a restore request, from S3's `x-amz-restore` header. */
 export interface RestoreState {

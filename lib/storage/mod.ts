@@ -1,7 +1,10 @@
 /**
- * Where backups are stored and how they are proven: the copy of many files
- * to the share with SHA-256 and background flushing, copy with SHA-256 in
- * one pass, read-back hashing, the `_checksums.sha256` sidecar, the share lock.
+ * How backups are proven and stored: the copy of many files to the share
+ * with SHA-256 and background flushing ({@linkcode ShareCopier}), copy with
+ * SHA-256 in one pass, read-back hashing, and the SHA-256 of bytes in
+ * memory. The S3 store (s3.ts) is loaded only by the commands that talk to
+ * S3, through {@linkcode withS3Store}: the AWS SDK is large and reads the
+ * environment as it loads.
  *
  * @module
  */
@@ -13,17 +16,5 @@ export {
   type ShareCopierOptions,
   type ShareCopyOptions,
 } from "./share_copy.ts";
-export {
-  formatSidecar,
-  parseSidecar,
-  readSidecar,
-  SIDECAR_NAME,
-  type SidecarEntry,
-  writeSidecar,
-} from "./sidecar.ts";
-export {
-  acquireShareLock,
-  requireShareRoot,
-  SHARE_LOCK_NAME,
-  shareLockHolder,
-} from "./share_lock.ts";
+export { sha256Hex } from "./digest.ts";
+export { withS3Store } from "./lazy.ts";

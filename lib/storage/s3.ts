@@ -47,9 +47,9 @@ import {
   type ResumableUpload,
   uploadMultipart,
 } from "./_multipart.ts";
-import { hexToBase64, MiB, toBase64 } from "./_parts.ts";
+import { choosePartSize, compositeSha256, hexToBase64, MiB, toBase64 } from "./_parts.ts";
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from "./_retry.ts";
-import { Permits } from "./_pool.ts";
+import { Permits } from "../concurrency/mod.ts";
 import {
   chooseRangeSize,
   downloadFile,
@@ -81,7 +81,6 @@ export {
   RANGE_BUFFER_BUDGET,
 } from "./_s3_download.ts";
 export {
-  ARCHIVE_STORAGE_CLASSES,
   isArchived,
   type ObjectBytes,
   type ObjectInfo,
@@ -90,16 +89,6 @@ export {
   type RestoreState,
   type RestoreTier,
 } from "./_s3_read.ts";
-
-/**
- * An object key from a prefix and path parts: joined with `/`, without a
- * leading `/` or empty segments. Parts may contain `/` (relative paths);
- * callers pass forward slashes.
- */
-export function s3Key(prefix: string, ...parts: string[]): string {
-  return [prefix, ...parts].flatMap((part) => part.split("/")).filter((part) => part !== "")
-    .join("/");
-}
 
 /** What an upload put in S3. */
 export interface UploadResult {
@@ -141,6 +130,22 @@ export interface S3Store {
   readonly bucket: string;
   /** `s3://bucket/key`. */
   uri(key: string): string;
+  /**
+   * The part size a file of `size` bytes is uploaded with (see
+   * {@link choosePartSize}), or undefined when it goes in a single PUT.
+   */
+  partSizeFor(size: number): number | undefined;
+  /**
+   * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
+   * base64, or the composite of its part digests (`...-N`) when uploaded in parts.
+   *
+   * @throws {Error} when the file goes in parts and `partDigests` is missing.
+   */
+  expectedChecksum(
+    size: number,
+    sha256Hex: string,
+    partDigests: readonly Uint8Array[] | undefined,
+  ): string;
   /**
    * Uploads a file: one PUT up to the multipart threshold, else in parts
    * (resuming an unfinished upload of the same key).
@@ -419,9 +424,18 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
     return { key, size, checksumSha256, multipart: false, parts: 1 };
   };
 
+  const partSizeFor = (size: number) =>
+    size > settings.multipartThresholdMb * MiB ? choosePartSize(size, partSizeBytes) : undefined;
+
   return {
     bucket,
     uri: (key) => `s3://${bucket}/${key}`,
+    partSizeFor,
+    expectedChecksum(size, sha256Hex, partDigests) {
+      if (partSizeFor(size) === undefined) return hexToBase64(sha256Hex);
+      if (partDigests === undefined) throw new Error("a multipart checksum needs the part digests");
+      return compositeSha256(partDigests);
+    },
 
     async uploadFile(input) {
       checkDigestHex(input.sha256Hex);

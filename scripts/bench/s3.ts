@@ -14,7 +14,8 @@ import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../../lib/config/mod.ts";
-import { choosePartSize, createS3Store, s3Key, type S3Store } from "../../lib/storage/s3.ts";
+import { s3Key } from "../../lib/layout/mod.ts";
+import { choosePartSize, createS3Store, type S3Store } from "../../lib/storage/s3.ts";
 import type { BenchCase } from "./_case.ts";
 import { runMeasured } from "./_rss.ts";
 
@@ -93,9 +94,9 @@ export interface PeerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts tests/peers/s3_server.ts in a child process (its memory is not ours). */
+/** Starts peers/s3_server.ts in a child process (its memory is not ours). */
 export async function startPeerProcess(): Promise<PeerProcess> {
-  const script = fileURLToPath(new URL("../../tests/peers/s3_server.ts", import.meta.url));
+  const script = fileURLToPath(new URL("../../peers/s3_server.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net=127.0.0.1", script],
     stdin: "piped",

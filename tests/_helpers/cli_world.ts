@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { sampleConfigToml } from "../../scripts/sample_data.ts";
-import { type S3Peer, startS3Peer } from "../peers/s3.ts";
+import { type S3Peer, startS3Peer } from "../../peers/s3.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain } from "./cli.ts";
 import { withTempDir } from "./temp.ts";
 

@@ -8,18 +8,29 @@
 import { join } from "node:path";
 import { writeNotifyConfig } from "./notify.ts";
 
-/** Writes `<dir>/config.toml` for the SMTP server on `port`; returns it and the log's path. */
+/**
+ * Writes `<dir>/config.toml` for the SMTP server on `port`; returns it and the log's path.
+ * `rotation_grace_seconds` is the default unless given.
+ */
 export async function writeMonitorConfig(
   dir: string,
-  options: { readonly port: number; readonly pollSeconds?: number },
+  options: {
+    readonly port: number;
+    readonly pollSeconds?: number;
+    readonly rotationGraceSeconds?: number;
+  },
 ): Promise<{ config: string; log: string }> {
   const config = await writeNotifyConfig(dir, { port: options.port });
   const log = join(dir, "Fusion.log");
-  await Deno.writeTextFile(
-    config,
-    `[monitor]\nlog_path = ${JSON.stringify(log)}\npoll_seconds = ${options.pollSeconds ?? 0.05}\n`,
-    { append: true },
-  );
+  const lines = [
+    "[monitor]",
+    `log_path = ${JSON.stringify(log)}`,
+    `poll_seconds = ${options.pollSeconds ?? 0.05}`,
+    ...(options.rotationGraceSeconds === undefined
+      ? []
+      : [`rotation_grace_seconds = ${options.rotationGraceSeconds}`]),
+  ];
+  await Deno.writeTextFile(config, `${lines.join("\n")}\n`, { append: true });
   return { config, log };
 }
 

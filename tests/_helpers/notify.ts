@@ -8,7 +8,7 @@ import { StatusLine } from "../../lib/cli/_progress.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { join } from "node:path";
-import { PEER_CA_FILE } from "../peers/smtp.ts";
+import { PEER_CA_FILE } from "../../peers/smtp.ts";
 
 /** The SMTP user and password the tests' server accepts. */
 export const SMTP_USER = "fusion-alerts@lab.example.org";

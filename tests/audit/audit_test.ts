@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type AuditOptions, type AuditReport, runAudit } from "../../lib/audit/mod.ts";
-import { COPY_JOURNAL_NAME } from "../../lib/backup/mod.ts";
+import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
-import { SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, withBackupWorld } from "../backup/_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";

@@ -16,7 +16,6 @@ import {
   NO_PROGRESS,
   runBackup,
 } from "../../lib/backup/mod.ts";
-import { s3Archive } from "../../lib/backup/s3_archive.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import {
   makeSampleStudy,
@@ -24,7 +23,7 @@ import {
   type SampleStudyOptions,
   setTreeMtime,
 } from "../../scripts/sample_data.ts";
-import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../peers/s3.ts";
+import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../../peers/s3.ts";
 
 export const MIB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -96,14 +95,11 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
       makeStudy: (name, options = {}) =>
         makeSampleStudy(source, name, { mtime: new Date(Date.now() - 30 * DAY), ...options }),
       async run(overrides = {}) {
-        const archive = s3Archive(
-          world.config,
-          createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS }),
-        );
+        const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
         try {
           return await runBackup({
             config: world.config,
-            archive,
+            store,
             logger: new Logger({ console: (line) => logLines.push(line) }),
             progress: NO_PROGRESS,
             hostname: "test-host",
@@ -111,7 +107,7 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
             ...overrides,
           });
         } finally {
-          archive.store.close();
+          store.close();
         }
       },
       async object(key) {

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  findStudies,
-  findStudyLocks,
-  forEachLimited,
-  lockStudy,
-  newestMtime,
-  runHook,
-  selectEligible,
-} from "../../lib/backup/mod.ts";
+import { findStudies, newestMtime, selectEligible } from "../../lib/backup/mod.ts";
+import { runHook } from "../../lib/hooks/mod.ts";
+import { findStudyLocks, lockStudy } from "../../lib/layout/mod.ts";
 import { OperationFailedError } from "../../lib/errors.ts";
 import { LockExistsError } from "../../lib/fs/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
@@ -77,30 +71,6 @@ Deno.test("study locks: written exclusively, found by the next run", async () =>
     await lock.release();
     assert.deepEqual(await findStudyLocks(dir), []);
   });
-});
-
-Deno.test("forEachLimited bounds concurrency and rethrows the first failure", async () => {
-  let running = 0;
-  let peak = 0;
-  const seen: number[] = [];
-  await forEachLimited([1, 2, 3, 4, 5, 6, 7], 3, async (item) => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    seen.push(item);
-    running--;
-  });
-  assert.equal(peak, 3);
-  assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5, 6, 7]);
-  const started: number[] = [];
-  await assert.rejects(
-    forEachLimited([1, 2, 3, 4], 1, (item) => {
-      started.push(item);
-      return item === 2 ? Promise.reject(new Error("two")) : Promise.resolve();
-    }),
-    /two/,
-  );
-  assert.deepEqual(started, [1, 2]);
 });
 
 Deno.test("runHook: empty argv does nothing; success passes; failure is an exit-1 error", async () => {

@@ -10,7 +10,7 @@ import {
   COPY_JOURNAL_NAME,
   readCopyJournal,
   removeCopyJournal,
-} from "../../lib/backup/journal.ts";
+} from "../../lib/layout/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { MIB, snapshot, withBackupWorld } from "./_fixture.ts";

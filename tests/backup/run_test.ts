@@ -10,13 +10,11 @@ import { join } from "node:path";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { planBackup } from "../../lib/backup/mod.ts";
 import { walk } from "../../lib/fs/mod.ts";
-import { s3Archive } from "../../lib/backup/s3_archive.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
-import { acquireShareLock, parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
-import { compositeSha256, createS3Store } from "../../lib/storage/s3.ts";
+import { acquireShareLock, parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { compositeSha256 } from "../../lib/storage/s3.ts";
 import { writeSampleFile } from "../../scripts/sample_data.ts";
-import { startVerifyingProxy } from "../peers/verifying_proxy.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 
@@ -284,11 +282,7 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
     const before = { source: await snapshot(world.source), share: await snapshot(world.share) };
     const everything = async () => (await Array.fromAsync(walk(world.dir))).map((e) => e.path);
     const entries = await everything();
-    const plan = await planBackup(
-      world.config,
-      s3Archive(world.config, createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS })),
-      new Date(),
-    );
+    const plan = await planBackup(world.config, new Date());
     assert.deepEqual(plan.studies.map((s) => [s.study.name, s.violations, s.files, s.bytes]), [
       [A, 0, 5, 2000 + 30 + `<xpd name="${A}"/>\n`.length],
       [

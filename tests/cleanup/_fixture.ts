@@ -20,7 +20,7 @@ import { walk } from "../../lib/fs/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import { type BackupWorld, withBackupWorld } from "../backup/_fixture.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 
 const DAY = 86_400_000;
 export const KIB = 1024;

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import {
   examples,
   manifestGate,
-  parseS3Uri,
   s3Gate,
   type ShareCopy,
   shareGate,
@@ -180,20 +179,6 @@ Deno.test("S3 gate: keys are the prefix plus the sidecar's paths, as they are, c
     ) ?? "",
     /lacks 1 of 2/,
   );
-});
-
-Deno.test("parseS3Uri: bucket and a key prefix ending in /", () => {
-  assert.deepEqual(parseS3Uri("s3://lab/fusion/fusion-01/x/"), {
-    bucket: "lab",
-    keyPrefix: "fusion/fusion-01/x/",
-  });
-  assert.deepEqual(parseS3Uri("s3://lab/fusion-01/x"), {
-    bucket: "lab",
-    keyPrefix: "fusion-01/x/",
-  });
-  for (const bad of ["", "s3://lab", "s3://lab/", "https://lab/x/", "lab/x/"]) {
-    assert.equal(parseS3Uri(bad), undefined, bad);
-  }
 });
 
 Deno.test("examples: three, then a count", () => {

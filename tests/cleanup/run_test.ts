@@ -13,11 +13,11 @@ import {
   needsOperator,
   readShareSpace,
 } from "../../lib/cleanup/mod.ts";
-import { COPY_JOURNAL_NAME } from "../../lib/backup/mod.ts";
+import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
-import { acquireShareLock, SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { acquireShareLock, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { snapshot } from "../backup/_fixture.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import {

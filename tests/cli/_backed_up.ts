@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { sampleConfigToml } from "../../scripts/sample_data.ts";
 import { type BackupWorld, withBackupWorld } from "../backup/_fixture.ts";
-import { PEER_CA_FILE } from "../peers/smtp.ts";
+import { PEER_CA_FILE } from "../../peers/smtp.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 
 /** A backed-up world and a way to run the CLI against it. */

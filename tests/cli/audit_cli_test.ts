@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MIB } from "../backup/_fixture.ts";
-import { withSmtpPeer } from "../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS, writeRecipients } from "../_helpers/notify.ts";
 import { type BackedUpCli, withBackedUpCli } from "./_backed_up.ts";
 

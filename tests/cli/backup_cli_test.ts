@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readManifest } from "../../lib/manifest/mod.ts";
-import { parseSidecar, SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { makeSampleStudy } from "../../scripts/sample_data.ts";
-import type { S3Peer } from "../peers/s3.ts";
+import type { S3Peer } from "../../peers/s3.ts";
 import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatBytes, formatDuration, formatRate, renderTable } from "../../lib/cli/_format.ts";
+import { formatBytes, formatDuration, formatRate, renderTable } from "../../lib/text/mod.ts";
 import { progressText, StatusLine, TerminalProgress } from "../../lib/cli/_progress.ts";
 
 Deno.test("sizes, rates and durations read like a person writes them", () => {

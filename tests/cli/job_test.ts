@@ -15,7 +15,7 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withSmtpPeer } from "../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
 
 Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {

@@ -10,7 +10,7 @@ import { PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { waitUntil, writeMonitorConfig } from "../_helpers/monitor.ts";
 import { SMTP_CREDENTIALS_ENV, SMTP_USERS, writeRecipients } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withSmtpPeer } from "../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
 
 // Exactly the exe's permissions: what the FusionToolkitMonitor task runs with.
 const PERMISSIONS = PRODUCT_FLAGS;

@@ -16,7 +16,7 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, withSmtpPeer } from "../peers/smtp.ts";
+import { closedPort, withSmtpPeer } from "../../peers/smtp.ts";
 
 const PERMISSIONS = [
   "--allow-read",

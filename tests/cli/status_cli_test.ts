@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
-import { startS3Peer } from "../peers/s3.ts";
+import { startS3Peer } from "../../peers/s3.ts";
 import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 

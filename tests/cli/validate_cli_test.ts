@@ -77,7 +77,7 @@ Deno.test("validate study: violations print one line each and exit 1", async () 
   });
 });
 
-Deno.test("validate study -f json prints SPEC.md's document", async () => {
+Deno.test("validate study -f json prints the document docs/cli.md shows", async () => {
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, GOOD);
     await Deno.writeTextFile(join(path, `${GOOD}_B.xpd`), "x");

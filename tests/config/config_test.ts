@@ -80,7 +80,7 @@ function configError(source: string, file = "/etc/ft/config.toml"): string {
   assert.fail("the config was accepted");
 }
 
-Deno.test("a minimal config gets every default of SPEC.md", () => {
+Deno.test("a minimal config gets every documented default", () => {
   const config: Config = parseConfig(MINIMAL, "/etc/ft/config.toml", posixContext);
   assert.equal(config.file, "/etc/ft/config.toml");
   assert.equal(config.dir, "/etc/ft");

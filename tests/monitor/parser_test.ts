@@ -283,8 +283,12 @@ Deno.test("a pattern that could match across lines is still applied one line at 
   ]);
 });
 
-Deno.test("README's tightened log4net error pattern: the same blocks, and an INFO mentioning ERROR is not one", async () => {
-  const patterns = { ...DEFAULT_PATTERNS, error: /^\S+ \S+ \[\d+\] (?:ERROR|FATAL) / };
+Deno.test("docs/cli.md's tightened log4net error pattern: the same blocks, and an INFO mentioning ERROR is not one", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/cli.md", import.meta.url));
+  const tightened = /for log4net,\s+`'([^`]+)'`/.exec(doc)?.[1];
+  assert.ok(tightened !== undefined, "docs/cli.md shows a tightened pattern for log4net");
+  assert.equal(tightened, String.raw`^\S+ \S+ \[\d+\] (?:ERROR|FATAL) `);
+  const patterns = { ...DEFAULT_PATTERNS, error: new RegExp(tightened) };
   const text = await fixtureText("fusion_log4net.log");
   assert.deepEqual(parse(text, { patterns }), parse(text));
   const info = "2025-03-01 10:00:00,000 [4] INFO  Akoya.Fusion.Run - on ERROR retry 3 times\n";

@@ -1,4 +1,7 @@
-/** The state file: round trip, atomic replacement, damaged files, a missing folder. */
+/**
+ * The state file: round trip, atomic replacement, damaged files, a missing
+ * folder, a state written before file identities were kept.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -11,6 +14,8 @@ import { withTempDir } from "../_helpers/temp.ts";
 
 const STATE: MonitorState = {
   logPath: "C:\\ProgramData\\Akoya\\Fusion\\Logs\\Fusion.log",
+  // A Windows volume serial number and a file index above 2^53 (still an integer).
+  identity: { dev: 3_735_928_559, ino: 2 ** 60 },
   offset: 123456,
   head: new Uint8Array([0xff, 0xfe, 0x32, 0x00, 0x0a]),
   historyEnd: 1000,
@@ -38,8 +43,10 @@ Deno.test("the state survives a write and a read, in state/ under the config fol
     const document = JSON.parse(await Deno.readTextFile(file));
     assert.equal(document.saved_at, "2025-03-02T00:00:00.000Z");
     assert.deepEqual(document.sent, { "[12] ERROR boom": "2025-03-01T10:00:00.000Z" });
+    assert.deepEqual(document.file, { dev: 3_735_928_559, ino: 2 ** 60 });
     const emptied = {
       ...STATE,
+      identity: undefined,
       parser: { sample: undefined, cycle: undefined, pending: undefined },
     };
     await writeMonitorState(file, emptied, new Date());
@@ -66,6 +73,10 @@ Deno.test("a damaged state file is no state, with a problem that says what happe
           '{"version": 1, "log_path": "x", "offset": 0, "head": "", "pending": {"lines": [1]}}',
           /pending.lines is not a list of lines/,
         ],
+        [
+          '{"version": 1, "log_path": "x", "offset": 0, "head": "", "file": {"dev": 1}}',
+          /file is not a device and inode number/,
+        ],
       ] as const
     ) {
       await Deno.writeTextFile(file, text);
@@ -81,5 +92,18 @@ Deno.test("writing where state/ cannot be made throws", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "state"), "a file where the folder should be");
     await assert.rejects(writeMonitorState(monitorStatePath(dir), STATE, new Date()));
+  });
+});
+
+Deno.test("a state written before file identities were kept is read, with no identity", async () => {
+  await withTempDir(async (dir) => {
+    const file = monitorStatePath(dir);
+    await Deno.mkdir(join(dir, "state"));
+    await Deno.writeTextFile(
+      file,
+      '{"version": 1, "log_path": "x", "offset": 12, "head": "", "history_end": 0}',
+    );
+    const reading = await readMonitorState(file);
+    assert.deepEqual([reading.state?.identity, reading.state?.offset], [undefined, 12]);
   });
 });

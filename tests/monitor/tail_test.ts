@@ -1,83 +1,24 @@
 /**
  * The tail against real files in temp folders: appending while a writer
- * holds the file open, partial lines, rotation, a missing file, restarts,
- * the dedup window (with an injected clock), encodings. `deliver` records
+ * holds the file open, partial lines, truncation and replacement in place,
+ * a missing file, restarts, the dedup window (with an injected clock),
+ * encodings. Rotation by rename is in rotation_test.ts. `deliver` records
  * blocks here; the email path is tested in delivery_test.ts.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Logger } from "../../lib/log/mod.ts";
-import {
-  type ErrorBlock,
-  LogTail,
-  MAX_LINE_BYTES,
-  monitorStatePath,
-  readMonitorState,
-} from "../../lib/monitor/mod.ts";
+import { MAX_LINE_BYTES, monitorStatePath, readMonitorState } from "../../lib/monitor/mod.ts";
 import { waitUntil } from "../_helpers/monitor.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { DEFAULT_PATTERNS, fixturePath } from "./_patterns.ts";
+import { append, firstLines, GRACE_SECONDS, openTail, startEmpty } from "./_tail.ts";
+import { fixturePath } from "./_patterns.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/** A tail on `<dir>/Fusion.log` whose deliveries, log lines and clock the test sees. */
-interface Harness {
-  readonly tail: LogTail;
-  readonly log: string;
-  readonly delivered: ErrorBlock[];
-  readonly lines: string[];
-  /** The injected clock's time; tests move it. */
-  now: number;
-}
-
-async function openTail(
-  dir: string,
-  options: {
-    readonly deliver?: (block: ErrorBlock) => Promise<boolean>;
-    readonly now?: number;
-    readonly sentKeepDays?: number;
-    readonly logName?: string;
-  } = {},
-): Promise<Harness> {
-  const delivered: ErrorBlock[] = [];
-  const lines: string[] = [];
-  const harness = { delivered, lines, now: options.now ?? Date.parse("2025-03-01T12:00:00Z") };
-  const clock = () => new Date(harness.now);
-  const log = join(dir, options.logName ?? "Fusion.log");
-  const tail = await LogTail.open({
-    logPath: log,
-    patterns: DEFAULT_PATTERNS,
-    pollSeconds: 0.01,
-    sentKeepDays: options.sentKeepDays ?? 30,
-    stateFile: monitorStatePath(dir),
-    logger: new Logger({ console: (line) => lines.push(line), verbose: true, clock }),
-    clock,
-    deliver: options.deliver ?? ((block) => {
-      delivered.push(block);
-      return Promise.resolve(true);
-    }),
-  });
-  return Object.assign(harness, { tail, log });
-}
-
-function firstLines(blocks: readonly ErrorBlock[]): string[] {
-  return blocks.map((block) => block.lines[0] ?? "");
-}
-
-/** A log with no errors yet, so a first start has no history to skip. */
-async function startEmpty(dir: string): Promise<Harness> {
-  await Deno.writeTextFile(join(dir, "Fusion.log"), "");
-  const harness = await openTail(dir);
-  await harness.tail.poll();
-  return harness;
-}
-
-const append = (file: string, text: string) => Deno.writeTextFile(file, text, { append: true });
 
 Deno.test("first start: errors already in the log are history; later ones are delivered with context", async () => {
   await withTempDir(async (dir) => {
     await Deno.copyFile(fixturePath("fusion_log4net.log"), join(dir, "Fusion.log"));
-    const run = await openTail(dir);
+    using run = await openTail(dir);
     await run.tail.poll();
     await run.tail.poll();
     assert.equal(run.delivered.length, 0);
@@ -116,7 +57,7 @@ Deno.test("first start: errors already in the log are history; later ones are de
 
 Deno.test("appending while a writer holds the file open; a partial last line waits for its end", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     const writer = await Deno.open(run.log, { write: true, append: true });
     try {
       const write = (text: string) => writer.write(new TextEncoder().encode(text));
@@ -142,7 +83,7 @@ Deno.test("appending while a writer holds the file open; a partial last line wai
 
 Deno.test("the last block is delivered once the file stays unchanged for one poll", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(run.log, "2025-03-01 10:00:01 FATAL Pump stalled\n   at P()\n");
     await run.tail.poll();
     assert.equal(run.delivered.length, 0);
@@ -158,7 +99,7 @@ Deno.test("the last block is delivered once the file stays unchanged for one pol
 
 Deno.test("rotation: a file shorter than the position is read from the start, after the old pending block", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(
       run.log,
       "2025-03-01 10:00:00 INFO Sample name: S5\n2025-03-01 10:00:01 INFO Cycle 2\n" +
@@ -181,12 +122,12 @@ Deno.test("rotation: a file shorter than the position is read from the start, af
   });
 });
 
-Deno.test("rotation: a new file already longer than the position is noticed by its first bytes", async () => {
+Deno.test("rewritten in place: new content already longer than the position is noticed by its first bytes", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(run.log, "2025-03-01 10:00:00 INFO one\n");
     await run.tail.poll();
-    await Deno.rename(run.log, `${run.log}.1`);
+    // The same file (same identity), truncated and written again between two polls.
     await Deno.writeTextFile(
       run.log,
       "2025-03-02 08:00:00 INFO new file\n2025-03-02 08:00:01 ERROR early in the new file\n" +
@@ -202,15 +143,24 @@ Deno.test("rotation: a new file already longer than the position is noticed by i
   });
 });
 
-Deno.test("a missing log: one warning while waiting, then its content is read as new", async () => {
+Deno.test("a missing log: no warning within the grace, one after it, then its content is read as new", async () => {
   await withTempDir(async (dir) => {
-    const run = await openTail(dir);
+    using run = await openTail(dir);
     await run.tail.poll();
+    assert.deepEqual(run.lines, [
+      `${run.log} does not exist right now (a rotation?); waiting for it, with a warning if it ` +
+      `is still missing after ${GRACE_SECONDS} s`,
+    ]);
+    run.now += GRACE_SECONDS * 1000 - 1;
+    await run.tail.poll();
+    assert.equal(run.lines.filter((line) => line.startsWith("warning:")).length, 0);
+    run.now += 1;
     await run.tail.poll();
     await run.tail.poll();
     const warnings = run.lines.filter((line) => line.startsWith("warning:"));
     assert.deepEqual(warnings, [
-      `warning: ${run.log} does not exist; waiting for it (checking every 0.01 s); ` +
+      `warning: ${run.log} does not exist, for longer than [monitor] rotation_grace_seconds = ` +
+      `${GRACE_SECONDS} (a rotation takes less); waiting for it (checking every 0.01 s); ` +
       "check [monitor] log_path if this lasts",
     ]);
     await Deno.writeTextFile(
@@ -221,15 +171,19 @@ Deno.test("a missing log: one warning while waiting, then its content is read as
     await run.tail.poll();
     assert.ok(run.lines.includes(`${run.log} is there now; reading it`));
     assert.equal(run.delivered.length, 1, "created after the monitor started: not history");
-    await Deno.remove(run.log);
+    // Missing again: the grace starts again.
+    await Deno.rename(run.log, `${run.log}.1`);
+    await run.tail.poll();
+    assert.equal(run.lines.filter((line) => line.startsWith("warning:")).length, 1);
+    run.now += GRACE_SECONDS * 1000;
     await run.tail.poll();
     assert.equal(run.lines.filter((line) => line.startsWith("warning:")).length, 2);
   });
 });
 
-Deno.test("a missing log ends the pending block of the file that was there", async () => {
+Deno.test("a log renamed away: its pending block is sent once the old file stays unchanged", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(run.log, "2025-03-01 10:00:01 ERROR before rotation\n");
     await run.tail.poll();
     await Deno.rename(run.log, `${run.log}.1`);
@@ -240,7 +194,7 @@ Deno.test("a missing log ends the pending block of the file that was there", asy
 
 Deno.test("restart: nothing is sent twice, and the sample, cycle and pending block carry over", async () => {
   await withTempDir(async (dir) => {
-    const first = await startEmpty(dir);
+    using first = await startEmpty(dir);
     await append(
       first.log,
       "2025-03-01 10:00:00 INFO Sample name: S9\n2025-03-01 10:00:01 INFO Cycle 4\n" +
@@ -255,7 +209,7 @@ Deno.test("restart: nothing is sent twice, and the sample, cycle and pending blo
       "   at T()",
     ]);
 
-    const second = await openTail(dir);
+    using second = await openTail(dir);
     await append(
       second.log,
       "   at U()\n2025-03-01 10:00:04 ERROR three\n2025-03-01 10:00:05 INFO x\n",
@@ -272,12 +226,12 @@ Deno.test("restart: nothing is sent twice, and the sample, cycle and pending blo
 Deno.test("a crash right after an email: the restart finds the block again and does not resend it", async () => {
   await withTempDir(async (dir) => {
     const sent: string[] = [];
-    const crashing = await startEmpty(dir);
+    using crashing = await startEmpty(dir);
     await append(
       crashing.log,
       "2025-03-01 10:00:01 ERROR one\n2025-03-01 10:00:02 ERROR two\n2025-03-01 10:00:03 INFO ok\n",
     );
-    const crashOnSecond = await openTail(dir, {
+    using crashOnSecond = await openTail(dir, {
       deliver: (block) => {
         if (sent.length === 1) throw new Error("simulated crash while emailing");
         sent.push(block.lines[0] ?? "");
@@ -285,7 +239,7 @@ Deno.test("a crash right after an email: the restart finds the block again and d
       },
     });
     await assert.rejects(crashOnSecond.tail.poll(), /simulated crash/);
-    const restarted = await openTail(dir);
+    using restarted = await openTail(dir);
     await restarted.tail.poll();
     assert.deepEqual(sent, ["2025-03-01 10:00:01 ERROR one"]);
     assert.deepEqual(firstLines(restarted.delivered), ["2025-03-01 10:00:02 ERROR two"]);
@@ -295,7 +249,7 @@ Deno.test("a crash right after an email: the restart finds the block again and d
 
 Deno.test("dedup window: the same error is not emailed again within sent_keep_days, and is after", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     const occurrence = (time: string) =>
       `2025-03-01 ${time} [7] ERROR Akoya.Fusion.Fluidics - Reagent well 12 empty\n` +
       `2025-03-01 ${time} [7] INFO  Akoya.Fusion.Fluidics - paused\n`;
@@ -311,7 +265,7 @@ Deno.test("dedup window: the same error is not emailed again within sent_keep_da
           "([monitor] sent_keep_days = 30)",
       )
     ));
-    const restarted = await openTail(dir, { now: run.now + DAY });
+    using restarted = await openTail(dir, { now: run.now + DAY });
     await append(run.log, occurrence("12:00:00"));
     await restarted.tail.poll();
     assert.equal(restarted.delivered.length, 1, "30 days later the window is over");
@@ -322,7 +276,7 @@ Deno.test("dedup window: the same error is not emailed again within sent_keep_da
 
 Deno.test("old dedup entries are pruned from the state file", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(run.log, "2025-03-01 10:00:00 ERROR alpha\n2025-03-01 10:00:01 INFO ok\n");
     await run.tail.poll();
     run.now += 31 * DAY;
@@ -338,7 +292,7 @@ Deno.test("a block that could not be emailed is not remembered: it is tried when
     await Deno.writeTextFile(join(dir, "Fusion.log"), "");
     let accept = false;
     const tried: string[] = [];
-    const run = await openTail(dir, {
+    using run = await openTail(dir, {
       deliver: (block) => {
         tried.push(block.lines[0] ?? "");
         return Promise.resolve(accept);
@@ -371,7 +325,7 @@ Deno.test("UTF-8 with a BOM and UTF-16 LE logs are read, also appended to while 
       // The BOM and the first line, so the first start has no history.
       const firstLineEnd = fixture.indexOf(0x0a) + (name.includes("16") ? 2 : 1);
       await Deno.writeFile(log, fixture.subarray(0, firstLineEnd));
-      const run = await openTail(dir);
+      using run = await openTail(dir);
       await run.tail.poll();
       await Deno.writeFile(log, fixture.subarray(firstLineEnd), { append: true });
       await run.tail.poll();
@@ -401,7 +355,7 @@ Deno.test("UTF-8 with a BOM and UTF-16 LE logs are read, also appended to while 
 
 Deno.test("a line longer than MAX_LINE_BYTES is cut, and reading goes on", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     const huge = "x".repeat(MAX_LINE_BYTES + 1000);
     await append(
       run.log,
@@ -420,7 +374,7 @@ Deno.test("a line longer than MAX_LINE_BYTES is cut, and reading goes on", async
 Deno.test("a log path that is a folder is a warning, once, and polling goes on", async () => {
   await withTempDir(async (dir) => {
     await Deno.mkdir(join(dir, "Fusion.log"));
-    const run = await openTail(dir);
+    using run = await openTail(dir);
     await run.tail.poll();
     await run.tail.poll();
     assert.deepEqual(run.lines.filter((line) => line.startsWith("warning:")), [
@@ -432,7 +386,7 @@ Deno.test("a log path that is a folder is a warning, once, and polling goes on",
 Deno.test("a state that cannot be saved stops the tail with an error", async () => {
   await withTempDir(async (dir) => {
     await Deno.writeTextFile(join(dir, "Fusion.log"), "2025-03-01 10:00:00 INFO x\n");
-    const run = await openTail(dir);
+    using run = await openTail(dir);
     await Deno.writeTextFile(join(dir, "state"), "a file where the folder should be");
     await assert.rejects(run.tail.poll(), Deno.errors.AlreadyExists);
   });
@@ -443,7 +397,7 @@ Deno.test("a damaged state file: a warning, and the log is read as on a first st
     await Deno.mkdir(join(dir, "state"));
     await Deno.writeTextFile(monitorStatePath(dir), "{");
     await Deno.writeTextFile(join(dir, "Fusion.log"), "2025-03-01 10:00:00 ERROR old\n");
-    const run = await openTail(dir);
+    using run = await openTail(dir);
     await run.tail.poll();
     await run.tail.poll();
     assert.match(run.lines[0] ?? "", /^warning: the monitor state .* is damaged/);
@@ -453,11 +407,11 @@ Deno.test("a damaged state file: a warning, and the log is read as on a first st
 
 Deno.test("another log_path: read as a first start, keeping the dedup map", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     await append(run.log, "2025-03-01 10:00:00 ERROR boom\n2025-03-01 10:00:01 INFO ok\n");
     await run.tail.poll();
     await Deno.writeTextFile(join(dir, "Other.log"), "2025-03-01 10:00:00 INFO x\n");
-    const other = await openTail(dir, { logName: "Other.log" });
+    using other = await openTail(dir, { logName: "Other.log" });
     assert.match(
       other.lines[0] ?? "",
       /^the monitor state was for .*Fusion\.log; .*Other\.log is read/,
@@ -471,7 +425,7 @@ Deno.test("another log_path: read as a first start, keeping the dedup map", asyn
 
 Deno.test("run() polls until aborted, then leaves the state saved at the end of the log", async () => {
   await withTempDir(async (dir) => {
-    const run = await startEmpty(dir);
+    using run = await startEmpty(dir);
     const controller = new AbortController();
     const running = run.tail.run(controller.signal);
     await append(run.log, "2025-03-01 10:00:00 ERROR while running\n2025-03-01 10:00:01 INFO ok\n");

@@ -1,4 +1,4 @@
-/** The mailer against a real SMTP server on 127.0.0.1 (tests/peers/smtp.ts). */
+/** The mailer against a real SMTP server on 127.0.0.1 (peers/smtp.ts). */
 import assert from "node:assert/strict";
 import {
   createSmtpMailer,
@@ -8,7 +8,7 @@ import {
 } from "../../lib/notify/mod.ts";
 import { explainSendError, transportOptions } from "../../lib/notify/mailer.ts";
 import { SMTP_PASSWORD, SMTP_USER, SMTP_USERS } from "../_helpers/notify.ts";
-import { closedPort, PEER_CA_FILE, withSmtpPeer } from "../peers/smtp.ts";
+import { closedPort, PEER_CA_FILE, withSmtpPeer } from "../../peers/smtp.ts";
 
 const CA = await Deno.readTextFile(PEER_CA_FILE);
 const EMAIL = {

@@ -1,7 +1,8 @@
 /**
- * The notifier against a real SMTP server on 127.0.0.1 (tests/peers/smtp.ts):
+ * The notifier against a real SMTP server on 127.0.0.1 (peers/smtp.ts):
  * recipients per event, fallback, hot reload, failures that never throw, the
- * toolkit_error feed with dedup and a cooldown that survives the process.
+ * toolkit_error feed grouped by time, with dedup and a cooldown that
+ * survives the process.
  */
 import assert from "node:assert/strict";
 import { join, sep } from "node:path";
@@ -12,6 +13,7 @@ import {
   createNotifier,
   type Notifier,
   NOTIFY_EVENTS,
+  TOOLKIT_ERROR_GROUP_MS,
 } from "../../lib/notify/mod.ts";
 import {
   envOf,
@@ -23,8 +25,9 @@ import {
   writeRecipients,
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
+import { waitUntil } from "../_helpers/monitor.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, type SmtpPeer, withSmtpPeer } from "../peers/smtp.ts";
+import { closedPort, type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
 
 interface Run {
   readonly config: Config;
@@ -33,7 +36,10 @@ interface Run {
   readonly notifier: Notifier;
 }
 
-/** A command run's notifier: config in `dir`, console captured, log file in `dir/logs`. */
+/**
+ * A command run's notifier: config in `dir`, console captured, log file in
+ * `dir/logs`; `clock` is the logger's (the records' times) and the notifier's.
+ */
 async function startRun(
   dir: string,
   port: number,
@@ -53,7 +59,11 @@ async function startRun(
   const env = envOf(options.env ?? SMTP_CREDENTIALS_ENV);
   const config = await loadConfig({ path: file, env });
   const lines: string[] = [];
-  const logger = new Logger({ console: (line) => lines.push(line), verbose: true });
+  const logger = new Logger({
+    console: (line) => lines.push(line),
+    verbose: true,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   logger.attachFile(join(dir, "logs"));
   const notifier = await createNotifier({
     config,
@@ -270,6 +280,103 @@ Deno.test("toolkit_error: a burst is one email, repeats are dropped, and the coo
         "[fusion-toolkit] toolkit_error on fusion-pc: the share is slow",
       );
       assert.equal(peer.received.length, 3);
+    });
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The lines of a toolkit_error email's body that quote records, without their times. */
+function quotedRecords(text: string): string[] {
+  return [...text.matchAll(/^ {2}\S+Z ((?:WARNING|ERROR) .*)$/gm)].map((match) => match[1] ?? "");
+}
+
+Deno.test("toolkit_error: a warning and an error 17 ms apart, and one a second later, are one email when the window ends", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      await writeRecipients(dir, { toolkit_error: "dev@lab.example.org\n" });
+      const run = await startRun(dir, peer.port);
+      run.notifier.watch(run.logger);
+      run.logger.warn("backup run: the share answers slowly");
+      await sleep(17);
+      run.logger.error("backup run: 20250301_alice_lung_panel1 failed at upload");
+      await sleep(1000);
+      run.logger.warn("backup run: 1 of 2 studies failed");
+      // No flush, no close: the group goes out by itself once its window is over.
+      await waitUntil("the group's email", () => peer.received.length > 0);
+      await run.notifier.close();
+      assert.equal(peer.received.length, 1);
+      assert.equal(
+        peer.received[0]?.subject,
+        "[fusion-toolkit] toolkit_error on fusion-pc: 3 new warnings or errors",
+      );
+      assert.deepEqual(quotedRecords(peer.received[0]?.text ?? ""), [
+        "WARNING backup run: the share answers slowly",
+        "ERROR backup run: 20250301_alice_lung_panel1 failed at upload",
+        "WARNING backup run: 1 of 2 studies failed",
+      ]);
+    });
+  });
+});
+
+Deno.test("toolkit_error: lines further apart than the window are separate emails; repeats stay in cooldown", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      await writeRecipients(dir, { toolkit_error: "dev@lab.example.org\n" });
+      // The records' times decide the groups: moved here, no waiting.
+      let now = Date.parse("2026-03-01T02:00:00Z");
+      const run = await startRun(dir, peer.port, { clock: () => new Date(now) });
+      run.notifier.watch(run.logger);
+      run.logger.warn("the share is slow");
+      now += TOOLKIT_ERROR_GROUP_MS - 1;
+      run.logger.error("upload failed");
+      now += 2;
+      run.logger.warn("the share is slow");
+      run.logger.warn("disk almost full");
+      now += TOOLKIT_ERROR_GROUP_MS;
+      run.logger.error("hash mismatch");
+      await run.notifier.close();
+      assert.deepEqual(peer.received.map((email) => quotedRecords(email.text)), [
+        ["WARNING the share is slow", "ERROR upload failed"],
+        ["WARNING disk almost full"],
+        ["ERROR hash mismatch"],
+      ]);
+      assert.ok(
+        run.lines.includes(
+          "debug: toolkit_error: 1 repeated message(s) not emailed (cooldown 300 s)",
+        ),
+      );
+    });
+  });
+});
+
+Deno.test("toolkit_error: close() sends the open group at once, and a group after a flush is a new one", async () => {
+  await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
+    await withTempDir(async (dir) => {
+      await writeRecipients(dir, { toolkit_error: "dev@lab.example.org\n" });
+      const run = await startRun(dir, peer.port);
+      run.notifier.watch(run.logger);
+      run.logger.warn("first");
+      assert.equal(await run.notifier.flush(), true);
+      assert.equal(peer.received.length, 1, "flush sent the open group");
+      run.logger.error("the job failed");
+      // Its window has just begun: close() neither waits for it to end nor drops the group.
+      const closing = run.notifier.close();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const halfWindow = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("half the window passed"), TOOLKIT_ERROR_GROUP_MS / 2);
+      });
+      const first = await Promise.race([closing.then(() => "closed"), halfWindow]);
+      clearTimeout(timer);
+      assert.equal(first, "closed");
+      assert.equal(await closing, true);
+      assert.deepEqual(peer.received.map((email) => email.subject), [
+        "[fusion-toolkit] toolkit_error on fusion-pc: first",
+        "[fusion-toolkit] toolkit_error on fusion-pc: the job failed",
+      ]);
+      run.logger.error("after close: not watched any more");
+      await run.notifier.flush();
+      assert.equal(peer.received.length, 2);
     });
   });
 });

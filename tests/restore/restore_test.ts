@@ -15,10 +15,10 @@ import {
   type RestoreOptions,
   type RestoreOutcome,
 } from "../../lib/restore/mod.ts";
-import { SIDECAR_NAME } from "../../lib/storage/mod.ts";
+import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import { walk } from "../../lib/fs/mod.ts";
-import { PEER_CREDENTIALS } from "../peers/s3.ts";
+import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, snapshot, withBackupWorld } from "../backup/_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";

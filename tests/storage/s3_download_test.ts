@@ -2,7 +2,7 @@
  * Downloads (lib/storage/_s3_download.ts through the S3 store) against the S3
  * peer: small objects in one streamed GET, large ones in concurrent ranged
  * GETs written in order, hashed in one pass. Tests that fail, cut or watch
- * ranges put the verifying proxy (tests/peers/verifying_proxy.ts, test code)
+ * ranges put the verifying proxy (peers/verifying_proxy.ts, test code)
  * in front of the peer.
  */
 import assert from "node:assert/strict";
@@ -17,12 +17,12 @@ import {
   RANGE_BUFFER_BUDGET,
   type S3Store,
 } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../peers/s3.ts";
+import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../../peers/s3.ts";
 import {
   type RangeAction,
   startVerifyingProxy,
   type VerifyingProxy,
-} from "../peers/verifying_proxy.ts";
+} from "../../peers/verifying_proxy.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { makeFile } from "./_files.ts";
 

@@ -1,28 +1,10 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import {
-  choosePartSize,
-  compositeSha256,
-  MAX_PARTS,
-  planParts,
-  s3Key,
-} from "../../lib/storage/s3.ts";
+import { choosePartSize, compositeSha256, MAX_PARTS, planParts } from "../../lib/storage/s3.ts";
 import { OperationFailedError } from "../../lib/errors.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
-
-Deno.test("s3Key joins with '/', dropping leading, trailing and doubled slashes", () => {
-  assert.equal(
-    s3Key("fusion", "fusion-01", "20250301_a_b_c", "Scan1/x.qptiff"),
-    "fusion/fusion-01/20250301_a_b_c/Scan1/x.qptiff",
-  );
-  assert.equal(s3Key("", "fusion-01", "study"), "fusion-01/study");
-  assert.equal(s3Key("/fusion/raw/", "/a//b/", "c"), "fusion/raw/a/b/c");
-  assert.equal(s3Key("", "_manifest", "2025-04.jsonl"), "_manifest/2025-04.jsonl");
-  assert.equal(s3Key("p", "dir with space/ü 漢字.txt"), "p/dir with space/ü 漢字.txt");
-  assert.equal(s3Key(""), "");
-});
 
 Deno.test("choosePartSize keeps the configured size within S3's 5 MiB to 5 GiB", () => {
   assert.equal(choosePartSize(100 * MiB, 64 * MiB), 64 * MiB);

@@ -2,7 +2,7 @@
  * Reading the archive back (lib/storage/_s3_read.ts through the S3 store):
  * HeadObject facts, small reads, and restore requests for archive storage
  * classes (downloads: s3_download_test.ts), against the S3 peer
- * (fauxqs plus the peer's archive-class behaviour, tests/peers/s3.ts).
+ * (fauxqs plus the peer's archive-class behaviour, peers/s3.ts).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import {
   parseRestoreHeader,
   type S3Store,
 } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../peers/s3.ts";
+import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../../peers/s3.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { makeFile } from "./_files.ts";
 

@@ -1,10 +1,10 @@
 /**
- * lib/storage/s3.ts against the S3 peer (fauxqs on 127.0.0.1, tests/peers/s3.ts).
+ * lib/storage/s3.ts against the S3 peer (fauxqs on 127.0.0.1, peers/s3.ts).
  * The emulator does not verify checksums, so these tests prove integrity
  * themselves: every uploaded object is downloaded and hashed, and composite
  * checksums are recomputed from local part digests. Tests that need S3 to
  * reject a digest, drop connections or fail put the verifying proxy
- * (tests/peers/verifying_proxy.ts, test code) in front of the peer.
+ * (peers/verifying_proxy.ts, test code) in front of the peer.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -22,8 +22,8 @@ import {
   type S3Store,
   type S3StoreOptions,
 } from "../../lib/storage/s3.ts";
-import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../peers/s3.ts";
-import { startVerifyingProxy, type VerifyingProxy } from "../peers/verifying_proxy.ts";
+import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../../peers/s3.ts";
+import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { makeFile, partDigests } from "./_files.ts";
 

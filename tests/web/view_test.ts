@@ -5,7 +5,7 @@ import {
   EXAMPLE_STUDY_NAME,
   MAX_EXPERIMENT_NAME_LENGTH,
 } from "../../lib/standard/names.ts";
-import { EXAMPLE_EXPERIMENT_NAME, experimentView, studyView } from "../../scripts/web/view.ts";
+import { EXAMPLE_EXPERIMENT_NAME, experimentView, studyView } from "../../web/view.ts";
 
 const STUDIES = [
   EXAMPLE_STUDY_NAME,

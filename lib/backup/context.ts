@@ -1,0 +1,89 @@
+/**
+ * What every step of one study's backup shares: the run's settings and
+ * sinks, the progress display, and how a step fails.
+ *
+ * @module
+ */
+import type { Config } from "../config/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { BackupStatus, ManifestRecord } from "../manifest/mod.ts";
+import type { S3Store } from "../storage/s3.ts";
+
+/** The stages a progress display shows. */
+export type BackupStage = "copy" | "verify" | "upload" | "confirm";
+
+/** Receives progress; the CLI draws it on a terminal. */
+export interface BackupProgress {
+  /** `study` starts `stage`, which covers `files` files and `bytes` bytes. */
+  stage(study: string, stage: BackupStage, files: number, bytes: number): void;
+  /** Work done within the current stage. */
+  advance(files: number, bytes: number): void;
+  /** The study is finished. */
+  end(): void;
+}
+
+/** A progress sink that shows nothing. */
+export const NO_PROGRESS: BackupProgress = { stage() {}, advance() {}, end() {} };
+
+/** Everything one study's backup needs. */
+export interface StudyContext {
+  readonly config: Config;
+  /** The bucket of `[s3]`; the caller closes it. */
+  readonly store: S3Store;
+  readonly logger: Logger;
+  readonly progress: BackupProgress;
+  readonly hostname: string;
+  readonly clock: () => Date;
+  /** The study's latest manifest record before this run, if any. */
+  readonly previous: ManifestRecord | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Test seam: runs between the copy and the read-back (a test corrupts the copy here). */
+  readonly afterCopy?: ((destination: string) => Promise<void>) | undefined;
+}
+
+/**
+ * A step of one study's backup failed: `step` names it in messages and the
+ * outcome; `status` is what the manifest records (undefined: nothing new is
+ * recorded, e.g. when a complete backup must not be touched).
+ */
+export class StepFailure extends Error {
+  constructor(readonly step: string, readonly status: BackupStatus | undefined, message: string) {
+    super(message);
+  }
+}
+
+/** What is known of each file once it is on the share. */
+export interface FileDigest {
+  readonly sha256Hex: string;
+  /** Raw SHA-256 of each S3 part, when the file goes up in parts. */
+  readonly partDigests: readonly Uint8Array[] | undefined;
+  /** The share copy was already read back and matched (kept from an earlier run). */
+  readonly verified: boolean;
+}
+
+/** Each file's digest, by relative path. */
+export type DigestMap = Map<string, FileDigest>;
+
+/** The digest of `path`; a missing one is a bug, not a user error. */
+export function digestOf(digests: DigestMap, path: string): FileDigest {
+  const digest = digests.get(path);
+  if (digest === undefined) throw new Error(`no digest for ${path}`);
+  return digest;
+}
+
+/** `<prefix> N files, B bytes in S s (R MB/s)`: the line each data step logs. */
+export function rateLine(
+  prefix: string,
+  files: readonly { size: number }[],
+  began: number,
+): string {
+  const seconds = Math.max((performance.now() - began) / 1000, 1e-3);
+  const bytes = totalBytes(files);
+  return `${prefix} ${files.length} files, ${bytes} bytes in ${seconds.toFixed(1)} s ` +
+    `(${(bytes / seconds / 1e6).toFixed(1)} MB/s)`;
+}
+
+/** Total size of `files`. */
+export function totalBytes(files: readonly { size: number }[]): number {
+  return files.reduce((total, file) => total + file.size, 0);
+}

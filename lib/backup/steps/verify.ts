@@ -1,0 +1,68 @@
+/**
+ * Step: read every new copy back from the share and compare its SHA-256
+ * with the one hashed from the source while copying. Copies kept from an
+ * earlier run were read back when they were kept.
+ *
+ * @module
+ */
+import { forEachBySize } from "../../concurrency/mod.ts";
+import { errorMessage } from "../../errors.ts";
+import { localPath } from "../../layout/mod.ts";
+import { hashFile } from "../../storage/mod.ts";
+import {
+  type DigestMap,
+  digestOf,
+  rateLine,
+  StepFailure,
+  type StudyContext,
+  totalBytes,
+} from "../context.ts";
+import type { StudyListing } from "./list.ts";
+
+/** Small files read back at once. */
+const SMALL_FILE_CONCURRENCY = 4;
+
+/**
+ * Reads back the copies in `destination`.
+ *
+ * @throws {StepFailure} `failed_truenas` naming the first copy that cannot be read or differs.
+ */
+export async function verifyCopies(
+  context: StudyContext,
+  studyName: string,
+  listing: StudyListing,
+  destination: string,
+  digests: DigestMap,
+): Promise<void> {
+  const { progress } = context;
+  const unverified = listing.files.filter((file) => !digestOf(digests, file.path).verified);
+  progress.stage(studyName, "verify", unverified.length, totalBytes(unverified));
+  const began = performance.now();
+  await forEachBySize(unverified, SMALL_FILE_CONCURRENCY, async (file) => {
+    let digest;
+    try {
+      digest = await hashFile(localPath(destination, file.path), {
+        onProgress: (bytes) => progress.advance(0, bytes),
+        signal: context.signal,
+      });
+    } catch (error) {
+      throw new StepFailure(
+        "read-back",
+        "failed_truenas",
+        `reading back ${file.path}: ${errorMessage(error)}`,
+      );
+    }
+    const expected = digestOf(digests, file.path).sha256Hex;
+    if (digest.size !== file.size || digest.sha256Hex !== expected) {
+      throw new StepFailure(
+        "read-back",
+        "failed_truenas",
+        `the copy of ${file.path} on the share differs from the source ` +
+          `(sha256 ${digest.sha256Hex.slice(0, 12)}… instead of ${expected.slice(0, 12)}…, ` +
+          `${digest.size} instead of ${file.size} bytes)`,
+      );
+    }
+    progress.advance(1, 0);
+  });
+  context.logger.info(rateLine(`${studyName}: read back`, unverified, began));
+}

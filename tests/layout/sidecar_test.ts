@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import {
+  formatSidecar,
+  parseSidecar,
+  readSidecar,
+  SIDECAR_NAME,
+  writeSidecar,
+} from "../../lib/layout/mod.ts";
+import { withTempDir } from "../_helpers/temp.ts";
+
+const hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+Deno.test("the sidecar is GNU format, sorted, with forward slashes", () => {
+  const text = formatSidecar([
+    { path: "b/Scan1/x.qptiff", sha256Hex: hex("x") },
+    { path: "a.xpd", sha256Hex: hex("a") },
+    { path: "b/Scan1/.temp/t", sha256Hex: hex("t") },
+  ]);
+  assert.equal(
+    text,
+    `${hex("a")}  a.xpd\n${hex("t")}  b/Scan1/.temp/t\n${hex("x")}  b/Scan1/x.qptiff\n`,
+  );
+  assert.throws(() => formatSidecar([{ path: "a", sha256Hex: "XYZ" }]), /not a SHA-256 hex digest/);
+});
+
+Deno.test("names with a backslash or newline are escaped as sha256sum does, and read back", () => {
+  const entries = [
+    { path: "odd\\name", sha256Hex: hex("1") },
+    { path: "two\nlines", sha256Hex: hex("2") },
+    { path: "plain name with spaces", sha256Hex: hex("3") },
+  ];
+  const text = formatSidecar(entries);
+  assert.match(text, new RegExp(`^\\\\${hex("1")}  odd\\\\\\\\name$`, "m"));
+  assert.match(text, new RegExp(`^\\\\${hex("2")}  two\\\\nlines$`, "m"));
+  assert.deepEqual(
+    parseSidecar(text).sort((a, b) => a.path < b.path ? -1 : 1),
+    [...entries].sort((a, b) => a.path < b.path ? -1 : 1),
+  );
+  assert.throws(() => parseSidecar(`${hex("1")}  ok\ngarbage\n`), /line 2 is not/);
+});
+
+Deno.test({
+  name: "sha256sum -c verifies a written sidecar, and catches a changed file",
+  ignore: Deno.build.os === "windows",
+}, async () => {
+  await withTempDir(async (dir) => {
+    const files: Record<string, string> = {
+      "study.xpd": "xpd",
+      "exp/Scan1/image.qptiff": "pixels",
+      "exp/Scan1/.temp/tile 1.bin": "tile",
+    };
+    for (const [path, content] of Object.entries(files)) {
+      await Deno.mkdir(join(dir, path, ".."), { recursive: true });
+      await Deno.writeTextFile(join(dir, path), content);
+    }
+    await writeSidecar(
+      dir,
+      Object.entries(files).map(([path, c]) => ({ path, sha256Hex: hex(c) })),
+    );
+    const check = () =>
+      new Deno.Command("sha256sum", {
+        args: ["-c", SIDECAR_NAME],
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+    const ok = await check();
+    assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+    assert.equal((new TextDecoder().decode(ok.stdout).match(/: OK$/gm) ?? []).length, 3);
+    await Deno.writeTextFile(join(dir, "exp/Scan1/image.qptiff"), "bit rot");
+    const bad = await check();
+    assert.equal(bad.code, 1);
+    assert.match(new TextDecoder().decode(bad.stdout), /image\.qptiff: FAILED/);
+    assert.deepEqual((await readSidecar(dir))?.length, 3);
+  });
+});
+
+Deno.test("readSidecar: undefined when absent, an error naming the file when malformed", async () => {
+  await withTempDir(async (dir) => {
+    assert.equal(await readSidecar(dir), undefined);
+    await Deno.writeTextFile(join(dir, SIDECAR_NAME), "nonsense\n");
+    await assert.rejects(readSidecar(dir), /_checksums\.sha256: line 1 is not/);
+  });
+});
