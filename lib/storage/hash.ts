@@ -214,17 +214,28 @@ export async function copyThroughMemory(
   }
 }
 
-/** Flushes `path`'s data to its disk (on a share: until the server says it is stored). */
-export async function flushFile(path: string): Promise<void> {
-  // Write access: Windows flushes (FlushFileBuffers) only through a handle that may write.
-  using file = await Deno.open(path, { write: true });
-  await file.syncData();
+/** The times a copy takes over from its source. */
+export interface FileTimes {
+  readonly atime: Date;
+  readonly mtime: Date;
 }
 
-/** Gives `destination` the modification time of `source`'s `info`; a share that refuses loses nothing. */
-export async function keepModificationTime(destination: string, info: Deno.FileInfo) {
-  if (info.mtime === null) return;
-  await Deno.utime(destination, info.atime ?? info.mtime, info.mtime).catch(() => {});
+/** The times of the source `info` describes, when it has a modification time. */
+export function timesOf(info: Deno.FileInfo): FileTimes | undefined {
+  return info.mtime === null ? undefined : { atime: info.atime ?? info.mtime, mtime: info.mtime };
+}
+
+/**
+ * Flushes `path`'s data to its disk (on a share: until the server says it is
+ * stored), first giving it `times` when given, through the same handle (one
+ * open, not two: on a share each is a round trip). A share that refuses the
+ * times loses nothing.
+ */
+export async function flushFile(path: string, times?: FileTimes): Promise<void> {
+  // Write access: Windows flushes (FlushFileBuffers) only through a handle that may write.
+  using file = await Deno.open(path, { write: true });
+  if (times !== undefined) await file.utime(times.atime, times.mtime).catch(() => {});
+  await file.syncData();
 }
 
 /**
@@ -245,7 +256,6 @@ export async function copyFileWithHash(
     ...options,
     sizeHint: options.sizeHint ?? info.size,
   });
-  await flushFile(destination);
-  await keepModificationTime(destination, info);
+  await flushFile(destination, timesOf(info));
   return digest;
 }

@@ -29,9 +29,10 @@ import {
   copyThroughMemory,
   digestFile,
   type FileDigest,
+  type FileTimes,
   flushFile,
   type HashOptions,
-  keepModificationTime,
+  timesOf,
 } from "./hash.ts";
 import { PartWorker } from "./_part_worker.ts";
 
@@ -112,6 +113,7 @@ export class ShareCopier<T> {
   readonly #signal: AbortSignal | undefined;
   readonly #tasks = new Set<Promise<void>>();
   readonly #flushWaiters: (() => void)[] = [];
+  readonly #roomWaiters: (() => void)[] = [];
   #flushing = 0;
   #unflushedFiles = 0;
   #unflushedBytes = 0;
@@ -139,11 +141,11 @@ export class ShareCopier<T> {
   }
 
   /**
-   * Copies `source` to `destination` (created or truncated), keeping the
-   * source's modification time, and returns the digest of the source's
-   * bytes as read. The copy is not yet durable: `onDurable(item, digest)`
-   * follows once it is flushed. Rejects with the first flush or `onDurable`
-   * failure of an earlier file, if any.
+   * Copies `source` to `destination` (created or truncated) and returns the
+   * digest of the source's bytes as read. The copy is not yet durable: its
+   * flush follows in the background, giving it the source's modification
+   * time on the way, and then `onDurable(item, digest)`. Rejects with the
+   * first flush or `onDurable` failure of an earlier file, if any.
    */
   async copy(
     source: string,
@@ -158,45 +160,31 @@ export class ShareCopier<T> {
     await this.#roomFor(info.size);
     const hashing: HashOptions = { ...options, sizeHint: info.size, signal: this.#signal };
     let digest: FileDigest | undefined;
+    let times = timesOf(info);
     if (this.#kernelCopy && ownerWritable(source, info)) {
       digest = await this.#kernelCopyWithHash(source, destination, hashing);
-      // CopyFileExW gave the copy the source's times already, and on a share each call is a
-      // round trip; copy_file_range did not.
-      if (digest !== undefined && Deno.build.os !== "windows") {
-        await keepModificationTime(destination, info);
-      }
+      // CopyFileExW gave the copy the source's times already; copy_file_range did not.
+      if (digest !== undefined && Deno.build.os === "windows") times = undefined;
     }
-    if (digest === undefined) {
-      digest = await copyThroughMemory(source, destination, hashing, this.#parts());
-      await keepModificationTime(destination, info);
-    }
-    this.#flushLater(destination, info.size, item, digest);
+    digest ??= await copyThroughMemory(source, destination, hashing, this.#parts());
+    this.#flushLater(destination, info.size, times, item, digest);
     return digest;
   }
 
   /**
    * The kernel's copy beside the hash of the source. Undefined when the
    * kernel copy was refused: then what it left is removed (on Windows it may
-   * be hidden, which cannot be overwritten in place), the progress it
-   * reported is taken back from what follows, and later files go through
-   * memory.
+   * be hidden, which cannot be overwritten in place), the progress the hash
+   * reported is taken back, and this and later files go through memory.
    */
   async #kernelCopyWithHash(
     source: string,
     destination: string,
     hashing: HashOptions,
   ): Promise<FileDigest | undefined> {
-    let reported = 0;
-    const onProgress = hashing.onProgress;
     const [copied, hashed] = await Promise.allSettled([
       Deno.copyFile(source, destination),
-      digestFile(source, {
-        ...hashing,
-        onProgress: (bytes) => {
-          reported += bytes;
-          onProgress?.(bytes);
-        },
-      }, this.#parts()),
+      digestFile(source, hashing, this.#parts()),
     ]);
     if (copied.status === "fulfilled") {
       if (hashed.status === "rejected") throw hashed.reason;
@@ -208,7 +196,7 @@ export class ShareCopier<T> {
       ? copied.reason.message
       : String(copied.reason);
     await Deno.remove(destination).catch(() => {});
-    onProgress?.(-reported);
+    if (hashed.status === "fulfilled") hashing.onProgress?.(-hashed.value.size);
     return undefined;
   }
 
@@ -231,45 +219,67 @@ export class ShareCopier<T> {
       this.#unflushedFiles > 0 &&
       (this.#unflushedFiles >= this.#maxFiles || this.#unflushedBytes + bytes > this.#maxBytes)
     ) {
-      await Promise.race(this.#tasks);
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
       this.#throwIfFailed();
     }
   }
 
-  #flushLater(destination: string, size: number, item: T, digest: FileDigest): void {
+  #flushLater(
+    destination: string,
+    size: number,
+    times: FileTimes | undefined,
+    item: T,
+    digest: FileDigest,
+  ): void {
     this.#unflushedFiles++;
     this.#unflushedBytes += size;
-    const task = this.#flushThenRecord(destination, item, digest)
-      .catch((error) => this.#fail(error))
-      .finally(() => {
-        this.#unflushedFiles--;
-        this.#unflushedBytes -= size;
-        this.#tasks.delete(task);
-      });
+    const task = this.#flushThenRecord(destination, size, times, item, digest);
     this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
   }
 
-  async #flushThenRecord(destination: string, item: T, digest: FileDigest): Promise<void> {
+  /** One file's flush and record; never rejects: a failure stops the copier instead. */
+  async #flushThenRecord(
+    destination: string,
+    size: number,
+    times: FileTimes | undefined,
+    item: T,
+    digest: FileDigest,
+  ): Promise<void> {
+    try {
+      if (!await this.#flush(destination, times)) return;
+      // One record at a time, each only after its own flush returned.
+      const record = this.#recording.then(() => {
+        if (this.#failure === undefined && !this.#disposed) return this.#onDurable(item, digest);
+      });
+      this.#recording = record.catch(() => {});
+      await record;
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      this.#unflushedFiles--;
+      this.#unflushedBytes -= size;
+      for (const wake of this.#roomWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Flushes one copy, at most FLUSH_CONCURRENCY at once; false when it was not worth it. */
+  async #flush(destination: string, times: FileTimes | undefined): Promise<boolean> {
     while (this.#flushing >= FLUSH_CONCURRENCY) {
       await new Promise<void>((resolve) => this.#flushWaiters.push(resolve));
     }
     this.#flushing++;
     try {
       // After a failure, or once the caller has given up, nothing more is flushed or recorded.
-      if (this.#failure !== undefined || this.#disposed) return;
-      await flushFile(destination);
+      if (this.#failure !== undefined || this.#disposed) return false;
+      await flushFile(destination, times);
+      return true;
     } catch (error) {
       throw new FlushError(destination, error);
     } finally {
       this.#flushing--;
       this.#flushWaiters.shift()?.();
     }
-    // One record at a time, each only after its own flush returned.
-    const record = this.#recording.then(() => {
-      if (this.#failure === undefined && !this.#disposed) return this.#onDurable(item, digest);
-    });
-    this.#recording = record.catch(() => {});
-    await record;
   }
 
   /**
