@@ -84,12 +84,10 @@ function worthRetrying(error: unknown): boolean {
  * True when the source is known to be writable by its owner (on Windows: not
  * read-only), so a kernel copy, which carries the mode or the attributes
  * over, makes a share copy that a later run can overwrite and eviction can
- * delete. Deno reports the mode on Windows only from a synchronous stat, and
- * not in every version; unknown means no.
+ * delete. Unknown (Deno reports no mode on Windows in some versions) means no.
  */
-function ownerWritable(source: string, info: Deno.FileInfo): boolean {
-  const mode = Deno.build.os === "windows" ? Deno.statSync(source).mode : info.mode;
-  return mode !== null && (mode & 0o200) !== 0;
+function ownerWritable(info: Deno.FileInfo): boolean {
+  return info.mode !== null && (info.mode & 0o200) !== 0;
 }
 
 /**
@@ -156,12 +154,14 @@ export class ShareCopier<T> {
     this.#throwIfFailed();
     if (this.#closed) throw new Error("the copier was drained; start a new one");
     this.#signal?.throwIfAborted();
-    const info = await Deno.stat(source);
+    // A synchronous stat of the (local) source: an asynchronous one costs a thread hop and a few
+    // KiB of garbage per file, and on Windows only the synchronous one reports the mode.
+    const info = Deno.statSync(source);
     await this.#roomFor(info.size);
     const hashing: HashOptions = { ...options, sizeHint: info.size, signal: this.#signal };
     let digest: FileDigest | undefined;
     let times = timesOf(info);
-    if (this.#kernelCopy && ownerWritable(source, info)) {
+    if (this.#kernelCopy && ownerWritable(info)) {
       digest = await this.#kernelCopyWithHash(source, destination, hashing);
       // CopyFileExW gave the copy the source's times already; copy_file_range did not.
       if (digest !== undefined && Deno.build.os === "windows") times = undefined;
@@ -182,21 +182,29 @@ export class ShareCopier<T> {
     destination: string,
     hashing: HashOptions,
   ): Promise<FileDigest | undefined> {
-    const [copied, hashed] = await Promise.allSettled([
-      Deno.copyFile(source, destination),
-      digestFile(source, hashing, this.#parts()),
-    ]);
-    if (copied.status === "fulfilled") {
-      if (hashed.status === "rejected") throw hashed.reason;
-      return hashed.value;
+    const copying = Deno.copyFile(source, destination).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    let digest: FileDigest | undefined;
+    let hashFailure: { error: unknown } | undefined;
+    try {
+      digest = await digestFile(source, hashing, this.#parts());
+    } catch (error) {
+      hashFailure = { error };
     }
-    if (!worthRetrying(copied.reason)) throw copied.reason;
+    const refused = await copying;
+    if (refused === undefined) {
+      if (hashFailure !== undefined) throw hashFailure.error;
+      return digest;
+    }
+    if (!worthRetrying(refused.error)) throw refused.error;
     this.#kernelCopy = false;
-    this.#refusal ??= copied.reason instanceof Error
-      ? copied.reason.message
-      : String(copied.reason);
+    this.#refusal ??= refused.error instanceof Error
+      ? refused.error.message
+      : String(refused.error);
     await Deno.remove(destination).catch(() => {});
-    if (hashed.status === "fulfilled") hashing.onProgress?.(-hashed.value.size);
+    if (digest !== undefined) hashing.onProgress?.(-digest.size);
     return undefined;
   }
 

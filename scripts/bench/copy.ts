@@ -55,17 +55,23 @@ async function generateStudy(root: string, shape: StudyShape): Promise<number> {
 
 interface Tool {
   readonly name: string;
-  /** The command; `{from}` and `{to}` stand for the study and this row's output. */
+  /**
+   * The command; `{from}` and `{to}` stand for the study and this row's
+   * output, `{digests}` for the file where our copy leaves its digests.
+   */
   readonly argv: readonly string[];
 }
 
 const COPIES: readonly Tool[] = [
   { name: "cp -r", argv: ["cp", "-r", "{from}", "{to}"] },
   { name: "cp -r + sync", argv: ["sh", "-c", 'cp -r "$0" "$1" && sync', "{from}", "{to}"] },
-  { name: "fusion-toolkit copy (each file flushed)", argv: [...OURS, "copy", "{from}", "{to}"] },
+  {
+    name: "fusion-toolkit copy (each file flushed)",
+    argv: [...OURS, "copy", "{from}", "{to}", "{digests}"],
+  },
 ];
 const VERIFIES: readonly Tool[] = [
-  { name: "fusion-toolkit verify", argv: [...OURS, "verify", "{from}", "{to}"] },
+  { name: "fusion-toolkit verify", argv: [...OURS, "verify", "{to}", "{digests}"] },
   {
     name: "openssl dgst -sha256",
     argv: [
@@ -94,13 +100,12 @@ async function runRow(
   rows: Row[],
   round: number,
   tool: Tool,
-  from: string,
-  to: string,
+  paths: { readonly from: string; readonly to: string; readonly digests: string },
   bytes: number,
 ): Promise<void> {
   const cold = await dropPageCache();
   const [command, ...args] = tool.argv.map((arg) =>
-    arg.replace("{from}", from).replace("{to}", to)
+    arg.replace("{from}", paths.from).replace("{to}", paths.to).replace("{digests}", paths.digests)
   );
   const run = await runMeasured(command!, args);
   if (!run.success) throw new Error(`${tool.name} failed`);
@@ -138,12 +143,13 @@ async function compare(dir: string, shape: StudyShape): Promise<void> {
     const outputs = join(dir, `round-${round}`);
     await Deno.mkdir(outputs);
     const ours = join(outputs, "fusion-toolkit");
+    const digests = join(outputs, "digests.json");
     for (const tool of rotated(COPIES, round)) {
       const to = tool.argv[0] === OURS[0] ? ours : join(outputs, `copy-${rows.length}`);
-      await runRow(rows, round, tool, study, to, bytes);
+      await runRow(rows, round, tool, { from: study, to, digests }, bytes);
     }
     for (const tool of rotated(VERIFIES, round)) {
-      await runRow(rows, round, tool, study, ours, bytes);
+      await runRow(rows, round, tool, { from: study, to: ours, digests }, bytes);
     }
     // Removing a round's copies here, not between rows, keeps the file system's cleanup of
     // them out of the rows (ext4 pays for recently deleted inodes in the next creations).
