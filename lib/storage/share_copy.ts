@@ -38,6 +38,9 @@ import { PartWorker } from "./_part_worker.ts";
 
 /** Flushes running at once. */
 const FLUSH_CONCURRENCY = 16;
+/** Files at least this large start their write-back while the kernel still copies them. */
+const EARLY_WRITE_BACK_BYTES = 64 * 1024 * 1024;
+const WRITE_BACK_INTERVAL_MS = 250;
 
 /** Options of a {@linkcode ShareCopier}. */
 export interface ShareCopierOptions {
@@ -88,6 +91,39 @@ function worthRetrying(error: unknown): boolean {
  */
 function ownerWritable(info: Deno.FileInfo): boolean {
   return info.mode !== null && (info.mode & 0o200) !== 0;
+}
+
+/**
+ * Flushes what the kernel has copied of `destination` so far, every quarter
+ * second until `copying` settles, so the disk writes while the copy and the
+ * hashes still run and the flush after the copy finds only the tail left
+ * (the kernel itself starts writing back only past a share of the RAM).
+ * Linux only: on Windows a second handle could make CopyFileExW fail with a
+ * sharing violation. Failures are left to that last flush to report.
+ */
+async function writeBackWhileCopying(destination: string, copying: Promise<unknown>) {
+  let copied = false;
+  const settled = copying.then(() => copied = true);
+  let file: Deno.FsFile | undefined;
+  try {
+    while (!copied) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, WRITE_BACK_INTERVAL_MS);
+        settled.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (copied) break;
+      // Not there yet when the kernel copy has not created it.
+      file ??= await Deno.open(destination, { write: true }).catch(() => undefined);
+      await file?.syncData();
+    }
+  } catch {
+    // the flush after the copy reports what matters
+  } finally {
+    file?.close();
+  }
 }
 
 /**
@@ -186,6 +222,10 @@ export class ShareCopier<T> {
       () => undefined,
       (error: unknown) => ({ error }),
     );
+    const writingBack = (hashing.sizeHint ?? 0) >= EARLY_WRITE_BACK_BYTES &&
+        Deno.build.os !== "windows"
+      ? writeBackWhileCopying(destination, copying)
+      : undefined;
     let digest: FileDigest | undefined;
     let hashFailure: { error: unknown } | undefined;
     try {
@@ -194,6 +234,7 @@ export class ShareCopier<T> {
       hashFailure = { error };
     }
     const refused = await copying;
+    await writingBack;
     if (refused === undefined) {
       if (hashFailure !== undefined) throw hashFailure.error;
       return digest;
