@@ -10,7 +10,8 @@
  *
  * It also plays S3's archive storage classes, which fauxqs ignores: it
  * remembers the class each object was stored with and names it in HeadObject
- * and GetObject (`x-amz-storage-class`), refuses GetObject of a GLACIER or
+ * and GetObject (`x-amz-storage-class`) and in listings (`<StorageClass>`,
+ * which fauxqs always says is STANDARD), refuses GetObject of a GLACIER or
  * DEEP_ARCHIVE object that is not restored (403 InvalidObjectState), and
  * answers RestoreObject as S3 does (202 started, 409 RestoreAlreadyInProgress,
  * 200 already restored) with the `x-amz-restore` header on HeadObject. The
@@ -153,6 +154,11 @@ const XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
 function escapeXml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;").replaceAll("'", "&apos;");
+}
+
+function unescapeXml(text: string): string {
+  return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"')
+    .replaceAll("&apos;", "'").replaceAll("&amp;", "&");
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
@@ -431,6 +437,18 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
         ok && (operation === "CompleteMultipartUpload" || operation === "AbortMultipartUpload")
       ) {
         uploads.delete(query["uploadId"] ?? "");
+      }
+      if (ok && operation === "ListObjects" && typeof payload === "string") {
+        const listed = payload.replace(
+          /<Contents><Key>([^<]*)<\/Key>([\s\S]*?)<StorageClass>[^<]*<\/StorageClass>/g,
+          (_match, key: string, between: string) => {
+            const stored = objects.get(objectId(name, unescapeXml(key)))?.storageClass;
+            return `<Contents><Key>${key}</Key>${between}` +
+              `<StorageClass>${escapeXml(stored ?? "STANDARD")}</StorageClass>`;
+          },
+        );
+        (done as (error: null, payload: string) => void)(null, listed);
+        return;
       }
       done();
     },

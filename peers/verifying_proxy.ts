@@ -12,8 +12,9 @@
  *
  * What tests can make it do: corrupt bodies in flight, refuse connections,
  * answer 403 AccessDenied, fail the next requests with 5xx, count requests,
- * and act on each ranged GetObject (fail it, cut its body off half-way, or
- * change the store before it is forwarded).
+ * act on each ranged GetObject (fail it, cut its body off half-way, or
+ * change the store before it is forwarded), and hold or fail any request
+ * they pick (by operation and key) before it is forwarded.
  *
  * @module
  */
@@ -50,6 +51,14 @@ export type RangeAction = "forward" | "fail" | "cut";
 /** Decides about a ranged GetObject (awaited before it is forwarded), given its Range header. */
 export type RangeHook = (range: string) => RangeAction | Promise<RangeAction>;
 
+/**
+ * Decides about any request (awaited before it is forwarded, so a promise
+ * that settles later holds it): forward it, or answer 503 SlowDown.
+ */
+export type RequestHook = (
+  request: { readonly operation: string; readonly key: string },
+) => "forward" | "fail" | Promise<"forward" | "fail">;
+
 /** A running proxy. */
 export interface VerifyingProxy {
   /** `http://127.0.0.1:PORT`: use it as the client's endpoint. */
@@ -66,6 +75,8 @@ export interface VerifyingProxy {
   failNext(count: number, status?: number): void;
   /** Asks `hook` about every ranged GetObject from now on; undefined forwards them all. */
   interceptRanges(hook: RangeHook | undefined): void;
+  /** Asks `hook` about every request from now on; undefined forwards them all. */
+  interceptRequests(hook: RequestHook | undefined): void;
   /** Requests of one operation so far, e.g. `count("UploadPart")`. */
   count(operation: string): number;
   /** The most requests that were in progress at the same time. */
@@ -145,6 +156,7 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
   let inFlight = 0;
   let peakInFlight = 0;
   let rangeHook: RangeHook | undefined;
+  let requestHook: RequestHook | undefined;
 
   const answer = (
     response: ServerResponse,
@@ -183,6 +195,10 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     }
     if (denying) {
       answer(response, seen, 403, "AccessDenied", "Access Denied");
+      return;
+    }
+    if (requestHook !== undefined && await requestHook({ operation, key }) === "fail") {
+      answer(response, seen, 503, "SlowDown", "Please reduce your request rate.");
       return;
     }
     const rangeAction = range === undefined || rangeHook === undefined
@@ -302,6 +318,9 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     },
     interceptRanges: (hook) => {
       rangeHook = hook;
+    },
+    interceptRequests: (hook) => {
+      requestHook = hook;
     },
     count: (operation) => requests.filter((request) => request.operation === operation).length,
     get peakInFlight() {

@@ -118,21 +118,25 @@ export interface SampleConfigOptions {
   readonly endpoint: string;
   /** Multipart threshold and part size, MiB; the local peer takes at most 10 MiB a request. */
   readonly partMb?: number;
+  /** `[backup] instrument`. Default "fusion-01". */
+  readonly instrument?: string;
   /** More TOML appended as is, e.g. a `[hooks]` table. */
   readonly extra?: string;
+  /** More keys of `[truenas]`, e.g. `lock_wait_minutes = 0`. */
+  readonly truenasExtra?: string;
 }
 
-/** A config.toml for sample data: instrument "fusion-01", prefix "fusion", alerts off. */
+/** A config.toml for sample data: instrument "fusion-01" unless told, prefix "fusion", alerts off. */
 export function sampleConfigToml(options: SampleConfigOptions): string {
   const partMb = options.partMb ?? 5;
   return `[backup]
 source_root = ${JSON.stringify(options.source)}
 idle_days = 14
-instrument = "fusion-01"
+instrument = ${JSON.stringify(options.instrument ?? "fusion-01")}
 
 [truenas]
 root = ${JSON.stringify(options.share)}
-
+${options.truenasExtra ?? ""}
 [s3]
 bucket = ${JSON.stringify(options.bucket)}
 prefix = "fusion"

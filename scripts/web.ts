@@ -2,8 +2,8 @@
  * `deno task web`: builds the browser name validator into `docs/validator/`,
  * which GitHub Pages serves as is and which works offline from a file.
  *
- * `web/page.ts` and the rule module it imports,
- * `lib/standard/names.ts`, are bundled by Deno's built-in `deno bundle` into
+ * `web/page.ts` and the rule modules it imports, `lib/standard/names.ts` and
+ * `lib/standard/rules.ts`, are bundled by Deno's built-in `deno bundle` into
  * one classic script, `validator.js` (an IIFE, not an ES module: browsers
  * refuse module scripts on file:// pages); `index.html` and `style.css` are
  * copied beside it. The output depends only on the sources and the Deno
@@ -26,8 +26,8 @@ export const VALIDATOR_DIR: string = join(REPO_ROOT, "docs", "validator");
 /** The files of the built page, in `VALIDATOR_DIR`. */
 export const VALIDATOR_FILES: readonly string[] = ["index.html", "style.css", "validator.js"];
 
-const BANNER = "// Built by `deno task web` from web/page.ts and lib/standard/names.ts. " +
-  "Do not edit: edit the sources and rebuild.\n";
+const BANNER = "// Built by `deno task web` from web/page.ts and lib/standard/names.ts and " +
+  "rules.ts. Do not edit: edit the sources and rebuild.\n";
 
 /**
  * Builds the page into `outDir` (created if missing) and returns the paths

@@ -1,13 +1,21 @@
 /**
  * The validator page's script: reads the two inputs on every keystroke and
- * renders {@linkcode studyView} and {@linkcode experimentView} into the page.
+ * renders {@linkcode studyView} and {@linkcode experimentView} into the page,
+ * and the chosen study folder's file names into {@linkcode folderView}.
  * `deno task web` bundles it, with the name rules, into
  * `docs/validator/validator.js`.
  *
  * @module
  */
 import { EXAMPLE_STUDY_NAME, type FieldCheck } from "../lib/standard/names.ts";
-import { EXAMPLE_EXPERIMENT_NAME, experimentView, type SectionView, studyView } from "./view.ts";
+import {
+  EXAMPLE_EXPERIMENT_NAME,
+  experimentView,
+  type FolderView,
+  folderView,
+  type SectionView,
+  studyView,
+} from "./view.ts";
 
 function element<T extends HTMLElement>(id: string, type: new () => T): T {
   const found = document.getElementById(id);
@@ -84,6 +92,40 @@ function renderRow(row: FieldCheck): HTMLLIElement {
   return item;
 }
 
+/** The study-folder section: a folder picker, its verdict and one row per violation. */
+class FolderSection {
+  readonly input: HTMLInputElement;
+  readonly #summary: HTMLElement;
+  readonly #rows: HTMLElement;
+
+  constructor() {
+    this.input = element("folder", HTMLInputElement);
+    this.#summary = element("folder-summary", HTMLElement);
+    this.#rows = element("folder-rows", HTMLElement);
+    this.input.addEventListener("change", () => this.render(folderView(this.#paths())));
+  }
+
+  /** The chosen folder's files as `<folder>/<path>`; only their names are read. */
+  #paths(): string[] {
+    return [...this.input.files ?? []].map((file) => file.webkitRelativePath);
+  }
+
+  render(view: FolderView): void {
+    setText(this.#summary, view.summary);
+    this.#summary.className = `summary ${view.status}`;
+    this.#rows.replaceChildren(...view.violations.map((violation) => {
+      const item = document.createElement("li");
+      item.className = "violation";
+      item.dataset.rule = violation.rule;
+      const path = document.createElement("code");
+      path.className = "path";
+      path.textContent = violation.path;
+      item.append(span("rule", violation.rule), path, span("message", violation.message));
+      return item;
+    }));
+  }
+}
+
 /** Sets `node`'s text only when it changes, so a live region announces only news. */
 function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
@@ -141,6 +183,7 @@ function start(): void {
     study.input.focus();
   });
   update();
+  new FolderSection().render(folderView([]));
   document.body.classList.add("ready");
 }
 

@@ -1,4 +1,4 @@
-// Built by `deno task web` from web/page.ts and lib/standard/names.ts. Do not edit: edit the sources and rebuild.
+// Built by `deno task web` from web/page.ts and lib/standard/names.ts and rules.ts. Do not edit: edit the sources and rebuild.
 (() => {
   // lib/standard/names.ts
   var FIELD_PATTERN = /^[A-Za-z0-9-]+$/;
@@ -186,6 +186,136 @@
       reason
     };
   }
+  function checkFprName(fileName) {
+    const stem = fileName.replace(/\.fpr$/i, "");
+    const bad = stem.split("_").filter((field) => !FIELD_PATTERN.test(field));
+    if (bad.length === 0) return [];
+    const reasons = bad.map((field) => field === "" ? "an empty field" : `'${field}'`).join(", ");
+    return [
+      {
+        rule: "R7",
+        message: `.fpr name has ${reasons}; fields may use only letters, digits and '-'`
+      }
+    ];
+  }
+
+  // lib/standard/rules.ts
+  var STUDY_LOCK_FILE = ".fusion-toolkit.lock";
+  var SCAN_DIR = /^Scan\d+$/;
+  var RULE_ORDER = [
+    "R1",
+    "R2",
+    "R3",
+    "R4",
+    "R5",
+    "R6",
+    "R7",
+    "R8"
+  ];
+  function hasExtension(name, extension) {
+    return name.toLowerCase().endsWith(extension) && name.length > extension.length;
+  }
+  function baseName(path) {
+    return path.slice(path.lastIndexOf("/") + 1);
+  }
+  function parentOf(path) {
+    const slash = path.lastIndexOf("/");
+    return slash < 0 ? "" : path.slice(0, slash);
+  }
+  function childrenByParent(entries) {
+    const children = /* @__PURE__ */ new Map();
+    for (const entry of entries) {
+      const parent = parentOf(entry.path);
+      const list = children.get(parent);
+      if (list === void 0) children.set(parent, [
+        entry
+      ]);
+      else list.push(entry);
+    }
+    return children;
+  }
+  function isExperimentCandidate(study, name) {
+    return name === study || name.startsWith(`${study}_`);
+  }
+  function hasCompleteScan(children, experiment) {
+    const scans = (children.get(experiment) ?? []).filter((entry) => entry.kind === "dir" && SCAN_DIR.test(baseName(entry.path)));
+    return scans.some((scan) => {
+      const inside = children.get(scan.path) ?? [];
+      const hasImage = inside.some((entry) => entry.kind === "file" && hasExtension(baseName(entry.path), ".qptiff"));
+      const hasTemp = inside.some((entry) => entry.kind === "dir" && baseName(entry.path) === ".temp");
+      return hasImage && hasTemp;
+    });
+  }
+  function evaluateStudy(study, entries) {
+    const violations = [];
+    const add = (rule, path, message) => violations.push({
+      rule,
+      path,
+      message
+    });
+    for (const violation of checkStudyName(study).violations) {
+      add(violation.rule, ".", violation.message);
+    }
+    const children = childrenByParent(entries);
+    const topDirectories = /* @__PURE__ */ new Set();
+    const experiments = [];
+    const xpdFiles = [];
+    let metadataFiles = 0;
+    for (const entry of children.get("") ?? []) {
+      const name = entry.path;
+      if (entry.kind === "file" && name === STUDY_LOCK_FILE) continue;
+      if (entry.kind === "dir") {
+        topDirectories.add(name);
+        if (isExperimentCandidate(study, name)) {
+          experiments.push(name);
+          for (const violation of checkExperimentName(study, name).violations) {
+            add(violation.rule, name, violation.message);
+          }
+        } else {
+          add("R5", name, `unexpected directory; experiment directories are named '${study}' or '${study}_<suffix>'`);
+        }
+      } else if (entry.kind === "file" && hasExtension(name, ".xpd")) {
+        metadataFiles++;
+        xpdFiles.push(name);
+      } else if (entry.kind === "file" && hasExtension(name, ".fpr")) {
+        metadataFiles++;
+        for (const violation of checkFprName(name)) add(violation.rule, name, violation.message);
+      } else if (entry.kind === "file") {
+        add("R5", name, "unexpected file; only .xpd and .fpr files belong at study level");
+      } else if (entry.kind !== "symlink") {
+        add("R5", name, "unexpected special file; only .xpd, .fpr and experiment directories");
+      }
+    }
+    for (const entry of entries) {
+      if (entry.kind === "symlink") {
+        add("R5", entry.path, "symbolic link; links are not allowed in a study and are never followed");
+      }
+    }
+    if (metadataFiles === 0) {
+      add("R4", ".", "no metadata: a study needs at least one .xpd or .fpr file");
+    }
+    if (experiments.length === 0) {
+      add("R4", ".", `no experiment directory: a study needs a '${study}' or '${study}_<suffix>' one`);
+    }
+    const xpdNames = new Set(xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
+    for (const xpd of xpdFiles) {
+      const sibling = xpd.slice(0, -".xpd".length);
+      if (!topDirectories.has(sibling)) {
+        add("R6", xpd, `no sibling experiment directory named '${sibling}'`);
+      }
+    }
+    for (const experiment of experiments) {
+      if (!xpdNames.has(experiment)) {
+        add("R6", experiment, `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd (an .fpr does not replace it)`);
+      }
+    }
+    for (const experiment of experiments) {
+      if (!hasCompleteScan(children, experiment)) {
+        add("R8", experiment, "no Scan<N> directory holding both a .qptiff file and a .temp directory");
+      }
+    }
+    return violations.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
 
   // web/view.ts
   var EXAMPLE_EXPERIMENT_NAME = `${EXAMPLE_STUDY_NAME}_B-2`;
@@ -255,6 +385,60 @@
       checkNameLength(experiment)
     ]);
   }
+  function listingOfFiles(paths) {
+    const study = paths[0]?.split("/")[0] ?? "";
+    const entries = [];
+    const folders = /* @__PURE__ */ new Set();
+    for (const path of paths) {
+      const parts = path.split("/").slice(1);
+      for (let depth = 1; depth < parts.length; depth++) {
+        const folder = parts.slice(0, depth).join("/");
+        if (!folders.has(folder)) {
+          folders.add(folder);
+          entries.push({
+            path: folder,
+            kind: "dir"
+          });
+        }
+      }
+      entries.push({
+        path: parts.join("/"),
+        kind: "file"
+      });
+    }
+    return {
+      study,
+      entries
+    };
+  }
+  function folderView(paths) {
+    if (paths.length === 0) {
+      return {
+        status: "empty",
+        summary: "Optional: choose a study folder to check what is inside it.",
+        violations: []
+      };
+    }
+    const { study, entries } = listingOfFiles(paths);
+    const violations = evaluateStudy(study, entries);
+    const files = `${paths.length} file${paths.length === 1 ? "" : "s"}`;
+    if (violations.length === 0) {
+      return {
+        status: "pass",
+        summary: `PASS: the study folder '${study}' follows R1\u2013R8 (${files} checked).`,
+        violations
+      };
+    }
+    const rules = [
+      ...new Set(violations.map((violation) => violation.rule))
+    ].join(", ");
+    const count = `${violations.length} violation${violations.length === 1 ? "" : "s"}`;
+    return {
+      status: "fail",
+      summary: `FAIL: the study folder '${study}' has ${count} (${rules}; ${files} checked).`,
+      violations
+    };
+  }
 
   // web/page.ts
   function element(id, type) {
@@ -312,6 +496,37 @@
     item.append(verdict, span("field", row.label), value, span("rule", row.rule), span("reason", row.reason));
     return item;
   }
+  var FolderSection = class {
+    input;
+    #summary;
+    #rows;
+    constructor() {
+      this.input = element("folder", HTMLInputElement);
+      this.#summary = element("folder-summary", HTMLElement);
+      this.#rows = element("folder-rows", HTMLElement);
+      this.input.addEventListener("change", () => this.render(folderView(this.#paths())));
+    }
+    /** The chosen folder's files as `<folder>/<path>`; only their names are read. */
+    #paths() {
+      return [
+        ...this.input.files ?? []
+      ].map((file) => file.webkitRelativePath);
+    }
+    render(view) {
+      setText(this.#summary, view.summary);
+      this.#summary.className = `summary ${view.status}`;
+      this.#rows.replaceChildren(...view.violations.map((violation) => {
+        const item = document.createElement("li");
+        item.className = "violation";
+        item.dataset.rule = violation.rule;
+        const path = document.createElement("code");
+        path.className = "path";
+        path.textContent = violation.path;
+        item.append(span("rule", violation.rule), path, span("message", violation.message));
+        return item;
+      }));
+    }
+  };
   function setText(node, text) {
     if (node.textContent !== text) node.textContent = text;
   }
@@ -354,6 +569,7 @@
       study.input.focus();
     });
     update();
+    new FolderSection().render(folderView([]));
     document.body.classList.add("ready");
   }
   start();

@@ -4,11 +4,14 @@
  * checks that S3 still holds every object with the recorded digest.
  *
  * The audit only reads and takes no lock, so a long audit never blocks the
- * monthly backup or cleanup. It reads only backups whose latest manifest
- * record is `complete`: a backup writes only folders that are not complete
- * yet, and a complete one is never rewritten. Cleanup may evict a complete
- * folder while the audit reads it: a folder that is gone once its check ends
- * counts as evicted, not as missing files.
+ * monthly backup or cleanup. It reads the last complete revision of every
+ * backup: what a complete revision stored is never rewritten (a later
+ * revision only adds files beside it, see lib/layout/revision.ts), so a
+ * backup that runs meanwhile changes nothing the audit reads. Every file any
+ * complete revision's list names is hashed on the share; the S3 check covers
+ * the same files. Cleanup may evict a complete folder while the audit reads
+ * it: a folder that is gone once its check ends counts as evicted, not as
+ * missing files.
  *
  * @module
  */
@@ -19,16 +22,19 @@ import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import { foldComplete, type ManifestRecord, readManifest } from "../manifest/mod.ts";
 import {
+  isOwnFile,
+  listName,
+  listNames,
   localPath,
-  OWN_FILES,
   parseS3Uri,
   parseSidecar,
   readSidecar,
   requireShareRoot,
-  shareLockHolder,
-  SIDECAR_NAME,
+  revisionOf,
+  shareHolders,
+  shareLockReport,
   type SidecarEntry,
 } from "../layout/mod.ts";
 import type { RestoreProgress } from "../restore/mod.ts";
@@ -120,39 +126,68 @@ class Gathered {
   }
 }
 
-/** Checks the share copy in `folder`; returns its sidecar entries and the sizes read. */
+/**
+ * The files every list of revisions 1 to `revision` in `folder` names (the
+ * lists of earlier revisions may be gone: cleanup evicted the folder once and
+ * a later revision stored it again), each stored path once.
+ */
+async function allRevisionFiles(
+  folder: string,
+  revision: number,
+  current: readonly SidecarEntry[],
+): Promise<SidecarEntry[]> {
+  const all = new Map(current.map((entry) => [entry.path, entry]));
+  for (let earlier = 1; earlier < revision; earlier++) {
+    const list = await readSidecar(folder, listName(earlier)).catch(() => undefined);
+    for (const entry of list ?? []) if (!all.has(entry.path)) all.set(entry.path, entry);
+  }
+  return [...all.values()];
+}
+
+/**
+ * Checks the share copy in `folder` of the revision `record` describes.
+ *
+ * @returns that revision's list, every stored file of its revisions, and the sizes read.
+ */
 async function auditShare(
   options: AuditOptions,
   gathered: Gathered,
   folder: string,
-): Promise<{ entries: SidecarEntry[] | undefined; sizes: Map<string, number> }> {
+  record: ManifestRecord,
+): Promise<
+  { entries: SidecarEntry[] | undefined; all: SidecarEntry[]; sizes: Map<string, number> }
+> {
   const sizes = new Map<string, number>();
+  const name = listName(revisionOf(record));
   let entries: SidecarEntry[] | undefined;
   try {
-    entries = await readSidecar(folder);
+    entries = await readSidecar(folder, name);
   } catch (error) {
-    gathered.add("share", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
-    return { entries: undefined, sizes };
+    gathered.add("share", name, `cannot be read: ${errorMessage(error)}`);
+    return { entries: undefined, all: [], sizes };
   }
   if (entries === undefined) {
-    gathered.add("share", SIDECAR_NAME, "is missing: the share copy cannot be verified");
-    return { entries: undefined, sizes };
+    gathered.add("share", name, "is missing: the share copy cannot be verified");
+    return { entries: undefined, all: [], sizes };
   }
+  const all = await allRevisionFiles(folder, revisionOf(record), entries);
   const present = new Set<string>();
   for await (const entry of walk(folder)) {
     if (entry.kind !== "dir") present.add(entry.path);
   }
-  const listed = new Set(entries.map((entry) => entry.path));
+  const listed = new Set(all.map((entry) => entry.path));
   for (const entry of entries) {
     if (!present.has(entry.path)) gathered.add("share", entry.path, "is missing from the share");
   }
   for (const path of present) {
-    // The sidecar, and the copy journal a backup stopped right after `complete` may leave.
-    if (!OWN_FILES.includes(path) && !listed.has(path)) {
-      gathered.notes.push(`${path} is on the share but not in ${SIDECAR_NAME}`);
+    // The file lists, and the copy journal a backup stopped right after `complete` may leave.
+    if (!isOwnFile(path) && !listed.has(path)) {
+      gathered.notes.push(
+        `${path} is on the share but not in ${listNames(revisionOf(record))}`,
+      );
     }
   }
-  const sample = sampleItems(entries, options.samplePct ?? 100, options.seed, gathered.name)
+  const sample = sampleItems(all, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => present.has(entry.path));
   for (const entry of sample) {
     // A file that cannot be stat'ed is reported when it is read below.
@@ -195,24 +230,30 @@ async function auditShare(
   } finally {
     progress.end();
   }
-  return { entries, sizes };
+  return { entries, all, sizes };
 }
 
-/** Checks the S3 copy of `record` against `entries` (or the S3 sidecar when the share has none). */
+/**
+ * Checks the S3 copy of `record` against the share's list of its revision
+ * (or that list in S3 when the share has none), and every file of its
+ * revisions the share's lists name.
+ */
 async function auditS3(
   options: AuditOptions,
   gathered: Gathered,
   record: ManifestRecord,
-  shareEntries: SidecarEntry[] | undefined,
+  share: { entries: SidecarEntry[] | undefined; all: readonly SidecarEntry[] },
   shareSidecarDigest: string | undefined,
   shareSizes: ReadonlyMap<string, number>,
 ): Promise<number> {
   const store = options.store();
+  const list = listName(revisionOf(record));
+  const shareEntries = share.entries;
   const location = parseS3Uri(record.s3_uri);
   if (location === undefined) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the manifest's s3_uri '${record.s3_uri}' is not s3://bucket/key: not checked`,
     );
     return 0;
@@ -221,7 +262,7 @@ async function auditS3(
   if (bucket !== store.bucket) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the backup is in bucket '${bucket}' but [s3] bucket is '${store.bucket}': not checked`,
     );
     return 0;
@@ -229,30 +270,30 @@ async function auditS3(
   const keyOf = (path: string) => `${prefix}/${path}`;
   const sizes = await store.listSizes(`${prefix}/`);
   let entries = shareEntries;
-  const sidecarHead = await store.headObject(keyOf(SIDECAR_NAME));
+  const sidecarHead = await store.headObject(keyOf(list));
   if (sidecarHead === undefined) {
-    gathered.add("s3", SIDECAR_NAME, `${store.uri(keyOf(SIDECAR_NAME))} does not exist`);
+    gathered.add("s3", list, `${store.uri(keyOf(list))} does not exist`);
   } else if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
-      `${store.uri(keyOf(SIDECAR_NAME))} differs from the share's (sha256 metadata ` +
+      list,
+      `${store.uri(keyOf(list))} differs from the share's (sha256 metadata ` +
         `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${shortDigest(shareSidecarDigest)})`,
     );
   }
   if (entries === undefined && sidecarHead !== undefined) {
-    const object = await store.getBytes(keyOf(SIDECAR_NAME));
+    const object = await store.getBytes(keyOf(list));
     if (object === undefined || object.sha256Hex !== sha256Hex(object.bytes)) {
       gathered.add(
         "s3",
-        SIDECAR_NAME,
+        list,
         "does not match its sha256 metadata: the S3 copy cannot be verified",
       );
     } else {
       try {
         entries = parseSidecar(new TextDecoder().decode(object.bytes));
       } catch (error) {
-        gathered.add("s3", SIDECAR_NAME, `cannot be read: ${errorMessage(error)}`);
+        gathered.add("s3", list, `cannot be read: ${errorMessage(error)}`);
       }
     }
   }
@@ -272,17 +313,18 @@ async function auditS3(
   if (entries.length !== record.file_count) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `lists ${entries.length} files, the manifest recorded ${record.file_count}`,
     );
   } else if (missing === 0 && total !== record.total_bytes) {
     gathered.add(
       "s3",
-      SIDECAR_NAME,
+      list,
       `the objects hold ${total} bytes, the manifest recorded ${record.total_bytes}`,
     );
   }
-  const sample = sampleItems(entries, options.samplePct ?? 100, options.seed, gathered.name)
+  const checkedFiles = shareEntries === undefined ? entries : share.all;
+  const sample = sampleItems(checkedFiles, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => sizes.has(keyOf(entry.path)));
   const { progress } = options;
   progress.stage(gathered.name, "s3", sample.length, 0);
@@ -338,18 +380,19 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   const folder = join(options.config.truenas.root, record.instrument, record.run_name);
   let share: ShareState = "evicted";
   let entries: SidecarEntry[] | undefined;
+  let all: SidecarEntry[] = [];
   let sidecarDigest: string | undefined;
   let sizes: ReadonlyMap<string, number> = new Map();
   if (await kindAt(folder) === "dir") {
     share = "checked";
     try {
-      ({ entries, sizes } = await auditShare(options, gathered, folder));
+      ({ entries, all, sizes } = await auditShare(options, gathered, folder, record));
     } catch (error) {
       // The folder could not be listed: gone (see below), or a finding.
       gathered.add("share", ".", `the folder cannot be read: ${errorMessage(error)}`);
     }
     if (entries !== undefined) {
-      sidecarDigest = await Deno.readFile(join(folder, SIDECAR_NAME)).then(
+      sidecarDigest = await Deno.readFile(join(folder, listName(revisionOf(record)))).then(
         sha256Hex,
         () => undefined,
       );
@@ -359,12 +402,20 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
       share = "evicted during the audit";
       gathered.findings.length = 0;
       entries = undefined;
+      all = [];
       sidecarDigest = undefined;
       sizes = new Map();
     }
   }
   if (options.s3) {
-    gathered.s3Checked = await auditS3(options, gathered, record, entries, sidecarDigest, sizes);
+    gathered.s3Checked = await auditS3(
+      options,
+      gathered,
+      record,
+      { entries, all },
+      sidecarDigest,
+      sizes,
+    );
   }
   gathered.findings.sort((a, b) =>
     a.place !== b.place
@@ -393,7 +444,7 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
 }
 
 /**
- * Audits every backup whose latest manifest record is `complete`, in name order.
+ * Audits the last complete revision of every backup, in name order.
  *
  * @throws {ConfigError} when the share is not mounted.
  * @throws {S3StorageError} with `s3` when S3 cannot be asked.
@@ -406,15 +457,14 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
   for (const warning of manifest.warnings) {
     logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const lockHolder = await shareLockHolder(root);
+  const lockHolder = shareHolders(await shareLockReport(root));
   if (lockHolder !== undefined) {
     logger.info(
       `a backup or cleanup is running (${lockHolder}); the audit reads only complete ` +
-        "backups, and a folder evicted meanwhile counts as evicted",
+        "revisions, and a folder evicted meanwhile counts as evicted",
     );
   }
-  const complete = [...manifest.latest.values()]
-    .filter((record) => record.status === "complete")
+  const complete = [...foldComplete(manifest.records).values()]
     .sort((a, b) => a.backup_name < b.backup_name ? -1 : a.backup_name > b.backup_name ? 1 : 0);
   const backups: BackupAudit[] = [];
   for (const record of complete) backups.push(await auditBackup(options, record));

@@ -10,7 +10,7 @@ import type { BackupStatus, ManifestRecord } from "../manifest/mod.ts";
 import type { S3Store } from "../storage/s3.ts";
 
 /** The stages a progress display shows. */
-export type BackupStage = "copy" | "verify" | "upload" | "confirm";
+export type BackupStage = "compare" | "copy" | "verify" | "upload" | "confirm";
 
 /** Receives progress; the CLI draws it on a terminal. */
 export interface BackupProgress {
@@ -34,8 +34,12 @@ export interface StudyContext {
   readonly progress: BackupProgress;
   readonly hostname: string;
   readonly clock: () => Date;
+  /** Free bytes of the file system holding the share's root (statfs). */
+  readonly readSpace: (root: string) => Promise<{ readonly freeBytes: number }>;
   /** The study's latest manifest record before this run, if any. */
   readonly previous: ManifestRecord | undefined;
+  /** The study's latest `complete` record (the revision a later one builds on), if any. */
+  readonly lastComplete: ManifestRecord | undefined;
   readonly signal?: AbortSignal | undefined;
   /** Test seam: runs between the copy and the read-back (a test corrupts the copy here). */
   readonly afterCopy?: ((destination: string) => Promise<void>) | undefined;
@@ -61,7 +65,7 @@ export interface FileDigest {
   readonly verified: boolean;
 }
 
-/** Each file's digest, by relative path. */
+/** Each file's digest, by its stored path (relative to the backup's folder). */
 export type DigestMap = Map<string, FileDigest>;
 
 /** The digest of `path`; a missing one is a bug, not a user error. */

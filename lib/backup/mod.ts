@@ -1,6 +1,8 @@
 /**
- * The monthly backup: which studies are idle, the run that takes each one
- * through its steps (see pipeline.ts), and the dry-run plan.
+ * The monthly backup: the run that takes each due study through its steps
+ * (see pipeline.ts), the pure decisions of a study's backup (plan.ts), and
+ * the dry-run plan. Which studies are due, and why one is refused, is the
+ * shared assessment of lib/study.
  *
  * @module
  */
@@ -11,8 +13,19 @@ export {
   type StudyContext,
   totalBytes,
 } from "./context.ts";
-export { findStudies, type FoundStudy, newestMtime, selectEligible } from "./eligibility.ts";
 export { backupStudy, type StudyOutcome } from "./pipeline.ts";
+export {
+  type BackupWork,
+  decideStudy,
+  diffState,
+  firstBackup,
+  type HashedFile,
+  type PlannedFile,
+  revisionWork,
+  type StateChanges,
+  type StudyDecision,
+  unchanged,
+} from "./plan.ts";
 export {
   type BackupPlan,
   type BackupRunOptions,
@@ -21,4 +34,5 @@ export {
   type PlannedStudy,
   runBackup,
 } from "./run.ts";
-export { listStudyFiles, type SourceFile, type StudyListing } from "./steps/list.ts";
+export { deletingPath } from "./steps/delete_source.ts";
+export { spaceNeeded } from "./steps/space.ts";

@@ -1,36 +1,54 @@
 /**
- * The backup of one study, as its steps: validate, list, copy to the share
- * hashing in the same pass, read every copy back, write the sidecar, upload
- * to S3 and confirm every object, record `complete` (and mirror the
- * manifest), then delete the source. The source is deleted only when every
- * earlier step succeeded for every file; every failure keeps it untouched.
- * Each step's mechanics live in `steps/`; docs/design.md says what each proves.
+ * The backup of one study, as its steps: check it (the shared assessment),
+ * compare it with its complete backup if it has one, check the share has
+ * room, copy to the share hashing in the same pass, read every copy back,
+ * write the file list, upload to S3 and confirm every object, record
+ * `complete` (and mirror the manifest), then delete the source.
+ *
+ * A study whose complete backup it still equals is only deleted (a run that
+ * stopped between `complete` and the delete is finished this way); one that
+ * changed gets a new revision holding what changed, beside the proven copy,
+ * never over it (lib/layout/revision.ts). The source is deleted only when
+ * every earlier step succeeded for every file; every failure keeps it
+ * untouched. Each step's mechanics live in `steps/`.
  *
  * @module
  */
+import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
-import { kindAt, LockExistsError } from "../fs/mod.ts";
+import { describeHolder, kindAt } from "../fs/mod.ts";
 import {
   backupFolder,
   formatSidecar,
+  listName,
   lockStudy,
   removeCopyJournal,
+  revisionOf,
   s3Key,
   SIDECAR_NAME,
+  type SidecarEntry,
+  type StudyLock,
 } from "../layout/mod.ts";
-import { timestamp } from "../manifest/mod.ts";
-import { validateStudy } from "../standard/mod.ts";
-import { join } from "node:path";
-import { StepFailure, type StudyContext, totalBytes } from "./context.ts";
-import type { FoundStudy } from "./eligibility.ts";
-import { copyStudy } from "./steps/copy.ts";
+import { type ManifestRecord, timestamp } from "../manifest/mod.ts";
+import type { StudyAssessment } from "../study/mod.ts";
+import { type DigestMap, StepFailure, type StudyContext, totalBytes } from "./context.ts";
+import {
+  type BackupWork,
+  decideStudy,
+  describeChanges,
+  firstBackup,
+  revisionWork,
+  unchanged,
+} from "./plan.ts";
+import { compareWithBackup } from "./steps/compare.ts";
+import { copyStudy, planCopy, ShareWrites } from "./steps/copy.ts";
 import { deleteSource } from "./steps/delete_source.ts";
-import { EMPTY_LISTING, listStudyFiles, type StudyListing } from "./steps/list.ts";
-import { BackupRecorder } from "./steps/record.ts";
+import { type BackupPlace, BackupRecorder } from "./steps/record.ts";
 import { sealShareCopy } from "./steps/sidecar.ts";
+import { requireSpace } from "./steps/space.ts";
+import { discardUnfinishedRevisions } from "./steps/tidy.ts";
 import { uploadStudy } from "./steps/upload.ts";
 import { verifyCopies } from "./steps/verify.ts";
-import type { ManifestRecord } from "../manifest/mod.ts";
 
 /** How one study's backup ended. */
 export interface StudyOutcome {
@@ -44,147 +62,350 @@ export interface StudyOutcome {
   readonly sourceDeleted: boolean;
   readonly files: number;
   readonly bytes: number;
+  /** What happened, when it is more than a plain backup (a revision, a finished delete). */
+  readonly note?: string;
+}
+
+/** Where one study's backup goes, and how it ends. */
+interface Story {
+  readonly study: StudyAssessment;
+  readonly context: StudyContext;
+  readonly destination: string;
+  readonly prefixKey: string;
+  readonly place: BackupPlace;
 }
 
 /**
  * Backs up one study. Never throws for a failure of the study itself: the
  * outcome says which step failed and the manifest records it.
  */
-export async function backupStudy(study: FoundStudy, context: StudyContext): Promise<StudyOutcome> {
+export async function backupStudy(
+  study: StudyAssessment,
+  context: StudyContext,
+): Promise<StudyOutcome> {
   const { config, logger, clock } = context;
   const instrument = config.backup.instrument;
   const startedAt = timestamp(clock());
   const destination = backupFolder(config.truenas.root, instrument, study.name);
   const prefixKey = s3Key(config.s3.prefix, instrument, study.name);
-  const recorder = new BackupRecorder(context, {
-    study: study.name,
-    sourcePath: study.path,
-    truenasPath: destination,
-    s3Uri: context.store.uri(`${prefixKey}/`),
-    startedAt,
-  });
-  const began = performance.now();
-  let listing: StudyListing = EMPTY_LISTING;
-  let sourceDeleted = false;
-  const outcome = (failure?: StepFailure): StudyOutcome => ({
-    study: study.name,
-    ok: failure === undefined,
-    record: recorder.appended,
-    ...(failure === undefined ? {} : { step: failure.step, error: failure.message }),
-    sourceDeleted,
-    files: listing.files.length,
-    bytes: totalBytes(listing.files),
-  });
-
-  let lock;
-  try {
-    lock = await lockStudy(study.path, study.name, context.hostname, startedAt);
-  } catch (error) {
-    const message = error instanceof LockExistsError
-      ? `study is locked by another run (${error.path})`
-      : `cannot write the study lock: ${errorMessage(error)}`;
-    logger.error(`${study.name}: ${message}`);
-    return outcome(new StepFailure("lock", undefined, message));
+  const story: Story = {
+    study,
+    context,
+    destination,
+    prefixKey,
+    place: {
+      study: study.name,
+      sourcePath: study.path,
+      truenasPath: destination,
+      s3Uri: context.store.uri(`${prefixKey}/`),
+      startedAt,
+    },
+  };
+  if (study.kind !== "dir") {
+    const failure = new StepFailure("check", undefined, study.refusal ?? "not a study folder");
+    logger.error(`${study.name}: not backed up: ${failure.message}`);
+    return outcomeOf(story, undefined, failure);
   }
-
+  let lock: StudyLock;
   try {
-    await requireValid(study.path);
-    await refuseToOverwrite(context, destination);
-    listing = await listBackupable(study.path);
-    await recorder.update({
-      file_count: listing.files.length,
-      total_bytes: totalBytes(listing.files),
+    lock = await lockStudy(study.path, {
+      hostname: context.hostname,
+      pid: Deno.pid,
+      started_at: startedAt,
+      command: "backup run",
+      instrument,
+      run_name: study.name,
     });
-
-    const digests = await copyStudy(context, study.name, study.path, listing, destination);
-    await context.afterCopy?.(destination);
-    await verifyCopies(context, study.name, listing, destination, digests);
-    const sidecar = await sealShareCopy(listing, destination, digests);
-    await recorder.update({ truenas_verified_at: timestamp(clock()) });
-    logger.info(`${study.name}: TrueNAS copy verified (${listing.files.length} files)`);
-
-    await uploadStudy(
-      context,
-      study.name,
-      study.path,
-      listing,
-      prefixKey,
-      digests,
-      formatSidecar(sidecar),
-    );
-    await recorder.update({ s3_verified_at: timestamp(clock()) });
-    logger.info(`${study.name}: S3 upload verified (${listing.files.length + 1} objects)`);
-
-    await recorder.update({ status: "complete", completed_at: timestamp(clock()) });
-    await removeCopyJournal(destination);
-    await recorder.mirror();
-
-    await deleteSource(study.path, listing);
-    sourceDeleted = true;
-    await recorder.update({ source_deleted_at: timestamp(clock()) });
-    await recorder.mirror().catch((error) => logger.warn(errorMessage(error)));
-    const seconds = (performance.now() - began) / 1000;
-    logger.info(
-      `${study.name}: complete, ${listing.files.length} files, ${totalBytes(listing.files)} ` +
-        `bytes, source deleted (${seconds.toFixed(1)} s)`,
-    );
-    return outcome();
   } catch (error) {
-    const failure = error instanceof StepFailure ? error : new StepFailure(
-      "unexpected",
-      recorder.current.status === "complete" ? undefined : "failed_truenas",
-      errorMessage(error),
+    const failure = new StepFailure(
+      "lock",
+      undefined,
+      `cannot write the study lock: ${errorMessage(error)}`,
     );
-    await recorder.fail(failure);
-    logger.error(`${study.name}: ${failure.step} failed: ${failure.message}; source kept`, error);
-    return outcome(failure);
+    logger.error(`${study.name}: ${failure.message}; source kept`);
+    return outcomeOf(story, undefined, failure);
+  }
+  if (lock.tookOver !== undefined) {
+    const who = lock.tookOver === "unreadable"
+      ? "an unreadable lock"
+      : describeHolder(lock.tookOver);
+    logger.warn(
+      `${study.name}: took over its lock, left by ${who} which ended mid-study (a crash or a ` +
+        "power cut?); resuming",
+    );
+  }
+  try {
+    return await backUp(story);
   } finally {
     context.progress.end();
-    if (!sourceDeleted) await lock.release();
-  }
-}
-
-/** @throws {StepFailure} `failed_validation` listing every violation of the naming standard. */
-async function requireValid(studyPath: string): Promise<void> {
-  const report = await validateStudy(studyPath);
-  if (report.ok) return;
-  const summary = report.violations.map((v) => `${v.rule} ${v.path}: ${v.message}`).join("; ");
-  throw new StepFailure("validate", "failed_validation", `naming standard: ${summary}`);
-}
-
-/** @throws {StepFailure} `failed_validation` when the study holds links or special files. */
-async function listBackupable(studyPath: string): Promise<StudyListing> {
-  const listing = await listStudyFiles(studyPath);
-  if (listing.unsupported.length > 0) {
-    throw new StepFailure(
-      "validate",
-      "failed_validation",
-      `links or special files cannot be backed up: ${listing.unsupported.join(", ")}`,
+    await lock.release().catch((error) =>
+      logger.warn(
+        `${study.name}: its lock ${lock.path} could not be removed (${errorMessage(error)}); ` +
+          "the next run takes it over",
+      )
     );
   }
-  return listing;
+}
+
+function outcomeOf(
+  story: Story,
+  record: ManifestRecord | undefined,
+  failure: StepFailure | undefined,
+  result: { sourceDeleted?: boolean; work?: BackupWork | undefined; note?: string } = {},
+): StudyOutcome {
+  const files = result.work?.files ?? story.study.listing.files;
+  return {
+    study: story.study.name,
+    ok: failure === undefined,
+    record,
+    ...(failure === undefined ? {} : { step: failure.step, error: failure.message }),
+    sourceDeleted: result.sourceDeleted ?? false,
+    files: files.length,
+    bytes: totalBytes(files),
+    ...(result.note === undefined ? {} : { note: result.note }),
+  };
+}
+
+/** What one attempt has done so far: what a failure must record, take back, or report. */
+interface Attempt {
+  recorder: BackupRecorder;
+  work: BackupWork | undefined;
+  readonly writes: ShareWrites;
+  /** The file list is written: the share copy is whole and proven, and stays whatever follows. */
+  sealed: boolean;
+  sourceDeleted: boolean;
+}
+
+/** The steps, from the decision to the deleted source. */
+async function backUp(story: Story): Promise<StudyOutcome> {
+  const attempt: Attempt = {
+    recorder: new BackupRecorder(story.context, story.place),
+    work: undefined,
+    writes: new ShareWrites(story.destination),
+    sealed: false,
+    sourceDeleted: false,
+  };
+  try {
+    const decided = await decide(story, attempt);
+    if (decided.kind === "unchanged") return await finish(story, decided.base);
+    const work = decided.work;
+    attempt.work = work;
+    await attempt.recorder.update({
+      file_count: work.files.length,
+      total_bytes: totalBytes(work.files),
+    });
+    const proven = await storeOnShare(story, attempt, work);
+    await storeInS3(story, attempt, work, proven);
+    await completeAndDelete(story, attempt, work);
+    return outcomeOf(story, attempt.recorder.appended, undefined, {
+      sourceDeleted: true,
+      work,
+      ...(work.revision === 1 ? {} : {
+        note: `revision ${work.revision} (${describeChanges(work.changes ?? NO_CHANGES)}); ` +
+          "source deleted",
+      }),
+    });
+  } catch (error) {
+    return await failed(story, attempt, error);
+  }
+}
+
+const NO_CHANGES = { added: [], changed: [], removed: [] };
+
+/**
+ * Check and decide: the assessment's verdict, then the manifest's — a first
+ * backup, or a comparison with the complete one that ends in "unchanged" or
+ * in the revision that stores what changed.
+ */
+async function decide(
+  story: Story,
+  attempt: Attempt,
+): Promise<{ kind: "unchanged"; base: ManifestRecord } | { kind: "store"; work: BackupWork }> {
+  const { study, context, destination } = story;
+  if (study.refusal !== undefined) {
+    throw new StepFailure("validate", "failed_validation", study.refusal);
+  }
+  const unknownBackupThere = context.previous === undefined &&
+    await kindAt(join(destination, SIDECAR_NAME)) !== undefined;
+  const decision = decideStudy(context.previous, context.lastComplete, unknownBackupThere);
+  if (decision.kind === "refuse") throw new StepFailure("check", undefined, decision.message);
+  if (decision.kind === "first") return { kind: "store", work: firstBackup(study.listing) };
+  attempt.recorder = new BackupRecorder(context, story.place, decision.next);
+  const comparison = await compareWithBackup(
+    context,
+    study,
+    decision.base,
+    destination,
+    story.prefixKey,
+  );
+  if (unchanged(comparison.changes)) return { kind: "unchanged", base: decision.base };
+  context.logger.info(
+    `${study.name}: changed since its complete backup (revision ` +
+      `${revisionOf(decision.base)}): ${describeChanges(comparison.changes)}; backing up ` +
+      `revision ${decision.next} beside it`,
+  );
+  return {
+    kind: "store",
+    work: revisionWork(decision.next, comparison.base, comparison.hashed, study.listing.emptyDirs),
+  };
+}
+
+/** What the share copy proved: each stored file's digest, and the file list written. */
+interface Proven {
+  readonly digests: DigestMap;
+  readonly list: SidecarEntry[];
+}
+
+/** Room, copy, read back, file list: the share holds the work, proven. */
+async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): Promise<Proven> {
+  const { study, context, destination } = story;
+  const plan = await planCopy(context.previous, work, destination);
+  await requireSpace(context, study.name, plan);
+  const digests = await copyStudy(
+    context,
+    study.name,
+    study.path,
+    work,
+    plan,
+    destination,
+    attempt.writes,
+  );
+  await context.afterCopy?.(destination);
+  await verifyCopies(context, study.name, work, destination, digests);
+  const list = await sealShareCopy(work, destination, digests);
+  attempt.sealed = true;
+  await attempt.recorder.update({ truenas_verified_at: timestamp(context.clock()) });
+  context.logger.info(`${study.name}: TrueNAS copy verified (${work.files.length} files)`);
+  return { digests, list };
+}
+
+/** Upload and confirm: S3 holds the work, proven. */
+async function storeInS3(
+  story: Story,
+  attempt: Attempt,
+  work: BackupWork,
+  proven: Proven,
+): Promise<void> {
+  const { study, context } = story;
+  await uploadStudy(
+    context,
+    study.name,
+    study.path,
+    work,
+    story.prefixKey,
+    proven.digests,
+    formatSidecar(proven.list),
+  );
+  await attempt.recorder.update({ s3_verified_at: timestamp(context.clock()) });
+  context.logger.info(
+    `${study.name}: S3 upload verified (${work.files.length} files and ` +
+      `${listName(work.revision)})`,
+  );
+}
+
+/** `complete` recorded and mirrored, then the source deleted and that recorded. */
+async function completeAndDelete(
+  story: Story,
+  attempt: Attempt,
+  work: BackupWork,
+): Promise<void> {
+  const { study, context, destination } = story;
+  const { recorder } = attempt;
+  await recorder.update({ status: "complete", completed_at: timestamp(context.clock()) });
+  await removeCopyJournal(destination);
+  await recorder.mirror();
+  await deleteSource(study.path, study.listing, work.revision + 1);
+  attempt.sourceDeleted = true;
+  await recorder.update({ source_deleted_at: timestamp(context.clock()) });
+  await recorder.mirror().catch((error) => context.logger.warn(errorMessage(error)));
+  context.logger.info(
+    `${study.name}: complete${work.revision === 1 ? "" : ` as revision ${work.revision}`}, ` +
+      `${work.files.length} files, ${totalBytes(work.files)} bytes, source deleted`,
+  );
 }
 
 /**
- * A complete backup of this name is never overwritten, and neither is a
- * backup folder the manifest does not know.
+ * Records how the attempt failed, and takes back a failed copy, so the share
+ * has its room for the next study; a stopped run (aborted, like a crash)
+ * keeps its verified copies for the next run to resume from.
  */
-async function refuseToOverwrite(context: StudyContext, destination: string): Promise<void> {
-  const previous = context.previous;
-  if (previous?.status === "complete") {
-    throw new StepFailure(
-      "check",
-      undefined,
-      `a complete backup named ${previous.backup_name} exists (completed ${previous.completed_at}); ` +
-        "it is never overwritten — rename the study folder, or delete the source by hand once you have checked it",
+async function failed(story: Story, attempt: Attempt, error: unknown): Promise<StudyOutcome> {
+  const { study, context } = story;
+  const failure = error instanceof StepFailure ? error : new StepFailure(
+    "unexpected",
+    attempt.recorder.current.status === "complete" ? undefined : "failed_truenas",
+    errorMessage(error),
+  );
+  if (
+    failure.status === "failed_truenas" && !attempt.sealed && context.signal?.aborted !== true
+  ) {
+    await undo(story, attempt.writes);
+  }
+  await attempt.recorder.fail(failure);
+  context.logger.error(
+    `${study.name}: ${failure.step} failed: ${failure.message}; source ` +
+      `${attempt.sourceDeleted ? "deleted (both copies were proven)" : "kept"}`,
+    error,
+  );
+  return outcomeOf(story, attempt.recorder.appended, failure, {
+    sourceDeleted: attempt.sourceDeleted,
+    work: attempt.work,
+  });
+}
+
+/** Removes what a failed copy wrote, so the share has its room back for the next study. */
+async function undo(story: Story, writes: ShareWrites): Promise<void> {
+  const files = writes.files.size;
+  const problems = await writes.discard();
+  const { logger } = story.context;
+  if (problems.length > 0) {
+    logger.warn(
+      `${story.study.name}: could not remove all that the failed copy wrote: ${
+        problems.join("; ")
+      }`,
+    );
+  } else if (files > 0) {
+    logger.info(
+      `${story.study.name}: removed the ${files} files this failed copy wrote to the share ` +
+        "(copies of earlier runs and of complete backups are kept)",
     );
   }
-  const ours = previous !== undefined;
-  if (!ours && await kindAt(join(destination, SIDECAR_NAME)) !== undefined) {
-    throw new StepFailure(
-      "check",
-      undefined,
-      `${destination} already holds a backup that the manifest does not know; check it by hand`,
+}
+
+/**
+ * The source still equals the complete backup `base`: make sure the
+ * manifest's S3 copy lists it, delete the source, record it.
+ */
+async function finish(story: Story, base: ManifestRecord): Promise<StudyOutcome> {
+  const { study, context } = story;
+  const recorder = BackupRecorder.continuing(context, base, story.place.startedAt);
+  const revision = revisionOf(base);
+  context.logger.info(
+    `${study.name}: unchanged since its complete backup (revision ${revision}, completed ` +
+      `${base.completed_at}): every file's SHA-256 matches; deleting the source`,
+  );
+  let deleted = false;
+  try {
+    await discardUnfinishedRevisions(context, study.name, story.destination, revision);
+    await recorder.mirror(base);
+    await deleteSource(study.path, study.listing, revision + 1);
+    deleted = true;
+    await recorder.update({ source_deleted_at: timestamp(context.clock()) });
+  } catch (error) {
+    const failure = error instanceof StepFailure
+      ? error
+      : new StepFailure(deleted ? "record" : "delete source", undefined, errorMessage(error));
+    context.logger.error(
+      `${study.name}: ${failure.step} failed: ${failure.message}; source ` +
+        `${deleted ? "deleted (the next run records it)" : "kept"}`,
+      error,
     );
+    return outcomeOf(story, base, failure, { sourceDeleted: deleted });
   }
+  await recorder.mirror().catch((error) => context.logger.warn(errorMessage(error)));
+  context.logger.info(`${study.name}: source deleted (its backup was already complete)`);
+  return outcomeOf(story, recorder.appended, undefined, {
+    sourceDeleted: true,
+    note: "source deleted (its backup was already complete)",
+  });
 }

@@ -4,21 +4,27 @@
  * copy's files and sidecar, the S3 listing) and returns why the folder must
  * stay, or undefined when that gate is passed.
  *
- * 1. The manifest gate: the backup's latest record is `complete`.
+ * 1. The manifest gate: the backup's latest record is `complete`, and its
+ *    source is deleted (a study still on the instrument may yet become a
+ *    new revision of this backup, which builds on the share copy).
  * 2. The share gate: the share copy is exactly what was backed up — every
- *    file is listed in its `_checksums.sha256` (a file that is not listed
+ *    file is listed in the file list of the record's revision
+ *    (`_checksums.sha256`, or `_checksums.r<N>.sha256` for a revision; see
+ *    lib/layout/revision.ts) or of an earlier one (a file that is not listed
  *    was never uploaded; the backup's copy journal, left by a crash just
- *    after `complete`, is the backup's own bookkeeping), every listed file is
- *    there, and the count and total size are the record's. Sizes for the S3
- *    gate come from these files.
- * 3. The S3 gate: S3 holds every listed file, and the sidecar itself, under
- *    the record's `s3_uri`, each with the size of the share copy's file.
- *    (The backup confirmed every object's SHA-256 with HeadObject before it
- *    recorded `complete`; this gate proves the objects are still there.)
+ *    after `complete`, is the backup's own bookkeeping, and what an
+ *    unfinished later revision left is not part of it), every file of the
+ *    record's list is there, and its count and total size are the record's.
+ *    Sizes for the S3 gate come from these files.
+ * 3. The S3 gate: S3 holds every listed file on the share, and each file
+ *    list, under the record's `s3_uri`, each with the size of the share
+ *    copy's file. (The backup confirmed every object's SHA-256 with
+ *    HeadObject before it recorded `complete`; this gate proves the objects
+ *    are still there.)
  *
  * @module
  */
-import { OWN_FILES, SIDECAR_NAME, type SidecarEntry } from "../layout/mod.ts";
+import { isOwnFile, listName, listRevision, revisionOf, type SidecarEntry } from "../layout/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 
 /** How many example paths a reason names. */
@@ -56,6 +62,10 @@ export function manifestGate(record: ManifestRecord, backupName: string): string
     return `its manifest record names instrument '${record.instrument}' and study ` +
       `'${record.run_name}', not this folder`;
   }
+  if (record.source_deleted_at === null) {
+    return "its source is still on the instrument: the next backup run deletes it, or adds what " +
+      "changed as a new revision of this backup";
+  }
   return undefined;
 }
 
@@ -65,30 +75,43 @@ export interface ShareCopy {
   readonly files: ReadonlyMap<string, number>;
   /** Links and special files (never part of a backup). */
   readonly others: readonly string[];
-  /** The parsed `_checksums.sha256`; undefined when missing, a message when unreadable. */
+  /**
+   * The parsed file list of the record's revision (`_checksums.sha256` for a
+   * first backup); undefined when missing, a message when unreadable.
+   */
   readonly sidecar: readonly SidecarEntry[] | undefined | string;
+  /** What the lists of earlier revisions name (a revision keeps their files). */
+  readonly earlier?: readonly SidecarEntry[];
+}
+
+/** Whether a stored path belongs to a revision after `revision` (unfinished: not the backup's). */
+function laterRevision(path: string, revision: number): boolean {
+  const match = /^_revisions\/([1-9]\d*)\//.exec(path);
+  return match !== null && Number(match[1]) > revision;
 }
 
 /** Gate 2: why the share copy cannot be proven to be the backup its record describes. */
 export function shareGate(copy: ShareCopy, record: ManifestRecord): string | undefined {
+  const revision = revisionOf(record);
+  const list = listName(revision);
   if (copy.sidecar === undefined) {
-    return `it has no ${SIDECAR_NAME}, so what S3 must hold is unknown`;
+    return `it has no ${list}, so what S3 must hold is unknown`;
   }
-  if (typeof copy.sidecar === "string") return `its ${SIDECAR_NAME} is unreadable: ${copy.sidecar}`;
+  if (typeof copy.sidecar === "string") return `its ${list} is unreadable: ${copy.sidecar}`;
   if (copy.others.length > 0) {
     return `it holds links or special files that were never backed up: ${examples(copy.others)}`;
   }
-  const listed = new Set(copy.sidecar.map((entry) => entry.path));
+  const listed = new Set([...copy.sidecar, ...copy.earlier ?? []].map((entry) => entry.path));
   const missing = copy.sidecar.filter((entry) => !copy.files.has(entry.path)).map((e) => e.path);
   if (missing.length > 0) {
-    return `${plural(missing.length, "file")} listed in ${SIDECAR_NAME} ` +
+    return `${plural(missing.length, "file")} listed in ${list} ` +
       `${missing.length === 1 ? "is" : "are"} missing from the share copy: ${examples(missing)}`;
   }
   const unlisted = [...copy.files.keys()].filter((path) =>
-    !OWN_FILES.includes(path) && !listed.has(path)
+    !isOwnFile(path) && !listed.has(path) && !laterRevision(path, revision)
   );
   if (unlisted.length > 0) {
-    return `it holds ${plural(unlisted.length, "file")} not listed in ${SIDECAR_NAME}, so not ` +
+    return `it holds ${plural(unlisted.length, "file")} not listed in ${list}, so not ` +
       `in S3: ${examples(unlisted)}`;
   }
   const bytes = copy.sidecar.reduce((sum, entry) => sum + (copy.files.get(entry.path) ?? 0), 0);
@@ -108,15 +131,29 @@ export interface S3Listing {
 }
 
 /**
- * Gate 3: why S3 cannot be shown to hold the backup: each file of the
- * sidecar, and the sidecar itself, must be an object of the share copy's size.
- * Call it only once {@linkcode shareGate} passed for the same copy.
+ * Gate 3: why S3 cannot be shown to hold the backup: each listed file on the
+ * share, and each file list of the backup's revisions, must be an object of
+ * the share copy's size. Call it only once {@linkcode shareGate} passed for
+ * the same copy.
  */
-export function s3Gate(copy: ShareCopy, listing: S3Listing): string | undefined {
+export function s3Gate(
+  copy: ShareCopy,
+  listing: S3Listing,
+  record: ManifestRecord,
+): string | undefined {
+  const revision = revisionOf(record);
   if (copy.sidecar === undefined || typeof copy.sidecar === "string") {
-    return `it has no readable ${SIDECAR_NAME}`;
+    return `it has no readable ${listName(revision)}`;
   }
-  const expected = [...copy.sidecar.map((entry) => entry.path), SIDECAR_NAME];
+  const files = new Set([
+    ...copy.sidecar.map((entry) => entry.path),
+    ...(copy.earlier ?? []).map((entry) => entry.path).filter((path) => copy.files.has(path)),
+  ]);
+  const lists = [...copy.files.keys()].filter((path) => {
+    const listed = listRevision(path);
+    return listed !== undefined && listed <= revision;
+  });
+  const expected = [...files, ...lists];
   const absent: string[] = [];
   const wrongSize: string[] = [];
   for (const path of expected) {

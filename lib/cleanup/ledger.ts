@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { compareNames } from "../fs/mod.ts";
 import { appendJsonLine } from "../manifest/mod.ts";
 
 /** What a ledger line records. */
@@ -68,4 +69,51 @@ export async function appendLedgerLine(
 /** A percentage as the ledger stores it: two decimals. */
 export function ledgerPercent(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100;
+}
+
+/** A ledger file's name: `cleanup-YYYY-MM.jsonl`. */
+const LEDGER_FILE_PATTERN = /^cleanup-\d{4}-\d{2}\.jsonl$/;
+
+const LEDGER_EVENTS: readonly string[] = ["eviction_started", "evicted", "eviction_failed"];
+
+function isLedgerLine(value: unknown): value is LedgerLine {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const line = value as Record<string, unknown>;
+  return LEDGER_EVENTS.includes(line.event as string) && typeof line.backup_name === "string" &&
+    typeof line.started_at === "string" && typeof line.bytes === "number" &&
+    (line.evicted_at === null || typeof line.evicted_at === "string");
+}
+
+/**
+ * Every line of every ledger file in `manifestRoot`, oldest month first. Lines
+ * that cannot be read (a torn last line) are counted, not thrown; a folder
+ * that does not exist reads as empty.
+ */
+export async function readLedger(
+  manifestRoot: string,
+): Promise<{ lines: LedgerLine[]; unreadable: number }> {
+  const lines: LedgerLine[] = [];
+  let unreadable = 0;
+  let names: string[];
+  try {
+    names = (await Array.fromAsync(Deno.readDir(manifestRoot)))
+      .filter((entry) => entry.isFile && LEDGER_FILE_PATTERN.test(entry.name))
+      .map((entry) => entry.name).sort(compareNames);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { lines, unreadable };
+    throw error;
+  }
+  for (const name of names) {
+    for (const raw of (await Deno.readTextFile(join(manifestRoot, name))).split("\n")) {
+      if (raw.trim() === "") continue;
+      try {
+        const value: unknown = JSON.parse(raw);
+        if (isLedgerLine(value)) lines.push(value);
+        else unreadable++;
+      } catch {
+        unreadable++;
+      }
+    }
+  }
+  return { lines, unreadable };
 }

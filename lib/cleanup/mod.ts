@@ -15,7 +15,13 @@ export {
   type ShareCopy,
   shareGate,
 } from "./gates.ts";
-export { appendLedgerLine, type LedgerEvent, ledgerFileName, type LedgerLine } from "./ledger.ts";
+export {
+  appendLedgerLine,
+  type LedgerEvent,
+  ledgerFileName,
+  type LedgerLine,
+  readLedger,
+} from "./ledger.ts";
 export {
   type Assessment,
   type Candidate,

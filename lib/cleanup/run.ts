@@ -20,7 +20,14 @@ import { kindAt } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { type ManifestRecord, readManifest, timestamp } from "../manifest/mod.ts";
 import { runHook } from "../hooks/mod.ts";
-import { acquireShareLock, parseS3Uri, requireShareRoot, shareLockHolder } from "../layout/mod.ts";
+import {
+  lockShareForCleanup,
+  parseS3Uri,
+  requireShareRoot,
+  revisionOf,
+  shareHolders,
+  shareLockReport,
+} from "../layout/mod.ts";
 import { manifestGate, s3Gate, type ShareCopy, shareGate } from "./gates.ts";
 import { appendLedgerLine, type LedgerLine, ledgerPercent } from "./ledger.ts";
 import {
@@ -144,7 +151,7 @@ function createAssessor(s3: S3Lister): (candidate: Candidate) => Promise<Assessm
     if (recordReason !== undefined) return refuse(recordReason);
     let copy: ShareCopy;
     try {
-      copy = await readShareCopy(candidate.path);
+      copy = await readShareCopy(candidate.path, revisionOf(record));
     } catch (error) {
       return refuse(`its share copy cannot be read: ${errorMessage(error)}`);
     }
@@ -170,7 +177,7 @@ function createAssessor(s3: S3Lister): (candidate: Candidate) => Promise<Assessm
       s3Failure = error.message;
       return refuse(`S3 could not be checked: ${error.message}`);
     }
-    const s3Reason = s3Gate(copy, { bucket: location.bucket, keyPrefix, sizes });
+    const s3Reason = s3Gate(copy, { bucket: location.bucket, keyPrefix, sizes }, record);
     if (s3Reason !== undefined) return refuse(s3Reason);
     let bytes = 0;
     for (const size of copy.files.values()) bytes += size;
@@ -398,13 +405,24 @@ async function finishLeftover(
  *
  * @throws {OperationFailedError} when the hook fails (exit 1).
  * @throws {ConfigError} when the share is missing (exit 2).
- * @throws {LockHeldError} when the share lock is held (exit 2).
+ * @throws {LockHeldError} when backups or another cleanup kept the share lock for the whole
+ *   wait (`[truenas] lock_wait_minutes`; exit 2).
  */
 export async function runCleanup(options: CleanupRunOptions): Promise<CleanupRunResult> {
   const { config, logger, readSpace } = options;
   const root = config.truenas.root;
   await runHook(config.hooks.cleanup, "cleanup", logger);
-  const lock = await acquireShareLock(root, "cleanup run", options.hostname, options.clock());
+  const lock = await lockShareForCleanup({
+    root,
+    holder: {
+      hostname: options.hostname,
+      pid: Deno.pid,
+      started_at: timestamp(options.clock()),
+      command: "cleanup run",
+    },
+    waitMs: config.truenas.lockWaitMinutes * 60_000,
+    logger,
+  });
   try {
     const before = await readSpace(root);
     logger.info(
@@ -491,8 +509,10 @@ function reportShortfall(
 export interface CleanupPreview {
   /** The hook that would run first (empty: none). */
   readonly hook: readonly string[];
-  /** Who holds the share lock, or undefined when it is free. */
+  /** Who holds the share's locks (a cleanup, or backups), or undefined when no job does. */
   readonly lockHolder: string | undefined;
+  /** How long the run would wait for them. */
+  readonly lockWaitMinutes: number;
   /** Free space now. */
   readonly space: ShareSpace;
   /** Remains of unfinished evictions the run would delete first, with what is left of each. */
@@ -536,7 +556,8 @@ export async function previewCleanup(
   );
   return {
     hook: config.hooks.cleanup,
-    lockHolder: await shareLockHolder(root),
+    lockHolder: shareHolders(await shareLockReport(root)),
+    lockWaitMinutes: config.truenas.lockWaitMinutes,
     space,
     leftovers,
     plan,

@@ -20,7 +20,7 @@
 import * as nodePath from "node:path";
 import type { PlatformPath } from "node:path";
 import { type EntryKind, walk } from "../fs/mod.ts";
-import { readSidecar } from "../layout/mod.ts";
+import { listName, readSidecar, type SidecarEntry } from "../layout/mod.ts";
 import type { ShareCopy } from "./gates.ts";
 import type { ShareEntry } from "./plan.ts";
 
@@ -73,9 +73,10 @@ export async function listShare(root: string, manifestRoot: string): Promise<Sha
 
 /**
  * Reads a backup folder: every file with its size, links and special files,
- * and its sidecar (a parse error becomes the message).
+ * the file list of `revision` (a parse error becomes the message) and what
+ * the lists of earlier revisions name.
  */
-export async function readShareCopy(path: string): Promise<ShareCopy> {
+export async function readShareCopy(path: string, revision = 1): Promise<ShareCopy> {
   const files = new Map<string, number>();
   const others: string[] = [];
   for await (const entry of walk(path)) {
@@ -87,11 +88,16 @@ export async function readShareCopy(path: string): Promise<ShareCopy> {
   }
   let sidecar: ShareCopy["sidecar"];
   try {
-    sidecar = await readSidecar(path);
+    sidecar = await readSidecar(path, listName(revision));
   } catch (error) {
     sidecar = (error as Error).message;
   }
-  return { files, others, sidecar };
+  const earlier: SidecarEntry[] = [];
+  for (let before = 1; before < revision; before++) {
+    // An unreadable earlier list leaves its files unlisted, and the share gate refuses them.
+    earlier.push(...await readSidecar(path, listName(before)).catch(() => undefined) ?? []);
+  }
+  return { files, others, sidecar, earlier };
 }
 
 /** Where an eviction moves the backup folder `folder` (`<instrument>/<study>`). */

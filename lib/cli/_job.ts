@@ -9,13 +9,21 @@
  */
 import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
-import { timestamp } from "../manifest/mod.ts";
+import { appendJobRecord, type JobRecord, timestamp } from "../manifest/mod.ts";
 import { appendRun } from "../status/mod.ts";
 import { loadConfig } from "../config/mod.ts";
 import { createNotifier, type NotifyEvent } from "../notify/mod.ts";
 import type { CliContext, Job, JobFailure } from "./context.ts";
 
 export type { Job, JobFailure };
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown host";
+  }
+}
 
 /** Options every job command accepts. */
 export interface JobOptions {
@@ -27,6 +35,8 @@ export interface JobOptions {
   readonly failureEvent?: NotifyEvent | undefined;
   /** A dry run: its exit code is a forecast, so it sends no failure email and is not recorded. */
   readonly dryRun?: boolean | undefined;
+  /** Paths the job works on besides its config's (restore's `--to`): see `configLoaded`. */
+  readonly paths?: readonly string[];
 }
 
 /**
@@ -43,6 +53,8 @@ export async function startJob(
   options: JobOptions,
 ): Promise<Job> {
   const config = await loadConfig({ path: options.config, env: context.env });
+  // Before the job touches anything: only its permission row from now on.
+  context.permissions.configLoaded(config, options.paths);
   context.logger.attachFile(join(config.dir, "logs"));
   context.logger.info(`${name}: using config ${config.file}`);
   const notifier = await createNotifier({
@@ -54,16 +66,43 @@ export async function startJob(
   notifier.watch(context.logger);
   const startedAt = new Date();
   let finished = false;
-  const recordRun = (code: number, failure: JobFailure | undefined) =>
-    appendRun(config.dir, {
+  // Every instrument's runs, where the monthly report of any PC reads them.
+  const recordOnShare = async (
+    record: Omit<JobRecord, "job" | "instrument" | "host" | "started_at">,
+  ) => {
+    const written = await appendJobRecord(config.truenas.root, config.truenas.manifestRoot, {
       job: name,
+      instrument: config.backup.instrument,
+      host: hostname(),
       started_at: timestamp(startedAt),
-      finished_at: timestamp(new Date()),
-      exit_code: code,
-      summary: failure?.title ?? null,
-    }).catch((error) =>
+      ...record,
+    });
+    if (written === undefined) {
+      context.logger.info(
+        `${name}: the share ${config.truenas.root} is not reachable: not recorded in its job log`,
+      );
+    }
+  };
+  const recordRun = async (code: number, failure: JobFailure | undefined) => {
+    const finishedAt = timestamp(new Date());
+    const run = { started_at: timestamp(startedAt), finished_at: finishedAt, exit_code: code };
+    const summary = failure?.title ?? null;
+    await appendRun(config.dir, { job: name, ...run, summary }).catch((error) =>
       context.logger.warn(`cannot record the run in the job history: ${errorMessage(error)}`)
     );
+    await recordOnShare({
+      recorded_at: finishedAt,
+      finished_at: finishedAt,
+      exit_code: code,
+      summary,
+      ...(failure?.details === undefined ? {} : { details: failure.details }),
+    }).catch((error) =>
+      context.logger.warn(
+        `cannot record the run in the share's job log (the monthly report will miss it): ` +
+          errorMessage(error),
+      )
+    );
+  };
   const job: Job = {
     name,
     config,
@@ -81,6 +120,15 @@ export async function startJob(
       if (options.dryRun !== true) await recordRun(code, failure);
       await notifier.close();
       return code;
+    },
+    async alive() {
+      const now = timestamp(new Date());
+      await recordOnShare({ recorded_at: now, finished_at: null, exit_code: null, summary: null })
+        .catch((error) =>
+          context.logger.info(
+            `${name}: cannot record a sign of life in the share's job log: ${errorMessage(error)}`,
+          )
+        );
     },
   };
   context.job = job;

@@ -8,6 +8,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { AuditReport, BackupAudit } from "../audit/mod.ts";
 import { ExitCode, UsageError } from "../errors.ts";
+import type { JobDetails } from "../manifest/mod.ts";
 import { withS3Store } from "../storage/mod.ts";
 import { formatBytes, renderTable } from "../text/mod.ts";
 import { type JobFailure, startJob } from "./_job.ts";
@@ -120,6 +121,18 @@ export function auditFailure(report: AuditReport): JobFailure | undefined {
   };
 }
 
+/** What the share's job log keeps of an audit, for the monthly report. Pure. */
+export function auditDetails(report: AuditReport): JobDetails {
+  return {
+    backups: report.backups.length,
+    with_findings: report.backups.filter((audit) => audit.findings.length > 0).length,
+    findings: report.backups.reduce((sum, audit) => sum + audit.findings.length, 0),
+    not_on_share: report.backups.filter((audit) => audit.share !== "checked").length,
+    s3: report.s3,
+    sample_pct: report.samplePct ?? null,
+  };
+}
+
 /** Registers `audit`. */
 export function registerAudit(program: Command, context: CliContext): void {
   program
@@ -163,10 +176,14 @@ export function registerAudit(program: Command, context: CliContext): void {
         context.io.out(renderAudit(report));
         const failure = auditFailure(report);
         if (failure !== undefined) context.logger.error(`${failure.title}: see the FINDING lines`);
-        context.exitCode = await job.finish(
-          failure === undefined ? ExitCode.ok : ExitCode.failure,
-          failure,
-        );
+        const details = auditDetails(report);
+        context.exitCode = failure === undefined
+          ? await job.finish(ExitCode.ok, {
+            title: `audited ${plural(report.backups.length, "complete backup")}: no findings`,
+            lines: [],
+            details,
+          })
+          : await job.finish(ExitCode.failure, { ...failure, details });
       });
     });
 }

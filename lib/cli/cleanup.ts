@@ -13,13 +13,13 @@ import {
   formatPercent,
   needsOperator,
   previewCleanup,
-  readShareSpace,
   runCleanup,
   type ShareSpace,
   type SkippedCandidate,
   type UnknownEntry,
 } from "../cleanup/mod.ts";
 import { ExitCode } from "../errors.ts";
+import { SIDECAR_NAME } from "../layout/mod.ts";
 import { withS3Store } from "../storage/mod.ts";
 import { formatBytes, renderTable } from "../text/mod.ts";
 import { type JobFailure, startJob } from "./_job.ts";
@@ -31,6 +31,12 @@ interface CleanupOptions {
   dryRun?: boolean;
   smtpEnv?: string;
 }
+
+/**
+ * Under an eviction table: why its counts are one more than the backup's in the manifest and
+ * the backup's own report (the share folder also holds the sidecar).
+ */
+const FILES_NOTE = `files and size include each backup's ${SIDECAR_NAME}\n`;
 
 /** Longest failure text in the table; the log has the whole message. */
 const NOTE_LENGTH = 90;
@@ -89,7 +95,8 @@ export function renderPreview(preview: CleanupPreview): string {
   lines.push(
     preview.lockHolder === undefined
       ? "share lock: free"
-      : `share lock: held by ${preview.lockHolder} — the run would stop (exit 2)`,
+      : `share lock: held (${preview.lockHolder}) — the run would wait up to ` +
+        `${preview.lockWaitMinutes} min for it, then stop (exit 2)`,
   );
   lines.push(
     `share: ${spaceLine(preview.space)}; the ${plan.thresholdPct}% threshold asks for ` +
@@ -118,7 +125,7 @@ export function renderPreview(preview: CleanupPreview): string {
         ]),
         ["left", "left", "right", "right", "right"],
       )
-    }`;
+    }${FILES_NOTE}`;
   }
   text += skippedText(plan.skipped, "kept on the share:");
   text += unknownText(preview.unknown);
@@ -156,7 +163,7 @@ export function renderRunSummary(result: CleanupRunResult): string {
       ["backup", "completed", "files", "size", "result"],
       evictions.map(outcomeRow),
       ["left", "left", "right", "right"],
-    );
+    ) + FILES_NOTE;
   }
   text += skippedText(result.skipped, "kept on the share:");
   text += unknownText(result.unknown);
@@ -217,7 +224,7 @@ export function registerCleanup(program: Command, context: CliContext): void {
             config,
             s3: store,
             logger: context.logger,
-            readSpace: readShareSpace,
+            readSpace: context.readShareSpace,
           });
           context.io.out(renderPreview(preview));
           const blocked = !preview.plan.reached && preview.plan.skipped.length > 0;
@@ -230,7 +237,7 @@ export function registerCleanup(program: Command, context: CliContext): void {
           logger: context.logger,
           hostname: Deno.hostname(),
           clock: () => new Date(),
-          readSpace: readShareSpace,
+          readSpace: context.readShareSpace,
         });
         context.io.out(renderRunSummary(result));
         context.exitCode = needsOperator(result)

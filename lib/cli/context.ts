@@ -5,9 +5,12 @@
  *
  * @module
  */
+import type { SpaceReader } from "../cleanup/mod.ts";
 import type { Config, EnvReader } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
+import type { JobDetails } from "../manifest/mod.ts";
 import type { Notifier } from "../notify/mod.ts";
+import type { CliPermissions } from "./_permissions.ts";
 import type { StatusLine } from "./_progress.ts";
 import type { Io } from "./io.ts";
 
@@ -20,6 +23,10 @@ export interface CliContext {
   /** The terminal's status line; log lines print above it. */
   readonly status: StatusLine;
   readonly env: EnvReader;
+  /** The narrowing of this run's Deno permissions to the command's row. */
+  readonly permissions: CliPermissions;
+  /** The TrueNAS share's free space, for cleanup and status: statfs, unless the caller set it. */
+  readonly readShareSpace: SpaceReader;
   /** The exit code the command chose; the error funnel overrides it on a throw. */
   exitCode: number;
   /** The config-driven job running, once it started; the error funnel finishes it on a throw. */
@@ -37,6 +44,8 @@ export interface JobFailure {
   readonly lines: readonly string[];
   /** The study concerned when there is exactly one; named in the email's subject. */
   readonly study?: string;
+  /** Facts of the run for the monthly report, recorded in the share's job log. */
+  readonly details?: JobDetails;
 }
 
 /** A running job: its config, its alerts, and the one way to end it. */
@@ -51,4 +60,10 @@ export interface Job {
    * Returns `code` unchanged, whatever happened to the emails. Never throws.
    */
   finish(code: number, failure?: JobFailure): Promise<number>;
+  /**
+   * Records a sign of life of a job that runs for days (`monitor tail`) in
+   * the share's job log, so the monthly report can tell it is running.
+   * Never throws; a share it cannot reach is logged (info).
+   */
+  alive(): Promise<void>;
 }

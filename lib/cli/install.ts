@@ -13,6 +13,7 @@ import {
   type PathPlatform,
 } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
+import { thisCommand } from "../invocation.ts";
 import {
   buildDeleteArgv,
   defaultTaskUser,
@@ -66,7 +67,7 @@ export function smtpEnvPrivacy(
 /** The report of `install init`: one line per file, then the next steps. */
 export function renderInitReport(
   result: InitResult,
-  options: { privacy: string; isDefaultDir: boolean },
+  options: { privacy: string; isDefaultDir: boolean; command: string },
 ): string {
   const lines = result.files.map((file) => {
     let line = `${file.action.padEnd(8)} ${file.path}`;
@@ -86,7 +87,7 @@ Next steps:
      (default.txt receives every event whose own file is empty).
   4. Give this account AWS credentials (see docs/setup-fusion-host.md), then
      register the scheduled tasks (Windows, as administrator):
-       fusion-toolkit install tasks${configFlag}
+       ${options.command} install tasks${configFlag}
 `;
 }
 
@@ -140,6 +141,7 @@ async function installTasks(context: CliContext, options: TasksOptions): Promise
   const platform = currentPlatform();
   // Load it now, so a task never fails at 02:00 on a config that could not have worked.
   const config = await loadConfig({ path: options.config, env });
+  context.permissions.configLoaded(config);
   const launcher = taskLauncher({
     standalone: Deno.build.standalone,
     execPath: Deno.execPath(),
@@ -226,10 +228,12 @@ export function registerInstall(program: Command, context: CliContext): void {
       const { env, io } = context;
       const platform = currentPlatform();
       const dir = options.configDir ?? defaultConfigDir(env, platform);
+      context.permissions.pathsKnown([dir]);
       const result = await initConfigDir(dir, { force: options.force === true });
       io.out(renderInitReport(result, {
         privacy: smtpEnvPrivacy(result.smtpEnvFile, platform, env.get("USERPROFILE")),
         isDefaultDir: options.configDir === undefined || isDefaultDir(dir, env, platform),
+        command: thisCommand(),
       }));
     });
 

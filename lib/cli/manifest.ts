@@ -45,7 +45,11 @@ export function registerManifest(program: Command, context: CliContext): void {
     .description("read the backup ledger")
     .command("show")
     .description("show the latest state of every backup in a manifest file or folder")
-    .argument("<path>", "a YYYY-MM.jsonl file, or the manifest folder (all months folded)")
+    .argument(
+      "<path>",
+      "a manifest file (YYYY-MM.<instrument>.jsonl), or the manifest folder (every instrument " +
+        "and month folded)",
+    )
     .addOption(
       formatOption(),
     )

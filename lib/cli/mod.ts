@@ -6,12 +6,15 @@
  * @module
  */
 import { Command, CommanderError } from "commander";
+import { readShareSpace, type SpaceReader } from "../cleanup/mod.ts";
 import { type EnvReader } from "../config/mod.ts";
 import { ExitCode, ToolkitError } from "../errors.ts";
 import { describeError, Logger } from "../log/mod.ts";
+import { type Narrow, revokeAllBut } from "../permissions/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CliContext, Io } from "./context.ts";
 import { StatusLine } from "./_progress.ts";
+import { CliPermissions } from "./_permissions.ts";
 import { registerAudit } from "./audit.ts";
 import { registerBackup } from "./backup.ts";
 import { registerCleanup } from "./cleanup.ts";
@@ -19,6 +22,7 @@ import { registerManifest } from "./manifest.ts";
 import { registerMonitor } from "./monitor.ts";
 import { registerNotify } from "./notify.ts";
 import { registerInstall } from "./install.ts";
+import { registerReport } from "./report.ts";
 import { registerRestore } from "./restore.ts";
 import { registerStatus } from "./status.ts";
 import { registerValidate } from "./validate.ts";
@@ -31,14 +35,46 @@ Exit codes:
   1  validation failure, failed backups or evictions, a cleanup kept short of its threshold
      by the safety gates, a failed hook, stale study locks, monitor tail stopped by an error,
      audit findings, a restore that found a damaged file or waits for S3 to retrieve
-     archived objects
+     archived objects, a report that could not read every record or could not be sent
   2  config or usage error (bad TOML, unknown key or flag, missing path, lock held)
   3  unexpected runtime error (see the log; run with -v for the stack)
 `;
 
+/**
+ * A command whose usage, shown because a subcommand is missing or unknown
+ * (`fusion-toolkit validate`, `fusion-toolkit help bogus`), comes after an
+ * `error:` line like every other usage error; commander alone prints only the usage.
+ */
+class ToolkitCommand extends Command {
+  override createCommand(name?: string): ToolkitCommand {
+    return new ToolkitCommand(name);
+  }
+
+  override help(context?: { error: boolean } | ((text: string) => string)): never {
+    if (typeof context === "object" && context.error) {
+      const given = this.args.at(-1);
+      this.error(
+        given === undefined
+          ? `error: '${commandPath(this)}' needs a command: ${
+            this.commands.map((command) => command.name()).join(", ")
+          }`
+          : `error: unknown command '${given}'`,
+      );
+    }
+    // Two calls, one per overload of commander's help (a context, or its old callback form).
+    return typeof context === "function" ? super.help(context) : super.help(context);
+  }
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at !== null; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
+}
+
 /** Builds the command tree; `context` receives the exit code the command chooses. */
 export function buildProgram(context: CliContext): Command {
-  const program = new Command("fusion-toolkit")
+  const program = new ToolkitCommand("fusion-toolkit")
     .description("Keeps PhenoCycler Fusion study data safe: validate, back up, clean up, monitor.")
     .version(VERSION, "--version", "print the version and exit")
     .option("-v, --verbose", "debug logging, and stack traces on errors")
@@ -46,10 +82,22 @@ export function buildProgram(context: CliContext): Command {
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({
-      writeOut: (text) => context.io.out(text),
-      writeErr: (text) => context.io.err(text),
+      // Commander prints only when it answers by itself (help, version, a usage error).
+      writeOut: (text) => {
+        context.permissions.printOnly();
+        context.io.out(text);
+      },
+      writeErr: (text) => {
+        context.permissions.printOnly();
+        context.io.err(text);
+      },
+      // Our help has no colours to strip: commander need not read NO_COLOR and the like.
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     })
-    .addHelpText("after", EXIT_CODES_HELP);
+    .addHelpText("after", EXIT_CODES_HELP)
+    // Before any command's action: its permission row, everything else revoked.
+    .hook("preAction", (_program, action) => context.permissions.command(action));
   registerValidate(program, context);
   registerManifest(program, context);
   registerBackup(program, context);
@@ -60,21 +108,31 @@ export function buildProgram(context: CliContext): Command {
   registerStatus(program, context);
   registerRestore(program, context);
   registerAudit(program, context);
+  registerReport(program, context);
   return program;
 }
 
 function commanderExitCode(error: CommanderError): number {
-  if (error.code === "commander.helpDisplayed" || error.code === "commander.version") {
-    return ExitCode.ok;
-  }
-  // Everything else commander throws is a usage problem it has already printed with the usage.
-  return ExitCode.usage;
+  // --help, --version and `help` exit 0; everything else commander throws is a usage problem it
+  // has already printed, with the usage.
+  return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
 }
 
 /** How the program was started; tests pass their own streams and environment. */
 export interface RunOptions {
   readonly io: Io;
   readonly env?: EnvReader;
+  /**
+   * Narrows the process to what the command keeps (lib/permissions):
+   * `revokeAllBut` by default, for the rest of the process. A host that runs
+   * several commands in one process (scripts/demo.ts) passes its own.
+   */
+  readonly narrow?: Narrow;
+  /**
+   * The share's free space; default: the file system's (statfs). `deno task demo` passes a
+   * share of a size it sets, as its share is a temp folder on whatever disk the machine has.
+   */
+  readonly shareSpace?: SpaceReader;
 }
 
 /** Runs the CLI on `args` (without the program name) and returns the exit code. Never throws. */
@@ -88,6 +146,8 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
+    permissions: new CliPermissions(options.narrow ?? revokeAllBut, (line) => logger.debug(line)),
+    readShareSpace: options.shareSpace ?? readShareSpace,
     exitCode: ExitCode.ok,
   };
   try {
@@ -109,7 +169,8 @@ async function reportError(error: unknown, context: CliContext): Promise<number>
   } else if (error instanceof Deno.errors.PermissionDenied) {
     message = `${error.message}; check that this account may access that path`;
   } else if (error instanceof Deno.errors.NotCapable) {
-    message = `${error.message}; the program lacks a Deno permission (a build problem: report it)`;
+    message = `${error.message}; the program lacks a Deno permission (a build problem, or a ` +
+      "command's row in the permission table: report it)";
   } else {
     const logFile = logger.filePath;
     const where = logFile === undefined ? "" : `; the log is ${logFile}`;

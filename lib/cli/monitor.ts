@@ -15,6 +15,9 @@ import { startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
 import { configOption, smtpEnvOption } from "./_options.ts";
 
+/** How often a running monitor records a sign of life in the share's job log. */
+const ALIVE_INTERVAL_MS = 24 * 3600_000;
+
 interface TailOptions {
   config?: string;
   smtpEnv?: string;
@@ -57,6 +60,9 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
   const removeListeners = abortOnSignals(controller, (signal) => {
     logger.info(`monitor tail: ${signal} received; saving the state and stopping`);
   });
+  // The monthly report tells a running monitor from a silent one by these.
+  await job.alive();
+  const heartbeat = setInterval(() => void job.alive(), ALIVE_INTERVAL_MS);
   try {
     const logTail = await LogTail.open({
       logPath: monitor.logPath,
@@ -89,6 +95,7 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
       ],
     });
   } finally {
+    clearInterval(heartbeat);
     removeListeners();
   }
 }

@@ -112,6 +112,7 @@ export function registerNotify(program: Command, context: CliContext): void {
     .addOption(configOption())
     .action(async (options: ListOptions) => {
       const config = await loadConfig({ path: options.config, env: context.env });
+      context.permissions.configLoaded(config);
       const dir = config.notify.recipientsDir;
       let text = "";
       if (!(await folderExists(dir))) {
@@ -134,6 +135,7 @@ export function registerNotify(program: Command, context: CliContext): void {
     .action(async (options: TestOptions) => {
       const { event } = options;
       const config = await loadConfig({ path: options.config, env: context.env });
+      context.permissions.configLoaded(config);
       const setup = await resolveSmtpSetup(config, context.env, options.smtpEnv);
       const notifier = new Notifier({ config, logger: context.logger, setup });
       if (options.dryRun === true) {

@@ -127,7 +127,10 @@ export function registerRestore(program: Command, context: CliContext): void {
     )
     .addOption(configOption())
     .action(async (name: string, options: RestoreCliOptions) => {
-      const job = await startJob(context, "restore", { config: options.config });
+      const job = await startJob(context, "restore", {
+        config: options.config,
+        paths: [resolve(options.to)],
+      });
       // Loaded here, not at start-up: the AWS SDK is large (see backup run).
       const { restoreBackup } = await import("../restore/mod.ts");
       await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {
@@ -143,13 +146,21 @@ export function registerRestore(program: Command, context: CliContext): void {
           logger: context.logger,
           progress: new TerminalProgress(context.status),
         });
+        // What the share's job log keeps of a restore, for the monthly report.
+        const details = {
+          backup: outcome.backup,
+          source: outcome.source,
+          files: outcome.kind === "restored" ? outcome.files : 0,
+          bytes: outcome.kind === "restored" ? outcome.bytes : 0,
+          problems: outcome.problems.length,
+          waiting_for_s3: outcome.kind === "waiting",
+        };
         if (outcome.kind === "waiting") {
           context.io.out(renderWaiting(outcome));
-          context.logger.info(
-            `restore not finished: S3 is retrieving archived objects (typically ` +
-              `${outcome.typicalWait}); run the same command again then`,
-          );
-          context.exitCode = await job.finish(ExitCode.failure);
+          const title = `restore not finished: S3 is retrieving archived objects (typically ` +
+            `${outcome.typicalWait}); run the same command again then`;
+          context.logger.info(title);
+          context.exitCode = await job.finish(ExitCode.failure, { title, lines: [], details });
           return;
         }
         context.io.out(renderRestored(outcome));
@@ -161,6 +172,13 @@ export function registerRestore(program: Command, context: CliContext): void {
         }
         context.exitCode = await job.finish(
           outcome.problems.length > 0 ? ExitCode.failure : ExitCode.ok,
+          {
+            title: `restored ${outcome.backup} from ${sourceName(outcome.source)}: ` +
+              `${plural(outcome.files, "file")}, ${formatBytes(outcome.bytes)}` +
+              (outcome.problems.length > 0 ? `; ${outcome.problems.length} not restored` : ""),
+            lines: [],
+            details,
+          },
         );
       });
     });

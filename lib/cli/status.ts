@@ -5,7 +5,6 @@
  */
 import type { Command } from "commander";
 import { loadConfig } from "../config/mod.ts";
-import { readShareSpace } from "../cleanup/mod.ts";
 import { ExitCode } from "../errors.ts";
 import { gatherStatus, renderStatus } from "../status/mod.ts";
 import type { CliContext } from "./context.ts";
@@ -25,7 +24,11 @@ export function registerStatus(program: Command, context: CliContext): void {
     .action(async (options: { config?: string; format: "text" | "json" }) => {
       // Read-only: no job history entry, no alerts, no log file — just the facts.
       const config = await loadConfig({ path: options.config, env: context.env });
-      const report = await gatherStatus(config, { now: new Date(), readSpace: readShareSpace });
+      context.permissions.configLoaded(config);
+      const report = await gatherStatus(config, {
+        now: new Date(),
+        readSpace: context.readShareSpace,
+      });
       context.io.out(
         options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderStatus(report),
       );

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { ExitCode } from "../errors.ts";
-import { type RootReport, type StudyReport, validateRoot, validateStudy } from "../standard/mod.ts";
+import { type RootReport, type StudyReport, validateRoot, validateStudy } from "../study/mod.ts";
 import type { CliContext } from "./context.ts";
 import { formatOption } from "./_options.ts";
 
@@ -14,11 +14,19 @@ interface ValidateOptions {
   quiet?: boolean;
 }
 
-/** The human report of one study: a PASS/FAIL line, then one line per violation. */
+/**
+ * The human report of one study: a PASS/FAIL line, then one line per part
+ * that could not be read and one per violation.
+ */
 export function renderStudyText(report: StudyReport): string {
   if (report.ok) return `PASS ${report.path}\n`;
   const count = report.violations.length;
-  let text = `FAIL ${report.path} (${count} violation${count === 1 ? "" : "s"})\n`;
+  const unreadable = report.unreadable.length;
+  const counts = [];
+  if (count > 0 || unreadable === 0) counts.push(`${count} violation${count === 1 ? "" : "s"}`);
+  if (unreadable > 0) counts.push(`${unreadable} unreadable`);
+  let text = `FAIL ${report.path} (${counts.join(", ")})\n`;
+  for (const item of report.unreadable) text += `  cannot read ${item.path}: ${item.message}\n`;
   for (const violation of report.violations) {
     text += `  ${violation.rule} ${violation.path}: ${violation.message}\n`;
   }

@@ -5,15 +5,18 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { dirname, posix, resolve, win32 } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../errors.ts";
+import { shellArg, thisCommand } from "../invocation.ts";
 import { locateLine } from "./_locate.ts";
+import { explainTomlError } from "./_toml_error.ts";
 import {
   currentPlatform,
   defaultConfigPath,
   type EnvReader,
   homeDir,
+  isSameOrInside,
   normalizePath,
   type PathPlatform,
 } from "./paths.ts";
@@ -43,6 +46,7 @@ export interface Config {
   readonly truenas: {
     readonly root: string;
     readonly manifestRoot: string;
+    readonly lockWaitMinutes: number;
   };
   readonly s3: {
     readonly bucket: string;
@@ -83,6 +87,12 @@ export interface Config {
     readonly backup: readonly string[];
     readonly cleanup: readonly string[];
   };
+  readonly report: {
+    /** When the prices were taken, e.g. "2026-06". */
+    readonly pricesAsOf: string;
+    /** US dollars per GB-month (2^30 bytes) by S3 storage class, e.g. `{ STANDARD: 0.023 }`. */
+    readonly prices: Readonly<Record<string, number>>;
+  };
 }
 
 /** What the loader needs from the outside world; tests pass their own. */
@@ -93,6 +103,8 @@ export interface LoadOptions {
   readonly platform?: PathPlatform;
   /** The default instrument name. */
   readonly hostname?: () => string;
+  /** How to run this program, for the hint when the file is missing; default: as this process was started. */
+  readonly command?: string;
 }
 
 type RawSection = Record<string, unknown>;
@@ -115,9 +127,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
     source = await Deno.readTextFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigError(
-        `config file not found: ${file}; create it with \`fusion-toolkit install init\` or pass --config PATH`,
-      );
+      throw new ConfigError(missingConfigMessage(file, options, platform));
     }
     // Windows never says IsADirectory when a folder is read: it says access denied (Wine: invalid
     // function), which would send the user after permissions. Ask the file system instead.
@@ -137,6 +147,24 @@ export async function loadConfig(options: LoadOptions = {}): Promise<Config> {
   });
 }
 
+/** Why the config file is missing, and the `install init` line that creates one where it was looked for. */
+function missingConfigMessage(file: string, options: LoadOptions, platform: PathPlatform): string {
+  const command = options.command ?? thisCommand();
+  if (options.path === undefined) {
+    return `no config file at ${file}, the default place; create one there with ` +
+      `\`${command} install init\`, or pass --config PATH`;
+  }
+  const path = platform === "windows" ? win32 : posix;
+  const dir = path.dirname(file);
+  const init = `\`${command} install init --config-dir ${shellArg(dir)}\``;
+  const create = path.basename(file) === "config.toml"
+    ? `create one there with ${init}`
+    : `create a config.toml in that folder with ${init} and pass --config ${
+      shellArg(path.join(dir, "config.toml"))
+    }`;
+  return `the config file given with --config does not exist: ${file}; check the path, or ${create}`;
+}
+
 /** The checks of {@linkcode loadConfig} on text already read; `file` is used in messages and as base for relative paths. */
 export function parseConfig(
   source: string,
@@ -148,8 +176,11 @@ export function parseConfig(
     document = parse(source);
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "");
-      throw new ConfigError(`${file}:${error.line}:${error.column}: invalid TOML: ${reason}`);
+      const reason = error.message.split("\n")[0]?.replace(/^Invalid TOML document: /, "") ?? "";
+      const problem = explainTomlError(source, error.line, error.column, reason);
+      throw new ConfigError(
+        `${file}:${problem.line}:${problem.column}: invalid TOML: ${problem.message}`,
+      );
     }
     throw error;
   }
@@ -350,6 +381,8 @@ function build(
     instrument: optionalText("backup", "instrument") ?? defaultInstrument(checker, context),
   };
   const truenasRoot = path("truenas", "root") ?? "";
+  const overlap = rootsOverlap(backup.sourceRoot, truenasRoot, context.platform);
+  if (overlap !== undefined) checker.problem("truenas", "root", overlap);
   return {
     file,
     dir,
@@ -357,6 +390,7 @@ function build(
     truenas: {
       root: truenasRoot,
       manifestRoot: path("truenas", "manifest_root") ?? join(truenasRoot, "_manifest"),
+      lockWaitMinutes: number("truenas", "lock_wait_minutes"),
     },
     s3: {
       bucket: text("s3", "bucket"),
@@ -390,6 +424,15 @@ function build(
       from: optionalText("notify", "from"),
     },
     hooks: { backup: argv("hooks", "backup"), cleanup: argv("hooks", "cleanup") },
+    report: {
+      pricesAsOf: text("report", "prices_as_of"),
+      // Every `price_<class>` key prices the storage class <CLASS>.
+      prices: Object.fromEntries(
+        Object.keys(CONFIG_SCHEMA.report.keys).filter((key) => key.startsWith("price_")).map((
+          key,
+        ) => [key.slice("price_".length).toUpperCase(), number("report", key)]),
+      ),
+    },
   };
 }
 
@@ -404,4 +447,25 @@ function defaultInstrument(checker: Checker, context: { hostname: () => string }
     );
   }
   return name;
+}
+
+/**
+ * Why `source_root` and the share's root cannot be used together, when one
+ * is the other or lies inside it: the backup would copy the share into itself,
+ * or back up (and then delete) the share's own folders as studies.
+ */
+function rootsOverlap(source: string, share: string, platform: PathPlatform): string | undefined {
+  if (source === "" || share === "") return undefined;
+  const shareInside = isSameOrInside(share, source, platform);
+  const sourceInside = isSameOrInside(source, share, platform);
+  const where = shareInside && sourceInside
+    ? "is the same folder as"
+    : shareInside
+    ? "lies inside"
+    : sourceInside
+    ? "contains"
+    : undefined;
+  if (where === undefined) return undefined;
+  return `[truenas] root ${share} ${where} [backup] source_root ${source}: the share must be ` +
+    "a folder apart from the instrument's studies; set one of them elsewhere";
 }

@@ -80,3 +80,14 @@ export function normalizePath(
   while (path.length > root.length && /[\\/]$/.test(path)) path = path.slice(0, -1);
   return path;
 }
+
+/**
+ * Whether the absolute path `inner` is `outer` or lies inside it, compared as
+ * `platform` does (Windows ignores case).
+ */
+export function isSameOrInside(inner: string, outer: string, platform: PathPlatform): boolean {
+  const api = platform === "windows" ? win32 : posix;
+  const fold = (path: string) => platform === "windows" ? path.toLowerCase() : path;
+  const between = api.relative(fold(outer), fold(inner));
+  return between === "" || (!api.isAbsolute(between) && between.split(api.sep)[0] !== "..");
+}

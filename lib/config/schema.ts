@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { INSTRUMENT_NAME_PATTERN } from "../layout/mod.ts";
 
 /** How a value is checked. `path` is a string normalised as a path; `argv` a list of strings. */
 export type ValueKind = "string" | "path" | "integer" | "number" | "boolean" | "argv" | "regex";
@@ -96,10 +97,7 @@ export const CONFIG_SCHEMA = {
         kind: "string",
         derivedDefault: "the host name",
         example: "fusion-01",
-        pattern: {
-          regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-          meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
-        },
+        pattern: INSTRUMENT_NAME_PATTERN,
         doc: "names this instrument's folder on the share and in S3; keeps several apart",
       },
     },
@@ -117,7 +115,14 @@ export const CONFIG_SCHEMA = {
         kind: "path",
         derivedDefault: "<root>/_manifest",
         example: "//truenas/fusion-backup/_manifest",
-        doc: "where the monthly manifest files YYYY-MM.jsonl live",
+        doc: "where the manifest files (one per instrument and month) live",
+      },
+      lock_wait_minutes: {
+        kind: "number",
+        default: 60,
+        min: 0,
+        doc: "how long backup and cleanup wait for a share lock another running job holds " +
+          "before they stop with exit 2",
       },
     },
   },
@@ -297,6 +302,51 @@ export const CONFIG_SCHEMA = {
         default: [],
         example: ["powershell.exe", "-NoProfile", "-File", "C:/path/to/mount-truenas.ps1"],
         doc: "run before `cleanup run`",
+      },
+    },
+  },
+  report: {
+    doc: "The monthly report (`report`): S3 storage prices for its cost estimate, in US dollars " +
+      "per GB-month (1 GB = 2^30 bytes, as AWS bills). The defaults are AWS's list prices for US " +
+      "East (N. Virginia), first 50 TB a month, from https://aws.amazon.com/s3/pricing/ as of " +
+      "prices_as_of; set your bucket's region's prices.",
+    keys: {
+      prices_as_of: {
+        kind: "string",
+        default: "2026-06",
+        doc: "when the prices below were taken; the report prints it beside the estimate",
+      },
+      price_standard: {
+        kind: "number",
+        default: 0.023,
+        min: 0,
+        doc: "STANDARD",
+      },
+      price_intelligent_tiering: {
+        kind: "number",
+        default: 0.023,
+        min: 0,
+        doc: "INTELLIGENT_TIERING, at its frequent-access tier (objects it moves cost less)",
+      },
+      price_standard_ia: { kind: "number", default: 0.0125, min: 0, doc: "STANDARD_IA" },
+      price_onezone_ia: { kind: "number", default: 0.01, min: 0, doc: "ONEZONE_IA" },
+      price_glacier_ir: {
+        kind: "number",
+        default: 0.004,
+        min: 0,
+        doc: "GLACIER_IR (Glacier Instant Retrieval)",
+      },
+      price_glacier: {
+        kind: "number",
+        default: 0.0036,
+        min: 0,
+        doc: "GLACIER (Glacier Flexible Retrieval); plus 40 KiB per object, as AWS bills",
+      },
+      price_deep_archive: {
+        kind: "number",
+        default: 0.00099,
+        min: 0,
+        doc: "DEEP_ARCHIVE; plus 40 KiB per object, as AWS bills",
       },
     },
   },

@@ -1,6 +1,6 @@
 /**
  * Deployment on the Fusion PC: the config templates of `install init`, the
- * Scheduled Tasks of `install tasks`, and the product's Deno permission set.
+ * Scheduled Tasks of `install tasks`, and the Deno permission flag of the exe.
  *
  * @module
  */
@@ -8,7 +8,7 @@ export { quoteWindowsArg, windowsCommandLine } from "./cmdline.ts";
 export { renderConfigTemplate } from "./config_template.ts";
 export { type InitAction, initConfigDir, type InitFile, type InitResult } from "./init.ts";
 export { readPassword } from "./password.ts";
-export { PRODUCT_PERMISSIONS, REQUIRED_PERMISSIONS } from "./permissions.ts";
+export { PRODUCT_PERMISSIONS } from "./permissions.ts";
 export { registerTasks, removeTasks, schtasksRunner } from "./schtasks.ts";
 export {
   buildCreateArgv,

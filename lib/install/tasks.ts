@@ -1,5 +1,5 @@
 /**
- * The three Windows Scheduled Tasks of the seed, as pure data and pure
+ * The four Windows Scheduled Tasks, as pure data and pure
  * builders: the task definition (Task Scheduler XML) and the `schtasks.exe`
  * argv that registers, lists and deletes them. Nothing here runs a process,
  * so all of it is tested on any OS with Windows inputs.
@@ -33,7 +33,7 @@ export interface ScheduledTask {
   readonly schedule: TaskSchedule;
 }
 
-/** The seed's three tasks. */
+/** The tasks `install tasks` registers on every instrument's PC. */
 export const SCHEDULED_TASKS: readonly ScheduledTask[] = [
   {
     name: "FusionToolkitBackup",
@@ -53,6 +53,14 @@ export const SCHEDULED_TASKS: readonly ScheduledTask[] = [
     command: ["monitor", "tail"],
     // A minute after boot, so the network (SMTP) and the share are more likely up.
     schedule: { kind: "startup", delayMinutes: 1 },
+  },
+  {
+    name: "FusionToolkitReport",
+    description: "fusion-toolkit: emails the monthly report of every instrument on the share",
+    // The day after the backup, at the start of a working day. --once: of all the instruments'
+    // PCs, the first to run it sends the report; the others see it was sent.
+    command: ["report", "--send", "--once", "--s3"],
+    schedule: { kind: "monthly", day: 2, time: "08:00" },
   },
 ];
 

@@ -1,17 +1,18 @@
 /**
  * The archive's layout, in one place: where a backup lives on the share and
  * in S3, the proof stored with it (`_checksums.sha256`), the copy journal an
- * unfinished backup leaves, and the locks (per study on the instrument, one
- * for the share) that keep runs apart.
+ * unfinished backup leaves, and the locks (on the share, per instrument and
+ * for the share; a marker per study on the instrument) that keep runs apart.
  *
  * @module
  */
 export {
   ARCHIVE_STORAGE_CLASSES,
   backupFolder,
+  INSTRUMENT_NAME_PATTERN,
+  isOwnFile,
   localPath,
   metadataStorageClass,
-  OWN_FILES,
   parseS3Uri,
   s3Key,
   type S3Location,
@@ -24,6 +25,16 @@ export {
   removeCopyJournal,
 } from "./journal.ts";
 export {
+  isRevisionPath,
+  listName,
+  listNames,
+  listRevision,
+  revisionOf,
+  revisionPath,
+  REVISIONS_DIR,
+  studyPathOf,
+} from "./revision.ts";
+export {
   formatSidecar,
   parseSidecar,
   readSidecar,
@@ -32,9 +43,23 @@ export {
   writeSidecar,
 } from "./sidecar.ts";
 export {
-  acquireShareLock,
+  backupLockName,
+  type BackupLockState,
+  backupLockStates,
+  lockShareForBackup,
+  lockShareForCleanup,
   requireShareRoot,
   SHARE_LOCK_NAME,
-  shareLockHolder,
+  shareHolders,
+  type ShareLockReport,
+  shareLockReport,
+  type ShareLockRequest,
+  type ShareLocks,
 } from "./share_lock.ts";
-export { findStudyLocks, lockStudy, STUDY_LOCK_FILE } from "./study_lock.ts";
+export {
+  findStudyLocks,
+  type FoundStudyLock,
+  lockStudy,
+  STUDY_LOCK_FILE,
+  type StudyLock,
+} from "./study_lock.ts";

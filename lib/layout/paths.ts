@@ -5,17 +5,33 @@
  *
  * On the share a backup is `<truenas.root>/<instrument>/<study>/`; in S3 it
  * is `s3://<bucket>/<prefix>/<instrument>/<study>/`. Besides the study's own
- * files its share folder holds the sidecar and, while a backup is unfinished,
- * the copy journal.
+ * files its share folder holds the sidecar (one list per revision, see
+ * revision.ts) and, while a backup is unfinished, the copy journal.
  *
  * @module
  */
 import { join } from "node:path";
 import { COPY_JOURNAL_NAME } from "./journal.ts";
-import { SIDECAR_NAME } from "./sidecar.ts";
+import { listRevision } from "./revision.ts";
 
-/** The tool's own files in a backup folder: never part of the study's data. */
-export const OWN_FILES: readonly string[] = [SIDECAR_NAME, COPY_JOURNAL_NAME];
+/**
+ * Whether a path in a backup folder is one of the tool's own files, never
+ * part of the study's data: a revision's file list (`_checksums*.sha256`), or
+ * the copy journal of an unfinished backup.
+ */
+export function isOwnFile(path: string): boolean {
+  return path === COPY_JOURNAL_NAME || listRevision(path) !== undefined;
+}
+
+/**
+ * What an instrument may be called (`[backup] instrument`): the name is a
+ * folder on the share and in S3 and part of its manifest files' names, so it
+ * holds only characters every file system keeps as they are.
+ */
+export const INSTRUMENT_NAME_PATTERN = {
+  regex: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  meaning: "letters, digits, '.', '_' and '-', starting with a letter or digit",
+} as const;
 
 /** `<root>/<instrument>/<study>`: a backup's folder on the share. */
 export function backupFolder(root: string, instrument: string, study: string): string {

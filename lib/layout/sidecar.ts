@@ -63,20 +63,28 @@ export function parseSidecar(text: string): SidecarEntry[] {
   return entries;
 }
 
-/** Writes the sidecar into `dir` atomically (temp file, flush, rename). */
-export async function writeSidecar(dir: string, entries: readonly SidecarEntry[]): Promise<void> {
-  await atomicWriteFile(join(dir, SIDECAR_NAME), formatSidecar(entries));
+/** Writes a sidecar (`name`, the first revision's by default) into `dir` atomically. */
+export async function writeSidecar(
+  dir: string,
+  entries: readonly SidecarEntry[],
+  name = SIDECAR_NAME,
+): Promise<void> {
+  await atomicWriteFile(join(dir, name), formatSidecar(entries));
 }
 
 /**
- * Reads `dir`'s sidecar; undefined when there is none.
+ * Reads a sidecar of `dir` (`name`, the first revision's by default);
+ * undefined when there is none.
  *
  * @throws {Error} when it exists but cannot be parsed.
  */
-export async function readSidecar(dir: string): Promise<SidecarEntry[] | undefined> {
+export async function readSidecar(
+  dir: string,
+  name = SIDECAR_NAME,
+): Promise<SidecarEntry[] | undefined> {
   let text: string;
   try {
-    text = await Deno.readTextFile(join(dir, SIDECAR_NAME));
+    text = await Deno.readTextFile(join(dir, name));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -84,6 +92,6 @@ export async function readSidecar(dir: string): Promise<SidecarEntry[] | undefin
   try {
     return parseSidecar(text);
   } catch (error) {
-    throw new Error(`${join(dir, SIDECAR_NAME)}: ${(error as Error).message}`);
+    throw new Error(`${join(dir, name)}: ${(error as Error).message}`);
   }
 }

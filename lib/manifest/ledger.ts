@@ -1,16 +1,17 @@
 /**
- * The manifest ledger on disk: append one record (fsync), read and fold the
- * monthly files. A crash mid-append leaves a torn line; readers skip it with
- * a warning and writers never glue a new record onto it.
+ * The manifest ledger on disk: append one record (fsync) to its instrument's
+ * file of the month, read and fold every instrument's files. A crash
+ * mid-append leaves a torn line; readers skip it with a warning and writers
+ * never glue a new record onto it.
  *
  * @module
  */
-import { join } from "node:path";
-import { compareNames } from "../fs/mod.ts";
+import { basename, join } from "node:path";
 import {
-  MANIFEST_FILE_PATTERN,
   manifestFileName,
+  manifestFilesInFoldOrder,
   type ManifestRecord,
+  parseManifestFileName,
   recordProblem,
 } from "./record.ts";
 
@@ -33,15 +34,17 @@ export interface ManifestContents {
 }
 
 /**
- * Appends `record` to `<manifestRoot>/YYYY-MM.jsonl` (the month of its
- * `started_at`) and flushes it to disk. Each record is one `write` on a file
- * opened for appending, so records of two processes never interleave.
+ * Appends `record` to `<manifestRoot>/YYYY-MM.<instrument>.jsonl` (the month
+ * of its `started_at`, its instrument) and flushes it to disk. Only the
+ * instrument's own PC writes that file: an append over SMB is not atomic
+ * between two clients (each computes the end of the file itself), so two PCs
+ * must never append to one file.
  *
  * @returns the file written.
  */
 export async function appendRecord(manifestRoot: string, record: ManifestRecord): Promise<string> {
   await Deno.mkdir(manifestRoot, { recursive: true });
-  const path = join(manifestRoot, manifestFileName(record.started_at));
+  const path = join(manifestRoot, manifestFileName(record.started_at, record.instrument));
   await appendJsonLine(path, record);
   return path;
 }
@@ -49,7 +52,9 @@ export async function appendRecord(manifestRoot: string, record: ManifestRecord)
 /**
  * Appends `value` as one JSON line to `path` (created if missing) and flushes
  * it to disk: one `write` on a file opened for appending, so lines of two
- * processes never interleave, and never glued onto a torn last line.
+ * processes of one machine never interleave (processes of two machines
+ * writing one file over SMB can: callers keep to one writer machine per
+ * file), and never glued onto a torn last line.
  */
 export async function appendJsonLine(path: string, value: unknown): Promise<void> {
   let line = `${JSON.stringify(value)}\n`;
@@ -88,20 +93,30 @@ async function endsTorn(path: string): Promise<boolean> {
   }
 }
 
-/** The manifest files of a folder, oldest month first. */
+/**
+ * The manifest files of a folder, every instrument's and the older shared
+ * ones, in the order readers fold them (oldest month first).
+ */
 export async function manifestFiles(dir: string): Promise<string[]> {
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && MANIFEST_FILE_PATTERN.test(entry.name)) names.push(entry.name);
+    if (entry.isFile) names.push(entry.name);
   }
-  return names.sort(compareNames).map((name) => join(dir, name));
+  return manifestFilesInFoldOrder(names).map((name) => join(dir, name));
 }
 
-/** Parses one manifest file's text; unreadable lines become warnings. */
+/**
+ * Parses one manifest file's text; unreadable lines become warnings. `file`
+ * names it in warnings; when its name says whose file it is
+ * (`YYYY-MM.<instrument>.jsonl`), a record of another instrument is kept but
+ * warned about: two PCs are writing one file (one instrument name on two
+ * PCs, or two names that differ only in case on a share that ignores case).
+ */
 export function parseManifest(
   text: string,
   file: string,
 ): { records: ManifestRecord[]; warnings: ManifestWarning[] } {
+  const owner = parseManifestFileName(basename(file))?.instrument;
   const records: ManifestRecord[] = [];
   const warnings: ManifestWarning[] = [];
   const lines = text.split("\n");
@@ -117,7 +132,7 @@ export function parseManifest(
         file,
         line: index + 1,
         message: isLast
-          ? "torn last line (a crash while appending?) skipped"
+          ? "torn last line (still being written, or a crash while appending) skipped"
           : "line is not valid JSON; skipped",
       });
       return;
@@ -131,7 +146,17 @@ export function parseManifest(
       });
       return;
     }
-    records.push(value as ManifestRecord);
+    const record = value as ManifestRecord;
+    if (owner !== undefined && record.instrument !== owner) {
+      warnings.push({
+        file,
+        line: index + 1,
+        message: `a record of instrument '${record.instrument}' in the file of '${owner}': ` +
+          "two PCs are writing one manifest file; give every PC its own [backup] instrument " +
+          "name (names differing only in case are one name on the share)",
+      });
+    }
+    records.push(record);
   });
   return { records, warnings };
 }
@@ -144,8 +169,23 @@ export function foldRecords(records: readonly ManifestRecord[]): Map<string, Man
 }
 
 /**
- * Reads a manifest file, or every `YYYY-MM.jsonl` of a folder in month
- * order, and folds them. A folder that does not exist yet reads as empty.
+ * Folds records, in order, into `{backup_name: latest complete record}`: the
+ * last state of each backup that was proven in both places, which a later
+ * revision still in progress or failed leaves standing.
+ */
+export function foldComplete(records: readonly ManifestRecord[]): Map<string, ManifestRecord> {
+  const complete = new Map<string, ManifestRecord>();
+  for (const record of records) {
+    if (record.status === "complete") complete.set(record.backup_name, record);
+  }
+  return complete;
+}
+
+/**
+ * Reads a manifest file, or every manifest file of a folder (every
+ * instrument's `YYYY-MM.<instrument>.jsonl` and the older shared
+ * `YYYY-MM.jsonl`) in fold order, and folds them. A folder that does not
+ * exist yet reads as empty.
  */
 export async function readManifest(path: string): Promise<ManifestContents> {
   let files: string[];

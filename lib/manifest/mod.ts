@@ -1,21 +1,26 @@
 /**
- * The manifest: a per-month, append-only JSONL ledger of backups on the
- * share. The backup writes it; cleanup, audit, restore and status read it.
+ * The manifest: an append-only JSONL ledger of backups on the share, one file
+ * per instrument and month. Each instrument's backup writes its own files;
+ * cleanup, audit, restore, status and report read every instrument's. Beside
+ * it, the job log: every instrument's job runs.
  *
  * @module
  */
 export {
   BACKUP_STATUSES,
   type BackupStatus,
-  MANIFEST_FILE_PATTERN,
+  type ManifestFileName,
   manifestFileName,
+  manifestFilesInFoldOrder,
   type ManifestRecord,
+  parseManifestFileName,
   recordProblem,
   timestamp,
 } from "./record.ts";
 export {
   appendJsonLine,
   appendRecord,
+  foldComplete,
   foldRecords,
   type ManifestContents,
   manifestFiles,
@@ -23,3 +28,14 @@ export {
   parseManifest,
   readManifest,
 } from "./ledger.ts";
+export {
+  appendJobRecord,
+  type JobDetails,
+  jobFilePath,
+  type JobLogWarning,
+  type JobRecord,
+  JOBS_DIR,
+  parseJobLog,
+  readJobLog,
+  type WaitingStudyFact,
+} from "./jobs.ts";

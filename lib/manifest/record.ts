@@ -1,10 +1,13 @@
 /**
- * The manifest record and its checks. Pure. Its fields are the format of the
- * ledgers on the share (docs/design.md, "The manifest"): renaming one would
- * break the reading of every file already written.
+ * The manifest record and its checks, and the names of the manifest files.
+ * Pure. The fields and the file names are the format of the ledgers on the
+ * share (docs/design.md, "The manifest"): renaming one would break the
+ * reading of every file already written.
  *
  * @module
  */
+import { compareNames } from "../fs/mod.ts";
+import { INSTRUMENT_NAME_PATTERN } from "../layout/mod.ts";
 
 /** Where a backup stands. */
 export type BackupStatus =
@@ -44,6 +47,12 @@ export interface ManifestRecord {
   readonly completed_at: string | null;
   readonly source_deleted_at: string | null;
   readonly error: string | null;
+  /**
+   * Which revision of the backup the record describes: absent for the first
+   * backup, 2, 3, … when the study changed after a complete backup and what
+   * changed was added (lib/layout/revision.ts).
+   */
+  readonly revision?: number;
 }
 
 const STRING_FIELDS = [
@@ -83,20 +92,81 @@ export function recordProblem(value: unknown): string | undefined {
       return `'${field}' is not a whole number`;
     }
   }
+  const revision = record["revision"];
+  if (
+    revision !== undefined &&
+    (typeof revision !== "number" || !Number.isInteger(revision) || revision < 1)
+  ) {
+    return "'revision' is not a whole number of at least 1";
+  }
   if (!BACKUP_STATUSES.includes(record.status as BackupStatus)) {
     return `'status' is not one of ${BACKUP_STATUSES.join(", ")}`;
   }
   return undefined;
 }
 
-/** `YYYY-MM.jsonl`: the manifest file a record started at `startedAt` (UTC) belongs to. */
-export function manifestFileName(startedAt: string | Date): string {
+/**
+ * `YYYY-MM.<instrument>.jsonl`: the manifest file of `instrument`'s records
+ * started at `startedAt` (its month, UTC). Each instrument's PC writes only
+ * its own files, so appends of two PCs never meet in one file.
+ *
+ * @throws {Error} when `instrument` is not a valid instrument name (its file would not be read back).
+ */
+export function manifestFileName(startedAt: string | Date, instrument: string): string {
+  if (!INSTRUMENT_NAME_PATTERN.regex.test(instrument)) {
+    throw new Error(
+      `${JSON.stringify(instrument)} cannot name an instrument's manifest file: ` +
+        `use ${INSTRUMENT_NAME_PATTERN.meaning}`,
+    );
+  }
   const iso = typeof startedAt === "string" ? startedAt : startedAt.toISOString();
-  return `${iso.slice(0, 7)}.jsonl`;
+  return `${iso.slice(0, 7)}.${instrument}.jsonl`;
 }
 
-/** A manifest file name: `YYYY-MM.jsonl`. */
-export const MANIFEST_FILE_PATTERN = /^\d{4}-\d{2}\.jsonl$/;
+/** What a manifest file's name says. */
+export interface ManifestFileName {
+  /** `YYYY-MM`. */
+  readonly month: string;
+  /**
+   * The instrument whose PC writes it; undefined for `YYYY-MM.jsonl`, the one
+   * file of every instrument that versions before per-instrument files wrote.
+   */
+  readonly instrument: string | undefined;
+}
+
+/**
+ * Reads a manifest file's name (`YYYY-MM.<instrument>.jsonl`, or the older
+ * `YYYY-MM.jsonl`); undefined for any other name (the cleanup ledger, a copy
+ * such as `2025-04.fusion-01 - Copy.jsonl`).
+ */
+export function parseManifestFileName(name: string): ManifestFileName | undefined {
+  const match = /^(\d{4}-\d{2})(?:\.(.+))?\.jsonl$/.exec(name);
+  if (match === null) return undefined;
+  const instrument = match[2];
+  if (instrument !== undefined && !INSTRUMENT_NAME_PATTERN.regex.test(instrument)) return undefined;
+  return { month: match[1] ?? "", instrument };
+}
+
+/**
+ * The manifest files among `names` (file names, not paths), in the order
+ * readers fold them: by month; within a month the older shared
+ * `YYYY-MM.jsonl` first, since a PC upgraded mid-month wrote its later
+ * records to its own file; then by instrument. Records of different
+ * instruments never fold onto each other, so their order among themselves
+ * does not matter, only that it is fixed.
+ */
+export function manifestFilesInFoldOrder(names: Iterable<string>): string[] {
+  const files: { name: string; month: string; instrument: string }[] = [];
+  for (const name of names) {
+    const file = parseManifestFileName(name);
+    if (file !== undefined) {
+      files.push({ name, month: file.month, instrument: file.instrument ?? "" });
+    }
+  }
+  return files
+    .sort((a, b) => compareNames(a.month, b.month) || compareNames(a.instrument, b.instrument))
+    .map((file) => file.name);
+}
 
 /** An ISO 8601 UTC timestamp without milliseconds, as the manifest writes them. */
 export function timestamp(time: Date): string {

@@ -1,6 +1,7 @@
 /**
- * The five alert events (docs/cli.md, "notify"), each with the recipient list
- * file it reads and a one-line description for emails and the CLI.
+ * The email events (docs/cli.md, "notify"): the five alerts and the monthly
+ * report, each with the recipient list file it reads and a one-line
+ * description for emails and the CLI.
  *
  * @module
  */
@@ -12,6 +13,7 @@ export const NOTIFY_EVENTS = [
   "fusion_error",
   "monitor_crash",
   "toolkit_error",
+  "monthly_report",
 ] as const;
 
 /** One alert event. */
@@ -25,6 +27,8 @@ export const EVENT_DESCRIPTIONS: Readonly<Record<NotifyEvent, string>> = {
   monitor_crash: "monitor tail itself crashed",
   toolkit_error:
     "any fusion-toolkit WARNING or ERROR log line (deduplicated, one email per message per cooldown)",
+  monthly_report:
+    "report --send made the monthly report of every instrument on the share (its absence is itself the alarm)",
 };
 
 /** True when `name` is one of {@linkcode NOTIFY_EVENTS}. */

@@ -25,6 +25,8 @@ export interface OutgoingEmail {
   readonly to: readonly string[];
   readonly subject: string;
   readonly text: string;
+  /** An HTML version of `text` (the monthly report); `text` stays the plain-text alternative. */
+  readonly html?: string;
 }
 
 /** A sender of emails. */
@@ -133,6 +135,7 @@ export function createSmtpMailer(settings: SmtpSettings, credentials: SmtpCreden
           to: [...email.to],
           subject: email.subject,
           text: email.text,
+          ...(email.html === undefined ? {} : { html: email.html }),
           // One encoding for every body, so any reader (and the tests' server) decodes it alike.
           textEncoding: "quoted-printable",
         });

@@ -1,8 +1,8 @@
 /**
- * Email alerts over SMTP: five events, per-event recipient files read fresh
- * at every send, credentials from the environment or smtp.env, and a
- * `toolkit_error` feed from the logger, grouped by time, with dedup and a
- * persisted cooldown.
+ * Email over SMTP: five alert events and the monthly report, per-event
+ * recipient files read fresh at every send, credentials from the environment
+ * or smtp.env, and a `toolkit_error` feed from the logger, grouped by time,
+ * with dedup and a persisted cooldown.
  *
  * ```ts
  * const notifier = await createNotifier({ config, logger, env: Deno.env });

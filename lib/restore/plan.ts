@@ -8,12 +8,43 @@
 import { OperationFailedError, UsageError } from "../errors.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import type { RestoreTier } from "../storage/s3.ts";
+import { editDistance } from "../text/mod.ts";
 
 /** Where a restore reads from: the TrueNAS share or the S3 archive. */
 export type RestoreSource = "truenas" | "s3";
 
 /** How many near names an unknown backup name lists. */
 const SUGGESTIONS = 5;
+
+/** Typos a near name may be away from the name given: one or two characters wrong, missing, extra or swapped. */
+const NEAR_EDITS = 2;
+
+function studyPart(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
+}
+
+/**
+ * The backup names `wanted` may have meant, nearest first: those within
+ * {@linkcode NEAR_EDITS} typos of it, as `<instrument>/<study>` or by study
+ * alone (another instrument), and those whose name contains its study part.
+ */
+function nearBackupNames(wanted: string, names: readonly string[]): string[] {
+  const study = studyPart(wanted).toLowerCase();
+  if (study === "") return [];
+  const scored = names.map((name) => {
+    const lower = name.toLowerCase();
+    const edits = Math.min(
+      editDistance(wanted.toLowerCase(), lower),
+      editDistance(study, studyPart(lower)),
+    );
+    return { name, edits: lower.includes(study) ? Math.min(edits, NEAR_EDITS) : edits };
+  });
+  return scored
+    .filter((candidate) => candidate.edits <= NEAR_EDITS)
+    .sort((a, b) => a.edits - b.edits || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, SUGGESTIONS)
+    .map((candidate) => candidate.name);
+}
 
 /**
  * The latest record of the backup `name` means: `<instrument>/<study>`
@@ -41,9 +72,7 @@ export function resolveBackup(
       );
     }
   }
-  const study = wanted.slice(wanted.lastIndexOf("/") + 1).toLowerCase();
-  const near = [...latest.keys()].filter((key) => study !== "" && key.toLowerCase().includes(study))
-    .slice(0, SUGGESTIONS);
+  const near = nearBackupNames(wanted, [...latest.keys()]);
   throw new UsageError(
     `no backup named '${wanted}' in the manifest ${manifestLabel}` +
       (near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : "") +
@@ -57,8 +86,10 @@ export interface ShareFacts {
   readonly reachable: boolean;
   /** `<root>/<instrument>/<study>` exists. */
   readonly folderPresent: boolean;
-  /** Its `_checksums.sha256` exists: the copy was verified when it was written. */
+  /** Its file list exists: the copy was verified when it was written. */
   readonly sidecarPresent: boolean;
+  /** That list's name, when not `_checksums.sha256` (a revision's, lib/layout/revision.ts). */
+  readonly listName?: string;
   /** The share folder, for messages. */
   readonly folder: string;
   /** The share root, for messages. */
@@ -77,7 +108,9 @@ function shareProblem(facts: ShareFacts): string | undefined {
     return `${facts.folder} is no longer on the share (cleanup evicts old backups)`;
   }
   if (!facts.sidecarPresent) {
-    return `${facts.folder} has no _checksums.sha256 (its backup did not finish there)`;
+    return `${facts.folder} has no ${
+      facts.listName ?? "_checksums.sha256"
+    } (its backup did not finish there)`;
   }
   return undefined;
 }

@@ -23,13 +23,19 @@ import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
 import {
+  isOwnFile,
+  isRevisionPath,
+  listName,
+  listNames,
+  listRevision,
   localPath,
-  OWN_FILES,
   parseS3Uri,
   parseSidecar,
   readSidecar,
-  SIDECAR_NAME,
+  revisionOf,
+  revisionPath,
   type SidecarEntry,
+  studyPathOf,
 } from "../layout/mod.ts";
 import { copyFileWithHash, hashFile, sha256Hex } from "../storage/mod.ts";
 import type { ObjectInfo, RestoreTier, S3Store } from "../storage/s3.ts";
@@ -133,14 +139,32 @@ export interface WaitingOutcome extends OutcomeBase {
 /** How a restore ended. */
 export type RestoreOutcome = RestoredOutcome | WaitingOutcome;
 
+/** A file of the backup: where it goes in the study, where it is stored, its digest. */
+interface BackupFile {
+  /** In the study, `/`-separated. */
+  readonly path: string;
+  /** In the backup's folder or prefix (the same for a first backup; see lib/layout/revision.ts). */
+  readonly stored: string;
+  readonly sha256Hex: string;
+}
+
+/** The files a revision's list names, each with its study path. */
+function backupFiles(list: readonly SidecarEntry[]): BackupFile[] {
+  return list.map((entry) => ({
+    path: studyPathOf(entry.path),
+    stored: entry.path,
+    sha256Hex: entry.sha256Hex,
+  }));
+}
+
 /** A file to restore, with its size once known. */
-interface Selected extends SidecarEntry {
+interface Selected extends BackupFile {
   size: number;
 }
 
 /** What a source supplies. */
 interface Reader {
-  readonly files: readonly SidecarEntry[];
+  readonly files: readonly BackupFile[];
   readonly emptyDirs: readonly string[];
   readonly notes: readonly string[];
   /** Small files restored at once. */
@@ -167,47 +191,68 @@ async function removeQuietly(path: string): Promise<void> {
   await Deno.remove(path).catch(() => {});
 }
 
-/** The share copy: the sidecar of its folder, every file read and hashed as it is copied. */
-async function shareReader(folder: string): Promise<Reader> {
-  let files: SidecarEntry[] | undefined;
+/**
+ * The folders of revision `revision` that hold nothing, as study paths, from
+ * the stored paths of a backup's folders and of what each one holds.
+ */
+function emptyFoldersOf(
+  revision: number,
+  dirs: readonly string[],
+  nonEmpty: ReadonlySet<string>,
+): string[] {
+  const area = revision === 1 ? undefined : revisionPath(revision, "");
+  return dirs
+    .filter((dir) => !nonEmpty.has(dir))
+    .filter((dir) => area === undefined ? !isRevisionPath(dir) : dir.startsWith(area))
+    .map(studyPathOf);
+}
+
+/** The share copy: the revision's list in its folder, every file read and hashed as it is copied. */
+async function shareReader(folder: string, revision: number): Promise<Reader> {
+  const name = listName(revision);
+  let list: SidecarEntry[] | undefined;
   try {
-    files = await readSidecar(folder);
+    list = await readSidecar(folder, name);
   } catch (error) {
     throw new OperationFailedError(
-      `the share copy's sidecar cannot be read: ${
-        errorMessage(error)
-      }; restore from S3 with --from s3`,
+      `the share copy's ${name} cannot be read: ${errorMessage(error)}; restore from S3 with ` +
+        "--from s3",
       { cause: error },
     );
   }
-  if (files === undefined) {
-    throw new OperationFailedError(
-      `${join(folder, SIDECAR_NAME)} disappeared; run the restore again`,
-    );
+  if (list === undefined) {
+    throw new OperationFailedError(`${join(folder, name)} disappeared; run the restore again`);
   }
-  const listed = new Set(files.map((file) => file.path));
-  const emptyDirs: string[] = [];
+  const files = backupFiles(list);
+  // Files any revision's list names are the backup's; other revisions' are simply not this one.
+  const known = new Set(list.map((entry) => entry.path));
+  for await (const entry of Deno.readDir(folder)) {
+    const other = entry.isFile ? listRevision(entry.name) : undefined;
+    if (other === undefined || other === revision) continue;
+    for (const item of await readSidecar(folder, entry.name).catch(() => undefined) ?? []) {
+      known.add(item.path);
+    }
+  }
   const extra: string[] = [];
   const nonEmpty = new Set<string>();
   const dirs: string[] = [];
   for await (const entry of walk(folder)) {
     nonEmpty.add(parentOf(entry.path));
     if (entry.kind === "dir") dirs.push(entry.path);
-    else if (!OWN_FILES.includes(entry.path) && !listed.has(entry.path)) extra.push(entry.path);
+    else if (!isOwnFile(entry.path) && !known.has(entry.path)) extra.push(entry.path);
   }
-  emptyDirs.push(...dirs.filter((dir) => !nonEmpty.has(dir)));
   return {
     files,
-    emptyDirs,
+    emptyDirs: emptyFoldersOf(revision, dirs, nonEmpty),
     notes: extra.map((path) =>
-      `${path} is on the share but not in ${SIDECAR_NAME}: not restored (unverifiable)`
+      `${path} is on the share but not in ${listNames(revision)}: not restored (unverifiable)`
     ),
     concurrency: SHARE_CONCURRENCY,
     async inspect(selected) {
       const missing: FileProblem[] = [];
       for (const file of selected) {
         try {
-          file.size = (await Deno.stat(localPath(folder, file.path))).size;
+          file.size = (await Deno.stat(localPath(folder, file.stored))).size;
         } catch (error) {
           missing.push({
             path: file.path,
@@ -220,7 +265,7 @@ async function shareReader(folder: string): Promise<Reader> {
       return { missing, archived: [] };
     },
     async fetch(file, temp, onBytes) {
-      const source = localPath(folder, file.path);
+      const source = localPath(folder, file.stored);
       let digest;
       try {
         digest = await copyFileWithHash(source, temp, { onProgress: onBytes });
@@ -263,7 +308,8 @@ async function s3Reader(
         `'${store.bucket}': set [s3] bucket in ${config.file}`,
     );
   }
-  const sidecarKey = `${prefix}/${SIDECAR_NAME}`;
+  const revision = revisionOf(record);
+  const sidecarKey = `${prefix}/${listName(revision)}`;
   const sidecar = await store.getBytes(sidecarKey);
   if (sidecar === undefined) {
     throw new OperationFailedError(
@@ -279,37 +325,41 @@ async function s3Reader(
         `${shortDigest(sidecar.sha256Hex)}): the list of checksums itself is damaged`,
     );
   }
-  let files: SidecarEntry[];
+  let list: SidecarEntry[];
   try {
-    files = parseSidecar(new TextDecoder().decode(sidecar.bytes));
+    list = parseSidecar(new TextDecoder().decode(sidecar.bytes));
   } catch (error) {
     throw new OperationFailedError(`${store.uri(sidecarKey)}: ${errorMessage(error)}`);
   }
-  const listed = new Set(files.map((file) => file.path));
-  const emptyDirs: string[] = [];
+  const files = backupFiles(list);
+  const listed = new Set(list.map((file) => file.path));
+  const markers: string[] = [];
   const extra: string[] = [];
   for (const [key, size] of await store.listSizes(`${prefix}/`)) {
     const path = key.slice(prefix.length + 1);
-    if (key.endsWith("/") && size === 0) emptyDirs.push(path.slice(0, -1));
-    else if (path !== SIDECAR_NAME && !listed.has(path)) extra.push(path);
+    if (key.endsWith("/") && size === 0) markers.push(path.slice(0, -1));
+    // After a revision, keys outside its list are earlier revisions' files: the backup's too.
+    else if (revision === 1 && !isOwnFile(path) && !listed.has(path) && !isRevisionPath(path)) {
+      extra.push(path);
+    }
   }
   const keyOf = (path: string) => `${prefix}/${path}`;
   return {
     files,
-    emptyDirs,
+    emptyDirs: emptyFoldersOf(revision, markers, new Set()),
     notes: extra.map((path) =>
-      `${store.uri(keyOf(path))} is not in ${SIDECAR_NAME}: not restored (unverifiable)`
+      `${store.uri(keyOf(path))} is not in ${listName(revision)}: not restored (unverifiable)`
     ),
     concurrency: config.s3.concurrency,
     async inspect(selected) {
       const missing: FileProblem[] = [];
       const archived: ObjectInfo[] = [];
       await forEachLimited(selected, Math.max(config.s3.concurrency, 8), async (file) => {
-        const info = await store.headObject(keyOf(file.path));
+        const info = await store.headObject(keyOf(file.stored));
         if (info === undefined) {
           missing.push({
             path: file.path,
-            problem: `${store.uri(keyOf(file.path))} does not exist`,
+            problem: `${store.uri(keyOf(file.stored))} does not exist`,
           });
           return;
         }
@@ -320,13 +370,13 @@ async function s3Reader(
     },
     async fetch(file, temp, onBytes) {
       let reported = 0;
-      const result = await store.downloadFile(keyOf(file.path), temp, {
+      const result = await store.downloadFile(keyOf(file.stored), temp, {
         onProgress: (done) => {
           onBytes(done - reported);
           reported = done;
         },
       });
-      if (result === undefined) return `${store.uri(keyOf(file.path))} disappeared`;
+      if (result === undefined) return `${store.uri(keyOf(file.stored))} disappeared`;
       const problems: string[] = [];
       if (result.sha256Hex !== file.sha256Hex) {
         problems.push(
@@ -345,7 +395,7 @@ async function s3Reader(
       }
       return problems.length === 0
         ? undefined
-        : `${problems.join("; ")} (${store.uri(keyOf(file.path))})`;
+        : `${problems.join("; ")} (${store.uri(keyOf(file.stored))})`;
     },
   };
 }
@@ -437,7 +487,18 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   for (const warning of manifest.warnings) {
     logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const record = resolveBackup(options.name, manifest.latest, manifest.label);
+  const latest = resolveBackup(options.name, manifest.latest, manifest.label);
+  // A revision still in progress, or one that failed, leaves the last complete one to restore.
+  const record = latest.status === "complete"
+    ? latest
+    : manifest.complete.get(latest.backup_name) ?? latest;
+  const revision = revisionOf(record);
+  if (record !== latest) {
+    logger.info(
+      `restore ${record.backup_name}: its latest revision is ${latest.status}; restoring ` +
+        `revision ${revision}, the last complete one (${record.completed_at})`,
+    );
+  }
   for (const name of [record.instrument, record.run_name]) {
     if (unsafePathReason(name) !== undefined || name.includes("/")) {
       throw new OperationFailedError(
@@ -451,7 +512,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   const choice = chooseSource(record, {
     reachable,
     folderPresent,
-    sidecarPresent: folderPresent && await kindAt(join(folder, SIDECAR_NAME)) === "file",
+    sidecarPresent: folderPresent && await kindAt(join(folder, listName(revision))) === "file",
+    listName: listName(revision),
     folder,
     root,
   }, options.from);
@@ -459,14 +521,14 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreOut
   logger.info(`restore ${record.backup_name}: from ${where} (${choice.reason})`);
 
   const reader = choice.source === "truenas"
-    ? await shareReader(folder)
+    ? await shareReader(folder, revision)
     : await s3Reader(config, record, options.store());
   for (const file of reader.files) {
-    const unsafe = unsafePathReason(file.path);
+    const unsafe = unsafePathReason(file.stored) ?? unsafePathReason(file.path);
     if (unsafe !== undefined) {
       throw new OperationFailedError(
-        `${SIDECAR_NAME} of ${record.backup_name} lists '${file.path}' (${unsafe}): refusing to ` +
-          "restore a path that could land outside the destination",
+        `${listName(revision)} of ${record.backup_name} lists '${file.stored}' (${unsafe}): ` +
+          "refusing to restore a path that could land outside the destination",
       );
     }
   }

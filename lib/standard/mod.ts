@@ -1,6 +1,7 @@
 /**
- * The naming standard: name rules (pure, shared with the web page), study
- * and root validation on disk, and the soft health check.
+ * The naming standard: name rules (pure, shared with the web page), the
+ * rules of a study applied to its listing (lib/study walks the folders), and
+ * the soft health check.
  *
  * @module
  */
@@ -18,11 +19,4 @@ export {
   type RuleId,
 } from "./names.ts";
 export { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE, type Violation } from "./rules.ts";
-export {
-  listStudy,
-  type RootReport,
-  type StudyReport,
-  validateRoot,
-  validateStudy,
-} from "./study.ts";
 export { type HealthWarning, scanHealthCheck } from "./health.ts";

@@ -1,6 +1,7 @@
 /**
  * R1–R8 applied to a listing of a study folder. Pure: the listing is made by
- * `study.ts`, so every rule is tested here without a disk.
+ * `study.ts` (or, on the validator page, from the files a browser lists), so
+ * every rule is tested here without a disk.
  *
  * @module
  */
@@ -141,6 +142,13 @@ export function evaluateStudy(study: string, entries: readonly ListedEntry[]): V
         entry.path,
         "symbolic link; links are not allowed in a study and are never followed",
       );
+    } else if (entry.kind === "other" && entry.path.includes("/")) {
+      // At study level the loop above already reported it.
+      add(
+        "R5",
+        entry.path,
+        "special file (a FIFO, socket or device); only files and folders can be backed up",
+      );
     }
   }
 
@@ -155,10 +163,23 @@ export function evaluateStudy(study: string, entries: readonly ListedEntry[]): V
     );
   }
 
+  // R6 pairs .xpd files and experiment directories one to one, both ways; an .fpr pairs with
+  // nothing (R7), so it does not stand in for a missing .xpd.
+  const xpdNames = new Set(xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
   for (const xpd of xpdFiles) {
     const sibling = xpd.slice(0, -".xpd".length);
     if (!topDirectories.has(sibling)) {
       add("R6", xpd, `no sibling experiment directory named '${sibling}'`);
+    }
+  }
+  for (const experiment of experiments) {
+    if (!xpdNames.has(experiment)) {
+      add(
+        "R6",
+        experiment,
+        `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd ` +
+          "(an .fpr does not replace it)",
+      );
     }
   }
 

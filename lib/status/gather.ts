@@ -6,12 +6,19 @@
  * @module
  */
 import { join } from "node:path";
-import { findStudies, listStudyFiles, selectEligible, totalBytes } from "../backup/mod.ts";
+import { decideStudy, totalBytes } from "../backup/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
-import { holderOf, kindAt } from "../fs/mod.ts";
-import { findStudyLocks, SHARE_LOCK_NAME, shareLockHolder } from "../layout/mod.ts";
-import { type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import { describeHolder, holderPath, kindAt, type LockState } from "../fs/mod.ts";
+import {
+  findStudyLocks,
+  revisionOf,
+  SHARE_LOCK_NAME,
+  type ShareLockReport,
+  shareLockReport,
+} from "../layout/mod.ts";
+import { foldComplete, type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import { assessRoot, dueStudies, isIdle } from "../study/mod.ts";
 import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
@@ -36,6 +43,10 @@ export interface WaitingStudy {
   readonly newest_change: string;
   /** Idle long enough for the next backup run. */
   readonly idle: boolean;
+  /** What the next backup run does with it, in words. */
+  readonly next: string;
+  /** Why the backup refuses it as it is, when it does (the same words the run logs). */
+  readonly problem: string | null;
 }
 
 /** A backup whose latest record needs a person. */
@@ -82,8 +93,14 @@ export interface StatusReport {
     readonly lag_bytes: number | null;
     readonly problem: string | null;
   };
+  /** Jobs that hold the share's locks now: `backup running since …, pid … on …`. */
+  readonly running: readonly string[];
+  /** Locks left by runs that stopped (a crash): the next run takes each over. */
   readonly stale_locks: readonly string[];
-  /** True when anything above needs a person: failed backups, stale locks, failed runs. */
+  /**
+   * True when anything above needs a person: failed backups, studies the
+   * next run refuses, failed runs, an unreachable share or instrument.
+   */
   readonly attention_needed: boolean;
 }
 
@@ -107,10 +124,7 @@ export function monthlyAverage(records: Iterable<ManifestRecord>): number | unde
 }
 
 /** Why a latest record needs a person, or undefined. Pure. */
-export function attentionFor(
-  record: ManifestRecord,
-  sourcePresent: boolean,
-): string | undefined {
+export function attentionFor(record: ManifestRecord): string | undefined {
   switch (record.status) {
     case "failed_validation":
     case "failed_truenas":
@@ -119,43 +133,107 @@ export function attentionFor(
     case "in_progress":
       return "stopped part-way (a crash or a lost connection?): the next run resumes it";
     case "complete":
-      return record.source_deleted_at === null && sourcePresent
-        ? `backed up, but the source is still on the instrument${
-          record.error === null ? "" : `: ${record.error}`
-        }`
-        : undefined;
+      // A source still there is the next run's to settle: deleted if unchanged, else a revision.
+      return undefined;
   }
 }
 
-async function instrumentStudies(config: Config, now: Date) {
-  if (await kindAt(config.backup.sourceRoot) !== "dir") return undefined;
-  const found = await findStudies(config.backup.sourceRoot);
-  const idle = new Set(selectEligible(found, config.backup.idleDays, now).map((s) => s.name));
-  const studies: WaitingStudy[] = [];
-  for (const study of found) {
-    const listing = await listStudyFiles(study.path);
-    studies.push({
-      study: study.name,
-      bytes: totalBytes(listing.files),
-      newest_change: new Date(study.newestMtime).toISOString(),
-      idle: idle.has(study.name),
-    });
+/** What the next backup run does with a due study it refuses (`WaitingStudy.next`). */
+export const REFUSED = "refuse it";
+
+/** The manifest's latest and latest complete record per backup. */
+interface Records {
+  readonly latest: ReadonlyMap<string, ManifestRecord>;
+  readonly complete: ReadonlyMap<string, ManifestRecord>;
+}
+
+/** What the next backup run does with a study that it takes, in words. Pure. */
+export function nextAction(
+  latest: ManifestRecord | undefined,
+  lastComplete: ManifestRecord | undefined,
+): string {
+  const decision = decideStudy(latest, lastComplete, false);
+  if (decision.kind === "compare") {
+    return `compare with its complete backup (revision ${revisionOf(decision.base)}): delete ` +
+      `the source if unchanged, else back up what changed as revision ${decision.next}`;
   }
+  if (latest === undefined) return "back up";
+  return latest.status === "in_progress"
+    ? "back up, resuming where the last run stopped"
+    : `back up again (the last attempt ended ${latest.status})`;
+}
+
+async function instrumentStudies(config: Config, now: Date, records: Records) {
+  if (await kindAt(config.backup.sourceRoot) !== "dir") return undefined;
+  let found;
+  try {
+    found = assessRoot(config.backup.sourceRoot);
+  } catch {
+    return undefined;
+  }
+  const due = new Set(dueStudies(found, config.backup.idleDays, now).map((study) => study.name));
+  const studies: WaitingStudy[] = found.map((study) => {
+    const name = `${config.backup.instrument}/${study.name}`;
+    return {
+      study: study.name,
+      bytes: totalBytes(study.listing.files),
+      newest_change: new Date(study.newestMtime).toISOString(),
+      idle: isIdle(study, config.backup.idleDays, now),
+      next: !due.has(study.name)
+        ? "waits until it is idle"
+        : study.refusal !== undefined
+        ? REFUSED
+        : nextAction(records.latest.get(name), records.complete.get(name)),
+      problem: study.refusal ?? null,
+    };
+  });
   return studies.sort((a, b) => a.newest_change < b.newest_change ? -1 : 1);
 }
 
-async function staleLocks(config: Config): Promise<string[]> {
-  const locks: string[] = [];
-  if (await kindAt(config.backup.sourceRoot) === "dir") {
-    for (const lock of await findStudyLocks(config.backup.sourceRoot)) {
-      locks.push(`${lock} (${await holderOf(lock)})`);
+function heldBy(state: LockState, fallback: string): string {
+  return state.state !== "free" && state.holder !== undefined
+    ? describeHolder(state.holder)
+    : fallback;
+}
+
+/** Jobs running on the share now, and locks runs that stopped left behind. */
+async function lockFacts(
+  config: Config,
+  shareReachable: boolean,
+): Promise<{ running: string[]; stale: string[] }> {
+  const running: string[] = [];
+  const stale: string[] = [];
+  let share: ShareLockReport | undefined;
+  if (shareReachable) {
+    share = await shareLockReport(config.truenas.root);
+    const path = join(config.truenas.root, SHARE_LOCK_NAME);
+    if (share.share.state === "held" && share.share.holder !== undefined) {
+      running.push(describeHolder(share.share.holder));
+    } else if (share.share.state === "stale") {
+      stale.push(`${holderPath(path)} (left by ${heldBy(share.share, "a cleanup")})`);
+    }
+    for (const backup of share.backups) {
+      if (backup.state.state === "held") {
+        running.push(`${heldBy(backup.state, "a backup")} (${backup.instrument})`);
+      } else if (backup.state.state === "stale") {
+        stale.push(`${holderPath(backup.path)} (left by ${heldBy(backup.state, "a backup")})`);
+      }
     }
   }
-  const shareHolder = await shareLockHolder(config.truenas.root);
-  if (shareHolder !== undefined) {
-    locks.push(`${join(config.truenas.root, SHARE_LOCK_NAME)} (${shareHolder})`);
+  if (await kindAt(config.backup.sourceRoot) === "dir") {
+    for (const lock of await findStudyLocks(config.backup.sourceRoot)) {
+      const instrument = typeof lock.holder?.["instrument"] === "string"
+        ? lock.holder["instrument"]
+        : config.backup.instrument;
+      const live = share?.backups.find((item) => item.instrument === instrument)?.state.state ===
+        "held";
+      if (!live) {
+        const who = lock.holder === undefined ? "an unreadable lock" : describeHolder(lock.holder);
+        stale.push(`${lock.path} (left by ${who})`);
+      }
+    }
   }
-  return locks;
+  return { running, stale };
 }
 
 async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
@@ -199,22 +277,24 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
 /** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
 export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
   const runs = await lastRuns(config.dir);
-  const studies = await instrumentStudies(config, options.now);
-  const present = new Set((studies ?? []).map((study) => study.study));
 
   let manifestProblem: string | undefined;
   let latest: ReadonlyMap<string, ManifestRecord> = new Map();
+  let complete: ReadonlyMap<string, ManifestRecord> = new Map();
   const shareReachable = await kindAt(config.truenas.root) === "dir";
   if (shareReachable) {
     try {
-      latest = (await readManifest(config.truenas.manifestRoot)).latest;
+      const manifest = await readManifest(config.truenas.manifestRoot);
+      latest = manifest.latest;
+      complete = foldComplete(manifest.records);
     } catch (error) {
       manifestProblem = `cannot read the manifest: ${errorMessage(error)}`;
     }
   }
+  const studies = await instrumentStudies(config, options.now, { latest, complete });
   const attention: Attention[] = [];
   for (const record of [...latest.values()].sort((a, b) => a.started_at < b.started_at ? -1 : 1)) {
-    const problem = attentionFor(record, present.has(record.run_name));
+    const problem = attentionFor(record);
     if (problem !== undefined) {
       attention.push({
         backup_name: record.backup_name,
@@ -237,8 +317,9 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
     spaceProblem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
   }
   const monthly = monthlyAverage(latest.values());
-  const locks = await staleLocks(config);
+  const locks = await lockFacts(config, shareReachable);
   const waiting = studies ?? [];
+  const refused = waiting.some((study) => study.next === REFUSED);
   const failedRuns = [...runs.values()].some((run) => run.exit_code !== 0);
   return {
     generated_at: options.now.toISOString(),
@@ -266,8 +347,9 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
       problem: spaceProblem ?? null,
     },
     monitor: await monitorFacts(config),
-    stale_locks: locks,
-    attention_needed: attention.length > 0 || locks.length > 0 || failedRuns ||
-      studies === undefined || !shareReachable,
+    running: locks.running,
+    stale_locks: locks.stale,
+    attention_needed: attention.length > 0 || refused || failedRuns || studies === undefined ||
+      !shareReachable,
   };
 }

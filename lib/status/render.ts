@@ -4,7 +4,7 @@
  * @module
  */
 import { formatBytes, renderTable } from "../text/mod.ts";
-import type { StatusReport } from "./gather.ts";
+import { REFUSED, type StatusReport } from "./gather.ts";
 
 function when(iso: string): string {
   return iso.replace("T", " ").replace(/:\d{2}(\.\d+)?Z$/, " UTC");
@@ -33,16 +33,20 @@ function instrumentLines(report: StatusReport): string[] {
     }, ${formatBytes(instrument.waiting_bytes)}; ${idle} idle (taken by the next backup run)`,
   ];
   const table = renderTable(
-    ["study", "size", "last change", "idle"],
+    ["study", "size", "last change", "idle", "next backup run"],
     instrument.studies.map((study) => [
       study.study,
       formatBytes(study.bytes),
       when(study.newest_change),
       study.idle ? "yes" : "no",
+      study.next,
     ]),
     ["left", "right"],
   );
-  return [...lines, ...table.trimEnd().split("\n").map((line) => `    ${line}`)];
+  const problems = instrument.studies.filter((study) => study.problem !== null).map((study) =>
+    `  ${study.study}: ${study.next === REFUSED ? "refused" : "would be refused"}: ${study.problem}`
+  );
+  return [...lines, ...table.trimEnd().split("\n").map((line) => `    ${line}`), ...problems];
 }
 
 function monthsText(months: number): string {
@@ -115,12 +119,15 @@ export function renderStatus(report: StatusReport): string {
     "Monitor",
     ...monitorLines(report),
     "",
-    `Stale locks (${report.stale_locks.length})`,
+    `Running now (${report.running.length})`,
+    ...(report.running.length === 0
+      ? ["  no backup or cleanup"]
+      : report.running.map((job) => `  ${job}`)),
+    "",
+    `Locks left by runs that stopped (${report.stale_locks.length})`,
     ...(report.stale_locks.length === 0
       ? ["  none"]
-      : report.stale_locks.map((lock) =>
-        `  ${lock}: if no backup or cleanup is running, check and delete it`
-      )),
+      : report.stale_locks.map((lock) => `  ${lock}: the next run takes it over and resumes`)),
   ];
   return `${sections.join("\n")}\n`;
 }

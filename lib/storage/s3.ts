@@ -67,12 +67,14 @@ import {
   type RestoreTier,
 } from "./_s3_read.ts";
 import { isTransientS3Error, s3ErrorCode, toS3StorageError } from "./_s3_errors.ts";
+import { type ClassUsage, storageUsage } from "./_s3_usage.ts";
 
 export { choosePartSize, compositeSha256, MAX_PARTS, planParts } from "./_parts.ts";
 export type { PartRange } from "./_parts.ts";
 export type { RetryPolicy } from "./_retry.ts";
 export type { ResumableUpload, UploadedPart } from "./_multipart.ts";
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
+export type { ClassUsage } from "./_s3_usage.ts";
 export {
   chooseRangeSize,
   type DownloadOptions,
@@ -184,6 +186,12 @@ export interface S3Store {
    * @throws {S3StorageError}
    */
   listSizes(prefix: string): Promise<Map<string, number>>;
+  /**
+   * Objects and bytes under `prefix` per storage class, all pages read.
+   *
+   * @throws {S3StorageError}
+   */
+  storageUsage(prefix: string): Promise<Map<string, ClassUsage>>;
   /**
    * The newest unfinished multipart upload of `key` and the parts S3 holds
    * for it, or undefined.
@@ -534,6 +542,8 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
       } while (token !== undefined);
       return sizes;
     },
+
+    storageUsage: (prefix) => storageUsage(session, prefix, options.listPageSize ?? 1000),
 
     findResumableUpload: (key) => findResumableUpload(session, key),
 

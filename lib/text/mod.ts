@@ -1,9 +1,11 @@
 /**
  * Text for people, shared by every command's output and the status screen:
- * sizes, rates, durations, tables, short digests. Pure.
+ * sizes, rates, durations, tables, short digests; and how far apart two names
+ * are, for "did you mean" lists. Pure.
  *
  * @module
  */
+export { editDistance } from "./edit_distance.ts";
 export {
   type Align,
   formatBytes,

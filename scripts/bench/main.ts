@@ -10,7 +10,7 @@
  * @module
  */
 import { join } from "node:path";
-import { validateRoot } from "../../lib/standard/mod.ts";
+import { validateRoot } from "../../lib/study/mod.ts";
 import { makeSampleStudy } from "../sample_data.ts";
 import type { BenchCase } from "./_case.ts";
 import { peakRssMiB } from "./_rss.ts";
@@ -136,6 +136,7 @@ const CASES: Readonly<Record<string, () => BenchCase | Promise<BenchCase>>> = {
   "s3-upload": async () => (await import("./s3.ts")).s3Upload,
   "monitor-catchup": () => monitorCatchup,
   "restore": async () => (await import("./restore.ts")).restore,
+  "report": async () => (await import("./report.ts")).reportBench,
 };
 
 async function main(): Promise<number> {

@@ -180,7 +180,7 @@ interface Row {
   readonly check: string;
 }
 
-/** Our upload, run as `deno run scripts/_bench_s3.ts upload ...` so its memory is its own. */
+/** Our upload, run as `deno run scripts/bench/s3.ts upload ...` so its memory is its own. */
 async function runOurs(
   endpoint: string,
   bucket: string,
@@ -426,7 +426,7 @@ async function benchS3Upload(dir: string): Promise<void> {
 async function uploadChild(args: readonly string[]): Promise<void> {
   const [endpoint, bucket, partSizeMb, listFile] = args;
   if (endpoint === undefined || bucket === undefined || listFile === undefined) {
-    throw new Error("usage: _bench_s3.ts upload <endpoint> <bucket> <partSizeMb> <files.json>");
+    throw new Error("usage: s3.ts upload <endpoint> <bucket> <partSizeMb> <files.json>");
   }
   const files = await readFileList(listFile);
   const store = createS3Store(settingsFor(endpoint, bucket, Number(partSizeMb)), {

@@ -21,9 +21,9 @@ import { testGroups } from "../test.ts";
 
 /** Groups left out of the Windows lane, each with the reason it gives. */
 export const NOT_ON_WINDOWS: Readonly<Record<string, string>> = {
-  web: "it drives Debian's Chromium (/usr/bin/chromium), which a Windows process cannot start; " +
-    "the page runs in a browser, the same on every OS, and its rule module " +
-    "(lib/standard/names.ts) runs in test:standard here",
+  web: "it drives a Chromium-based browser, and Wine has none a Windows process can start; " +
+    "the page runs in a browser, the same on every OS, and its rule modules " +
+    "(lib/standard/names.ts and rules.ts) run in test:standard here",
 };
 
 const RUN_SH = fileURLToPath(new URL("./run.sh", import.meta.url));

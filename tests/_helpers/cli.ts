@@ -6,18 +6,16 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { PRODUCT_PERMISSIONS, REQUIRED_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
 
 /**
- * What the product needs, scoped by kind (lib/install/permissions.ts
- * REQUIRED_PERMISSIONS). End-to-end tests run main.ts with exactly these, so
- * a permission the code starts needing beyond them fails CI; the exe itself
- * gets `--allow-all` (EXE_FLAGS), a superset, only for Deno's UNC-path bug.
+ * Exactly the compiled exe's permission flag (`--allow-all`). End-to-end
+ * tests run main.ts with it, as the exe and the scheduled tasks run, so the
+ * CLI's own narrowing is what they exercise: a command that needs a kind of
+ * permission its row of lib/permissions/table.ts does not keep fails here
+ * with NotCapable, not on the Fusion PC.
  */
-export const PRODUCT_FLAGS: readonly string[] = REQUIRED_PERMISSIONS;
-
-/** Exactly the compiled exe's permission, for what only it can reach (UNC shares on Windows). */
-export const EXE_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
+export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -42,6 +40,11 @@ export interface RunMainOptions {
   readonly env?: Record<string, string>;
   readonly cwd?: string;
   readonly stdin?: string;
+  /**
+   * Run it so that permission bits apply to it even when the tests run as
+   * root (see _helpers/unreadable.ts): for the tests of unreadable folders.
+   */
+  readonly respectPermissions?: boolean;
 }
 
 let denoDirOfTests: Promise<string> | undefined;
@@ -65,10 +68,12 @@ function denoDir(): Promise<string> {
   return denoDirOfTests;
 }
 
-async function mainCommand(
+/** How `script` (main.ts) is run with `args`: the command line and the child's whole environment. */
+export async function mainInvocation(
   args: readonly string[],
-  options: RunMainOptions,
-): Promise<Deno.Command> {
+  options: Pick<RunMainOptions, "permissions" | "env">,
+  script = MAIN,
+): Promise<{ argv: string[]; env: Record<string, string> }> {
   const inherited: Record<string, string> = { DENO_DIR: await denoDir() };
   // DENO_DISABLE_NODE_SHIM keeps the Windows lane's deno.exe from copying itself (scripts/wine).
   const names = [
@@ -84,9 +89,34 @@ async function mainCommand(
     const value = Deno.env.get(name);
     if (value !== undefined) inherited[name] = value;
   }
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", "--config", CONFIG, ...options.permissions, MAIN, ...args],
+  return {
+    argv: [
+      Deno.execPath(),
+      "run",
+      "--quiet",
+      "--config",
+      CONFIG,
+      ...options.permissions,
+      script,
+      ...args,
+    ],
     env: { ...inherited, NO_COLOR: "1", ...options.env },
+  };
+}
+
+async function mainCommand(
+  args: readonly string[],
+  options: RunMainOptions,
+  script = MAIN,
+): Promise<Deno.Command> {
+  const { argv, env } = await mainInvocation(args, options, script);
+  // Loaded only when asked for: its probe needs `--allow-sys=uid`, which most groups lack.
+  const [command, commandArgs] = options.respectPermissions === true
+    ? (await import("./unreadable.ts")).respectingPermissions(argv)
+    : [argv[0] ?? "", argv.slice(1)];
+  return new Deno.Command(command, {
+    args: commandArgs,
+    env,
     clearEnv: true,
     cwd: options.cwd ?? REPO_ROOT,
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -104,11 +134,17 @@ export async function startMain(
 }
 
 /** Runs `main.ts` with `args` in a child process. */
-export async function runMain(
+export function runMain(args: readonly string[], options: RunMainOptions): Promise<CliResult> {
+  return runScript(MAIN, args, options);
+}
+
+/** Runs the module `script` (a path) with `args` in a child process set up as for main.ts. */
+export async function runScript(
+  script: string,
   args: readonly string[],
   options: RunMainOptions,
 ): Promise<CliResult> {
-  const child = await startMain(args, options);
+  const child = (await mainCommand(args, options, script)).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode(options.stdin));

@@ -22,10 +22,14 @@ export interface CliWorld {
   run(...args: string[]): Promise<CliResult>;
 }
 
-/** Runs `body` in a fresh world (`extraToml` appended to config.toml), torn down afterwards. */
+/**
+ * Runs `body` in a fresh world (`extraToml` appended to config.toml,
+ * `truenasToml` added to its `[truenas]` table), torn down afterwards.
+ */
 export async function withCliWorld(
   body: (world: CliWorld) => Promise<void>,
   extraToml = "",
+  truenasToml = "",
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const peer = await startS3Peer();
@@ -44,6 +48,7 @@ export async function withCliWorld(
           bucket: peer.bucket,
           endpoint: peer.endpoint,
           extra: extraToml,
+          truenasExtra: truenasToml,
         }),
       );
       await body({

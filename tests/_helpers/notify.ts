@@ -5,8 +5,11 @@
  * @module
  */
 import { StatusLine } from "../../lib/cli/_progress.ts";
+import { CliPermissions } from "../../lib/cli/_permissions.ts";
 import type { CliContext } from "../../lib/cli/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { Logger } from "../../lib/log/mod.ts";
+import { revokeAllBut } from "../../lib/permissions/mod.ts";
 import { join } from "node:path";
 import { PEER_CA_FILE } from "../../peers/smtp.ts";
 
@@ -29,12 +32,16 @@ export interface NotifyConfigOptions {
   readonly from?: string;
 }
 
-/** Writes `<dir>/config.toml` with every required key and a `[notify]` for the test server. */
+/**
+ * Writes `<dir>/config.toml` with every required key and a `[notify]` for the
+ * test server, and makes its share folder (jobs record their runs there).
+ */
 export async function writeNotifyConfig(
   dir: string,
   options: NotifyConfigOptions,
 ): Promise<string> {
   const file = join(dir, "config.toml");
+  await Deno.mkdir(join(dir, "share"), { recursive: true });
   const lines = [
     "[backup]",
     `source_root = ${JSON.stringify(join(dir, "source"))}`,
@@ -98,6 +105,9 @@ export function captureContext(
     logger: new Logger({ console: (line) => lines.push(line) }),
     status: new StatusLine(io),
     env: envOf(env),
+    // As the program's; no command is entered here, so nothing is ever revoked.
+    permissions: new CliPermissions(revokeAllBut, () => {}),
+    readShareSpace,
     exitCode: 0,
   };
   return { context, lines };

@@ -201,6 +201,7 @@ Deno.test("an unmounted share is a config error", async () => {
     world.config = {
       ...world.config,
       truenas: {
+        ...world.config.truenas,
         root: join(world.dir, "gone"),
         manifestRoot: join(world.dir, "gone", "_manifest"),
       },

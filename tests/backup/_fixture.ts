@@ -16,6 +16,7 @@ import {
   NO_PROGRESS,
   runBackup,
 } from "../../lib/backup/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import {
   makeSampleStudy,
@@ -104,6 +105,7 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
             progress: NO_PROGRESS,
             hostname: "test-host",
             clock: () => new Date(),
+            readSpace: readShareSpace,
             ...overrides,
           });
         } finally {

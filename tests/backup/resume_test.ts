@@ -44,8 +44,11 @@ Deno.test("the copy journal keeps the latest line per file and survives a torn l
 Deno.test("a re-run keeps verified copies, recopies a damaged copy and a changed file", async () => {
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { experiments: ["", "B"], tempFiles: 4 });
+    // A run stopped after the copy (like a crash: a stop keeps its verified copies).
+    const stopping = new AbortController();
     const stop = await world.run({
-      afterCopy: () => Promise.reject(new Error("the share went away")),
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
     });
     assert.equal(stop.outcomes[0]?.ok, false);
     const destination = join(world.share, "fusion-01", A);
@@ -86,7 +89,11 @@ Deno.test("a re-run after a stop before S3 keeps every copy and uploads everythi
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { qptiffBytes: 7 * MIB, tempFiles: 3 });
     const files = await snapshot(study);
-    await world.run({ afterCopy: () => Promise.reject(new Error("stop")) });
+    const stopping = new AbortController();
+    await world.run({
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
+    });
     const destination = join(world.share, "fusion-01", A);
     const damaged = `${A}/Scan1/.temp/tile_00001.bin`;
     await Deno.writeFile(join(destination, damaged), new Uint8Array(64));
@@ -107,5 +114,37 @@ Deno.test("a re-run after a stop before S3 keeps every copy and uploads everythi
     delete onShare["_checksums.sha256"];
     assert.deepEqual(onShare, files);
     await assert.rejects(Deno.stat(join(destination, COPY_JOURNAL_NAME)), Deno.errors.NotFound);
+  });
+});
+
+Deno.test("a failed copy takes back only what it wrote: an earlier run's verified copies stay for the next", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A, { tempFiles: 4 });
+    const stopping = new AbortController();
+    await world.run({
+      signal: stopping.signal,
+      afterCopy: () => Promise.resolve(stopping.abort()),
+    });
+    const destination = join(world.share, "fusion-01", A);
+    const earlier = await snapshot(destination);
+    // One source file changes, so the next attempt copies it again; then its read-back fails.
+    const changed = `${A}/Scan1/.temp/tile_00002.bin`;
+    await Deno.writeFile(join(study, changed), new Uint8Array(64).fill(3));
+    const old = new Date(Date.now() - 20 * 86_400_000);
+    await Deno.utime(join(study, changed), old, old);
+    const failed = await world.run({
+      afterCopy: async (folder) => {
+        await Deno.writeFile(join(folder, changed), new Uint8Array(64).fill(4));
+      },
+    });
+    assert.equal(failed.outcomes[0]?.step, "read-back");
+    const left = await snapshot(destination);
+    assert.equal(left[changed], undefined, "the copy this attempt wrote is gone");
+    for (const [path, digest] of Object.entries(earlier)) {
+      if (path === changed || path === COPY_JOURNAL_NAME) continue;
+      assert.equal(left[path], digest, `${path}, copied and verified by the earlier run, stays`);
+    }
+    const result = await world.run();
+    assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
   });
 });

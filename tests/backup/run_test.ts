@@ -6,14 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { planBackup } from "../../lib/backup/mod.ts";
-import { walk } from "../../lib/fs/mod.ts";
+import { lockState, walk } from "../../lib/fs/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
-import { acquireShareLock, parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { lockShareForCleanup, parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
 import { compositeSha256 } from "../../lib/storage/s3.ts";
-import { writeSampleFile } from "../../scripts/sample_data.ts";
+import { makeSampleStudy, writeSampleFile } from "../../scripts/sample_data.ts";
+import { gatherStatus } from "../../lib/status/mod.ts";
+import { validateRoot } from "../../lib/study/mod.ts";
+import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
@@ -69,7 +74,7 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
       [A, true, true],
       [B, true, true],
     ]);
-    assert.equal(result.waiting, 1);
+    assert.equal(result.waiting.length, 1);
     await assert.rejects(Deno.stat(a), Deno.errors.NotFound);
     await assert.rejects(Deno.stat(b), Deno.errors.NotFound);
     assert.ok((await Deno.stat(active)).isDirectory, "a study still in use is left alone");
@@ -119,14 +124,18 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
     assert.equal(latest?.truenas_path, join(world.share, "fusion-01", A));
     assert.equal(latest?.error, null);
 
-    // The S3 mirror of the month's manifest is the share's file.
+    // The instrument's file of the month, and its S3 mirror of the same name is the share's file.
     const [file] = manifest.files;
     assert.ok(file !== undefined);
-    const mirror = await world.object(`fusion/_manifest/${file.slice(-"YYYY-MM.jsonl".length)}`);
+    assert.match(basename(file), /^\d{4}-\d{2}\.fusion-01\.jsonl$/);
+    const mirror = await world.object(`fusion/_manifest/${basename(file)}`);
     assert.equal(new TextDecoder().decode(mirror), await Deno.readTextFile(file));
 
-    // No lock is left anywhere.
-    await assert.rejects(Deno.stat(join(world.share, ".cleanup.lock")), Deno.errors.NotFound);
+    // No lock is held any more, and no holder file is left (lock files stay, never deleted).
+    for (const name of [".cleanup.lock", ".backup-fusion-01.lock"]) {
+      assert.deepEqual(await lockState(join(world.share, name)), { state: "free" });
+    }
+    await assert.rejects(Deno.stat(join(a, ".fusion-toolkit.lock")), Deno.errors.NotFound);
   });
 });
 
@@ -177,6 +186,11 @@ Deno.test("a copy corrupted on the share before read-back fails as failed_truena
     );
     assert.equal(outcome?.record?.status, "failed_truenas");
     assert.deepEqual(await snapshot(a), before, "the source is untouched");
+    await assert.rejects(
+      Deno.stat(join(world.share, "fusion-01", A)),
+      Deno.errors.NotFound,
+      "what the failed copy wrote is gone again",
+    );
     const studyRequests = world.peer.requests.filter((r) =>
       r.key.startsWith(`fusion/fusion-01/${A}`)
     );
@@ -248,29 +262,56 @@ Deno.test("a failing hook stops the run before anything is read or written", asy
   });
 });
 
-Deno.test("a held share lock stops the run with exit 2; stale study locks with exit 1", async () => {
+Deno.test("a cleanup holding the share stops the run after its wait (exit 2), touching nothing", async () => {
   await withBackupWorld(async (world) => {
     const a = await world.makeStudy(A);
-    const held = await acquireShareLock(world.share, "cleanup run", "nas", new Date());
+    const before = await snapshot(a);
+    world.config = { ...world.config, truenas: { ...world.config.truenas, lockWaitMinutes: 0 } };
+    const held = await lockShareForCleanup({
+      root: world.share,
+      holder: {
+        hostname: "nas",
+        pid: 7,
+        started_at: "2025-04-20T02:00:00Z",
+        command: "cleanup run",
+      },
+      waitMs: 0,
+      logger: new Logger({ console: () => {} }),
+    });
     try {
-      await assert.rejects(world.run(), LockHeldError);
+      await assert.rejects(world.run(), (error: unknown) => {
+        assert.ok(error instanceof LockHeldError);
+        assert.match(
+          error.message,
+          /^the share is in use: cleanup running since 2025-04-20T02:00:00Z, pid 7 on nas/,
+        );
+        return true;
+      });
     } finally {
       await held.release();
     }
+    assert.deepEqual(await snapshot(a), before);
+    assert.equal(world.peer.requests.length, 0);
+  });
+});
+
+Deno.test("a study lock a stopped run left is taken over: the study is backed up, the log says so", async () => {
+  await withBackupWorld(async (world) => {
+    const a = await world.makeStudy(A);
     await Deno.writeTextFile(
       join(a, ".fusion-toolkit.lock"),
-      JSON.stringify({ hostname: "pc", pid: 4, started_at: "x", run_name: A }),
+      JSON.stringify({ hostname: "pc", pid: 4, started_at: "x", command: "backup run" }),
     );
-    await assert.rejects(world.run(), (error: unknown) => {
-      assert.ok(error instanceof OperationFailedError);
-      assert.match(
-        error.message,
-        /stale study lock found: .*\.fusion-toolkit\.lock \(pc pid 4 since x\)/,
-      );
-      return true;
-    });
-    assert.deepEqual(await snapshot(world.share), {});
-    assert.equal(world.peer.requests.length, 0);
+    const files = await snapshot(a);
+    delete files[".fusion-toolkit.lock"];
+    const result = await world.run();
+    assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+    await assert.rejects(Deno.stat(a), Deno.errors.NotFound);
+    await assertBackedUp(world, A, files);
+    assert.match(
+      world.logLines.join("\n"),
+      new RegExp(`${A}: took over its lock, left by backup running since x, pid 4 on pc`),
+    );
   });
 });
 
@@ -282,7 +323,7 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
     const before = { source: await snapshot(world.source), share: await snapshot(world.share) };
     const everything = async () => (await Array.fromAsync(walk(world.dir))).map((e) => e.path);
     const entries = await everything();
-    const plan = await planBackup(world.config, new Date());
+    const plan = await planBackup(world.config, new Date(), readShareSpace);
     assert.deepEqual(plan.studies.map((s) => [s.study.name, s.violations, s.files, s.bytes]), [
       [A, 0, 5, 2000 + 30 + `<xpd name="${A}"/>\n`.length],
       [
@@ -292,7 +333,7 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
         1024 + 128 + '<xpd name="20230229_carol_liver_pilot"/>\n'.length,
       ],
     ]);
-    assert.equal(plan.shareLock, "");
+    assert.deepEqual(plan.locks?.share, { state: "free" });
     assert.equal(plan.studies[0]?.s3Uri, `s3://${world.peer.bucket}/fusion/fusion-01/${A}/`);
     assert.deepEqual(
       { source: await snapshot(world.source), share: await snapshot(world.share) },
@@ -331,28 +372,6 @@ Deno.test("deep paths near 260 characters, empty files and thousands of small fi
   });
 });
 
-Deno.test("a complete backup is never overwritten by a new folder of the same name", async () => {
-  await withBackupWorld(async (world) => {
-    await world.makeStudy(A);
-    assert.equal((await world.run()).outcomes[0]?.ok, true);
-    const again = await world.makeStudy(A, { qptiffBytes: 99 });
-    const before = await snapshot(again);
-    const puts = world.peer.count("PutObject");
-    const [outcome] = (await world.run()).outcomes;
-    assert.equal(outcome?.ok, false);
-    assert.match(
-      outcome?.error ?? "",
-      /a complete backup named fusion-01\/.* exists .* never overwritten/,
-    );
-    assert.deepEqual(await snapshot(again), before);
-    assert.equal(world.peer.count("PutObject"), puts);
-    const latest = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
-      `fusion-01/${A}`,
-    );
-    assert.equal(latest?.status, "complete");
-  });
-});
-
 Deno.test("with DEEP_ARCHIVE the data is archived; sidecar, markers and manifest stay readable", async () => {
   await withBackupWorld(async (world) => {
     world.config = { ...world.config, s3: { ...world.config.s3, storageClass: "DEEP_ARCHIVE" } };
@@ -374,3 +393,60 @@ Deno.test("with DEEP_ARCHIVE the data is archived; sidecar, markers and manifest
     assert.equal(classes.get(mirror), "STANDARD");
   });
 });
+
+// A link and a FIFO: symbolic links need the privilege on Windows (see CANNOT_SYMLINK), and
+// Windows has no FIFOs.
+Deno.test(
+  "a linked study folder and a study holding a FIFO: validate, the dry run, the run and status all refuse them, and say why",
+  {
+    ignore: CANNOT_SYMLINK || Deno.build.os === "windows",
+  },
+  async () => {
+    await withBackupWorld(async (world) => {
+      const elsewhere = await makeSampleStudy(join(world.dir, "elsewhere"), A, {
+        mtime: new Date(Date.now() - 30 * 86_400_000),
+      });
+      await Deno.symlink(elsewhere, join(world.source, A));
+      const piped = await world.makeStudy(B);
+      const fifo = await new Deno.Command("mkfifo", { args: [join(piped, B, "Scan1", "pipe")] })
+        .output();
+      assert.equal(fifo.code, 0);
+      await makeIdle(piped);
+      const old = new Date(Date.now() - 30 * 86_400_000);
+      await Deno.utime(join(piped, B, "Scan1", "pipe"), old, old);
+      const root = await validateRoot(world.source);
+      assert.deepEqual(root.studies.map((s) => [s.study, s.ok]), [[A, false], [B, false]]);
+      const plan = await planBackup(world.config, new Date(), readShareSpace);
+      assert.deepEqual(plan.studies.map((s) => [s.study.name, s.action]), [
+        [A, "refuse"],
+        [B, "refuse"],
+      ]);
+      assert.match(
+        plan.studies[0]?.blocker ?? "",
+        /is a symbolic link, which the backup never follows/,
+      );
+      assert.match(plan.studies[1]?.blocker ?? "", /R5 .*pipe: special file/);
+      const result = await world.run();
+      assert.deepEqual(result.outcomes.map((o) => [o.study, o.ok, o.step, o.record?.status]), [
+        [A, false, "check", undefined],
+        [B, false, "validate", "failed_validation"],
+      ]);
+      assert.match(result.outcomes[1]?.error ?? "", /R5 .*pipe: special file/);
+      assert.ok((await Deno.lstat(join(world.source, A))).isSymlink, "the link is left alone");
+      assert.ok((await Deno.stat(join(elsewhere, `${A}.xpd`))).isFile, "and what it points to");
+      assert.match(
+        world.logLines.join("\n"),
+        new RegExp(`${A}: not backed up: the study folder is a symbolic link`),
+      );
+      const status = await gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: readShareSpace,
+      });
+      assert.deepEqual(status.instrument.studies.map((s) => [s.study, s.next]).sort(), [
+        [A, "refuse it"],
+        [B, "refuse it"],
+      ]);
+      assert.equal(status.attention_needed, true);
+    });
+  },
+);

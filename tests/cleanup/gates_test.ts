@@ -140,24 +140,24 @@ Deno.test("share gate: a file named like the sidecar deeper in the study is an o
 });
 
 Deno.test("S3 gate: every listed file and the sidecar, each with the share copy's size", () => {
-  assert.equal(s3Gate(copy(), listing(FULL)), undefined);
+  assert.equal(s3Gate(copy(), listing(FULL), record()), undefined);
   // Extra objects (empty-folder markers, a later upload) do not matter.
-  assert.equal(s3Gate(copy(), listing({ ...FULL, "a/Scan1/.temp/": 0 })), undefined);
+  assert.equal(s3Gate(copy(), listing({ ...FULL, "a/Scan1/.temp/": 0 }), record()), undefined);
   assert.equal(
-    s3Gate(copy(), listing({ "a.xpd": 50, "a/Scan1/a.qptiff": 100 })),
+    s3Gate(copy(), listing({ "a.xpd": 50, "a/Scan1/a.qptiff": 100 }), record()),
     `S3 lacks 1 of 3 files under s3://lab/${PREFIX}: _checksums.sha256`,
   );
   assert.equal(
-    s3Gate(copy(), listing({})),
+    s3Gate(copy(), listing({}), record()),
     `S3 lacks 3 of 3 files under s3://lab/${PREFIX}: a.xpd, a/Scan1/a.qptiff, _checksums.sha256`,
   );
   assert.equal(
-    s3Gate(copy(), listing({ ...FULL, "a/Scan1/a.qptiff": 99 })),
+    s3Gate(copy(), listing({ ...FULL, "a/Scan1/a.qptiff": 99 }), record()),
     `S3 holds 1 file of the wrong size under s3://lab/${PREFIX}: ` +
       "a/Scan1/a.qptiff (99 bytes in S3, 100 on the share)",
   );
   assert.equal(
-    s3Gate(copy({ sidecar: undefined }), listing(FULL)),
+    s3Gate(copy({ sidecar: undefined }), listing(FULL), record()),
     "it has no readable _checksums.sha256",
   );
 });
@@ -169,6 +169,7 @@ Deno.test("S3 gate: keys are the prefix plus the sidecar's paths, as they are, c
     s3Gate(
       { files, others: [], sidecar },
       listing({ "_checksums.sha256": 80, "Dir With Space/ü.xpd": 7 }),
+      record(),
     ),
     undefined,
   );
@@ -176,6 +177,7 @@ Deno.test("S3 gate: keys are the prefix plus the sidecar's paths, as they are, c
     s3Gate(
       { files, others: [], sidecar },
       listing({ "_checksums.sha256": 80, "dir with space/ü.xpd": 7 }),
+      record(),
     ) ?? "",
     /lacks 1 of 2/,
   );
@@ -185,4 +187,56 @@ Deno.test("examples: three, then a count", () => {
   assert.equal(examples(["a"]), "a");
   assert.equal(examples(["a", "b", "c"]), "a, b, c");
   assert.equal(examples(["a", "b", "c", "d", "e"]), "a, b, c and 2 more");
+});
+
+Deno.test("manifest gate: a backup whose source is still on the instrument is not evicted yet", () => {
+  assert.equal(
+    manifestGate(record({ source_deleted_at: null }), NAME),
+    "its source is still on the instrument: the next backup run deletes it, or adds what " +
+      "changed as a new revision of this backup",
+  );
+});
+
+Deno.test("gates on a revised backup: every revision's files are listed; an unfinished later one's are not the backup's", () => {
+  const two = record({ revision: 2, file_count: 2, total_bytes: 150 });
+  const revised: ShareCopy = {
+    files: new Map([
+      ["_checksums.sha256", 150],
+      ["_checksums.r2.sha256", 160],
+      ["a.xpd", 50],
+      ["a/Scan1/a.qptiff", 100], // revision 1's image, superseded in revision 2
+      ["_revisions/2/a/Scan1/a.qptiff", 100],
+      // What an unfinished revision 3 left: not part of this backup, and not in S3.
+      ["_revisions/3/a/x.bin", 7],
+    ]),
+    others: [],
+    sidecar: [{ path: "a.xpd", sha256Hex: DIGEST }, {
+      path: "_revisions/2/a/Scan1/a.qptiff",
+      sha256Hex: DIGEST,
+    }],
+    earlier: [{ path: "a.xpd", sha256Hex: DIGEST }, {
+      path: "a/Scan1/a.qptiff",
+      sha256Hex: DIGEST,
+    }],
+  };
+  assert.equal(shareGate(revised, two), undefined);
+  const all = {
+    "_checksums.sha256": 150,
+    "_checksums.r2.sha256": 160,
+    "a.xpd": 50,
+    "a/Scan1/a.qptiff": 100,
+    "_revisions/2/a/Scan1/a.qptiff": 100,
+  };
+  assert.equal(s3Gate(revised, listing(all), two), undefined);
+  // Revision 1's superseded image must be in S3 too: once evicted, S3 is the only copy.
+  const { "a/Scan1/a.qptiff": _image, ...lost } = all;
+  assert.match(s3Gate(revised, listing(lost), two) ?? "", /lacks 1 of 5 .*: a\/Scan1\/a\.qptiff$/);
+  assert.equal(
+    shareGate({ ...revised, sidecar: undefined }, two),
+    "it has no _checksums.r2.sha256, so what S3 must hold is unknown",
+  );
+  assert.match(
+    shareGate({ ...revised, earlier: [] }, two) ?? "",
+    /^it holds 1 file not listed in _checksums\.r2\.sha256, so not in S3: a\/Scan1\/a\.qptiff$/,
+  );
 });

@@ -16,8 +16,10 @@ import {
 import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
-import { readManifest } from "../../lib/manifest/mod.ts";
-import { acquireShareLock, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
+import { lockShareForBackup, SHARE_LOCK_NAME, SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { holderPath, lockState } from "../../lib/fs/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
 import { snapshot } from "../backup/_fixture.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import {
@@ -128,6 +130,46 @@ Deno.test("the oldest proven backups are evicted until the threshold is met; the
   });
 });
 
+Deno.test("a share of two instruments and an earlier version's shared manifest: cleanup weighs every backup, oldest first", async () => {
+  await withCleanupWorld(0, async (world) => {
+    const own = world.config;
+    const as = (instrument: string) => {
+      world.config = { ...own, backup: { ...own.backup, instrument } };
+    };
+    await world.backUp(A, "2025-01-05");
+    // A was backed up by an earlier version: its records are in the month's shared file.
+    const root = own.truenas.manifestRoot;
+    await Deno.rename(join(root, "2025-01.fusion-01.jsonl"), join(root, "2025-01.jsonl"));
+    as("fusion-02");
+    await world.backUp(B, "2025-02-05");
+    as("fusion-01");
+    await world.backUp(C, "2025-03-05");
+    as("fusion-02");
+    await world.backUp(D, "2025-04-05");
+    assert.deepEqual(
+      (await readManifest(root)).files.map((file) => file.slice(root.length + 1)),
+      [
+        "2025-01.jsonl",
+        "2025-02.fusion-02.jsonl",
+        "2025-03.fusion-01.jsonl",
+        "2025-04.fusion-02.jsonl",
+      ],
+    );
+    // About 103 KiB per backup: 415 KiB used of 1000 KiB is 58% free; 85% needs three evictions.
+    world.shareBytes = 1000 * KIB;
+    setThreshold(world, 85);
+
+    const result = await world.cleanup();
+    assert.deepEqual(
+      result.evictions.map((outcome) => [outcome.backupName, outcome.ok]),
+      [[`fusion-01/${A}`, true], [`fusion-02/${B}`, true], [`fusion-01/${C}`, true]],
+    );
+    assert.deepEqual(result.unknown, []);
+    assert.equal(await kindAt(join(world.share, "fusion-02", B)), undefined);
+    assert.equal(await kindAt(join(world.share, "fusion-02", D)), "dir");
+  });
+});
+
 const F = "20250405_fay_kidney_failed";
 const G = "20250420_gus_heart_extra";
 const H = "20250425_hal_brain_resized";
@@ -136,7 +178,7 @@ const H = "20250425_hal_brain_resized";
 async function crashBeforeComplete(world: CleanupWorld, study: string): Promise<void> {
   const dir = world.config.truenas.manifestRoot;
   for await (const entry of Deno.readDir(dir)) {
-    if (!/^\d{4}-\d{2}\.jsonl$/.test(entry.name)) continue;
+    if (parseManifestFileName(entry.name) === undefined) continue;
     const path = join(dir, entry.name);
     const lines = (await Deno.readTextFile(path)).split("\n").filter((line) => line !== "");
     const kept = lines.filter((line) => {
@@ -295,7 +337,7 @@ Deno.test("already above the threshold: nothing is assessed or deleted, and the 
     assert.equal(needsOperator(result), false);
     assert.deepEqual(await snapshot(world.share), before);
     assert.equal(world.peer.requests.length, 0, "S3 is not even listed");
-    await assert.rejects(Deno.stat(join(world.share, ".cleanup.lock")), Deno.errors.NotFound);
+    assert.deepEqual(await lockState(join(world.share, SHARE_LOCK_NAME)), { state: "free" });
   });
 });
 
@@ -325,19 +367,34 @@ Deno.test("with no manifest nothing on the share can be proven: all of it is rep
   });
 });
 
-Deno.test("a held share lock stops the run with exit 2; a failing hook with exit 1; nothing is deleted", async () => {
+Deno.test("a backup holding the share stops the run after its wait (exit 2); a failing hook with exit 1; nothing is deleted", async () => {
   await withCleanupWorld(0, async (world) => {
     await fourBackups(world);
+    world.config = { ...world.config, truenas: { ...world.config.truenas, lockWaitMinutes: 0 } };
+    const held = await lockShareForBackup({
+      root: world.share,
+      holder: {
+        hostname: "fusion-pc",
+        pid: 77,
+        started_at: "2025-05-01T02:00:00Z",
+        command: "backup run",
+      },
+      waitMs: 0,
+      logger: new Logger({ console: () => {} }),
+    }, "fusion-02");
     const before = await snapshot(world.share);
-    const held = await acquireShareLock(world.share, "backup run", "fusion-pc", new Date());
+    delete before[".backup-fusion-02.lock.holder"]; // the holder's own, gone when it lets go
     try {
       await assert.rejects(world.cleanup(), (error: unknown) => {
         assert.ok(error instanceof LockHeldError);
-        assert.match(error.message, /^the share is locked by fusion-pc pid \d+ since /);
+        assert.match(
+          error.message,
+          /^the share is in use: backup running since 2025-05-01T02:00:00Z, pid 77 on fusion-pc \(fusion-02\)/,
+        );
         return true;
       });
       const preview = await world.preview();
-      assert.match(preview.lockHolder ?? "", /^fusion-pc pid \d+ since /);
+      assert.match(preview.lockHolder ?? "", /^backup running since .*, pid 77 on fusion-pc/);
     } finally {
       await held.release();
     }
@@ -351,7 +408,11 @@ Deno.test("a held share lock stops the run with exit 2; a failing hook with exit
       return true;
     });
     assert.deepEqual(await snapshot(world.share), before);
-    await assert.rejects(Deno.stat(join(world.share, ".cleanup.lock")), Deno.errors.NotFound);
+    assert.deepEqual(await lockState(join(world.share, SHARE_LOCK_NAME)), { state: "free" });
+    await assert.rejects(
+      Deno.stat(holderPath(join(world.share, SHARE_LOCK_NAME))),
+      Deno.errors.NotFound,
+    );
   });
 });
 

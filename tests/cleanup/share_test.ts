@@ -13,6 +13,7 @@ import {
   type LedgerLine,
   listLeftovers,
   listShare,
+  readLedger,
   readShareCopy,
   removeTree,
   spaceFromStatfs,
@@ -229,5 +230,16 @@ Deno.test("the ledger: one JSON line per event in cleanup-YYYY-MM.jsonl, month o
     assert.equal(lines[1], '{"event":"evic');
     assert.equal(JSON.parse(lines[2]!).event, "eviction_failed");
     assert.equal(lines[3], "");
+    // Read back, every month in order, the torn line counted and left out.
+    await appendLedgerLine(manifestRoot, line, new Date("2025-04-02T00:00:00Z"));
+    await Deno.writeTextFile(join(manifestRoot, "2025-05.jsonl"), "{}\n");
+    const read = await readLedger(manifestRoot);
+    assert.deepEqual(read.lines.map((item) => item.event), [
+      "evicted",
+      "evicted",
+      "eviction_failed",
+    ]);
+    assert.equal(read.unreadable, 1);
+    assert.deepEqual(await readLedger(join(dir, "none")), { lines: [], unreadable: 0 });
   });
 });

@@ -7,9 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readJobLog } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
+import { holdShareLock } from "../_helpers/lock_holder.ts";
 import { snapshot } from "../backup/_fixture.ts";
 
 const A = "20250301_alice_lung_panel1";
@@ -35,6 +37,13 @@ async function setThreshold(world: CliWorld, pct: number, extra = ""): Promise<v
       endpoint: world.peer.endpoint,
       extra: `\n[cleanup]\nfree_threshold_pct = ${pct}\n${extra}`,
     }),
+  );
+}
+
+/** The files of a snapshot but the share's job log, which every run appends to. */
+function withoutJobLog(files: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(files).filter(([path]) => !path.startsWith("_manifest/_jobs/")),
   );
 }
 
@@ -65,7 +74,14 @@ Deno.test("cleanup run: above the threshold it says so; out of reach it evicts a
       /^freed 0 B: free .* \(threshold 1%\); 0 evicted, 0 failed, 0 kept$/m,
     );
     assert.match(calm.stderr, /cleanup run: using config .*config\.toml/);
-    assert.deepEqual(await snapshot(world.share), before);
+    // Its one trace on the share: its line in the job log.
+    assert.deepEqual(withoutJobLog(await snapshot(world.share)), withoutJobLog(before));
+    const month = new Date().toISOString().slice(0, 7);
+    const log = await readJobLog(join(world.share, "_manifest"), { from: "2000-01", to: month });
+    assert.deepEqual(log.records.map((run) => [run.instrument, run.job, run.exit_code]), [
+      ["fusion-01", "backup run", 0],
+      ["fusion-01", "cleanup run", 0],
+    ]);
 
     await setThreshold(world, 99.9);
     const full = await world.run("cleanup", "run");
@@ -134,16 +150,18 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       lines[7]!,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+\\d+\\.\\d%$`),
     );
-    assert.equal(lines[8], "kept on the share:");
+    // A's 4 files and its _checksums.sha256, which the note under the table names.
+    assert.equal(lines[8], "files and size include each backup's _checksums.sha256");
+    assert.equal(lines[9], "kept on the share:");
     assert.equal(
-      lines[9],
+      lines[10],
       `  fusion-01/${B}: S3 lacks 1 of 5 files under s3://fusion-test/fusion/fusion-01/${B}/: ` +
         `${B}/Scan1/${B}.qptiff`,
     );
-    assert.equal(lines[10], "not backups the manifest knows (never deleted):");
-    assert.equal(lines[11], `  ${stray}: the manifest has no backup of this name`);
+    assert.equal(lines[11], "not backups the manifest knows (never deleted):");
+    assert.equal(lines[12], `  ${stray}: the manifest has no backup of this name`);
     assert.match(
-      lines[12]!,
+      lines[13]!,
       /^would evict 1 backup, freeing 1\.\d KiB: free .* \(threshold 99\.9%\); the threshold cannot be reached while the gates keep 1 backup \(the run would exit 1\)$/,
     );
 
@@ -153,8 +171,9 @@ Deno.test("cleanup run --dry-run prints the exact plan; the run then does it and
       run.stdout,
       new RegExp(`^fusion-01/${A}\\s+\\S+Z\\s+5\\s+1\\.\\d KiB\\s+evicted$`, "m"),
     );
-    assert.ok(run.stdout.includes(lines[9]!), "the same reason as planned");
-    assert.ok(run.stdout.includes(lines[11]!));
+    assert.ok(run.stdout.includes(lines[10]!), "the same reason as planned");
+    assert.ok(run.stdout.includes(lines[12]!));
+    assert.ok(run.stdout.includes(`${lines[8]!}\n`), "the same note under the run's table");
     assert.match(
       run.stdout,
       /; 1 evicted, 0 failed, 1 kept; the threshold cannot be reached while the gates keep 1 backup \(exit 1\)$/m,
@@ -182,27 +201,44 @@ Deno.test("cleanup run: a failing hook exits 1, a held lock and a missing share 
       /^error: the cleanup hook .* failed with exit code 9; cleanup did not run$/m,
     );
   }, `\n[hooks]\ncleanup = [${JSON.stringify(Deno.execPath())}, "eval", "Deno.exit(9)"]\n`);
-  await withCliWorld(async (world) => {
-    await Deno.writeTextFile(
-      join(world.share, ".cleanup.lock"),
-      JSON.stringify({ hostname: "nas", pid: 7, started_at: "t", command: "backup run" }),
-    );
-    const held = await world.run("cleanup", "run");
-    assert.equal(held.code, 2);
-    assert.match(held.stderr, /^error: the share is locked by nas pid 7 since t /m);
-    const dry = await world.run("cleanup", "run", "--dry-run");
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(
-      dry.stdout,
-      /^share lock: held by nas pid 7 since t — the run would stop \(exit 2\)$/m,
-    );
-    await Deno.remove(world.share, { recursive: true });
-    for (const args of [["cleanup", "run"], ["cleanup", "run", "--dry-run"]]) {
-      const unmounted = await world.run(...args);
-      assert.equal(unmounted.code, 2);
-      assert.match(unmounted.stderr, /^error: TrueNAS share not found at .*: is it mounted\?/m);
-    }
-  });
+  await withCliWorld(
+    async (world) => {
+      const backup = await holdShareLock(
+        world.share,
+        "backup",
+        "fusion-pc",
+        "2025-05-01T02:00:00Z",
+      );
+      try {
+        const held = await world.run("cleanup", "run");
+        assert.equal(held.code, 2);
+        assert.match(
+          held.stderr,
+          new RegExp(
+            "^error: the share is in use: backup running since 2025-05-01T02:00:00Z, pid " +
+              `${backup.pid} on fusion-pc \\(fusion-01\\) \\(.*\\.cleanup\\.lock\\); waited \\d+ s`,
+            "m",
+          ),
+        );
+        const dry = await world.run("cleanup", "run", "--dry-run");
+        assert.equal(dry.code, 0, dry.stderr);
+        assert.match(
+          dry.stdout,
+          /^share lock: held \(backup running since 2025-05-01T02:00:00Z, pid \d+ on fusion-pc \(fusion-01\)\) — the run would wait up to 0 min for it, then stop \(exit 2\)$/m,
+        );
+      } finally {
+        await backup.release();
+      }
+      await Deno.remove(world.share, { recursive: true });
+      for (const args of [["cleanup", "run"], ["cleanup", "run", "--dry-run"]]) {
+        const unmounted = await world.run(...args);
+        assert.equal(unmounted.code, 2);
+        assert.match(unmounted.stderr, /^error: TrueNAS share not found at .*: is it mounted\?/m);
+      }
+    },
+    "",
+    "lock_wait_minutes = 0\n",
+  );
   const help = await runMain(["cleanup", "run", "--help"], { permissions: [] });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--dry-run\s+print the exact plan; delete nothing/);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { windowsCommandLine } from "../../lib/install/cmdline.ts";
-import { EXE_FLAGS, PRODUCT_FLAGS, REPO_ROOT, runMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, REPO_ROOT, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 
@@ -17,6 +17,7 @@ const RECIPIENTS = [
   "fusion_error.txt",
   "monitor_crash.txt",
   "toolkit_error.txt",
+  "monthly_report.txt",
   "default.txt",
 ];
 
@@ -35,7 +36,7 @@ Deno.test("install init writes the templates, reports each file and the next ste
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
     const lines = result.stdout.split("\n");
-    assert.deepEqual(lines.slice(0, 8), [
+    assert.deepEqual(lines.slice(0, 9), [
       `created  ${join(target, "config.toml")}`,
       Deno.build.os === "windows"
         ? lines[1]
@@ -46,7 +47,9 @@ Deno.test("install init writes the templates, reports each file and the next ste
     assert.match(
       result.stdout,
       new RegExp(
-        `fusion-toolkit install tasks --config ${RegExp.escape(join(target, "config.toml"))}\\n$`,
+        `deno run -A main\\.ts install tasks --config ${
+          RegExp.escape(join(target, "config.toml"))
+        }\\n$`,
       ),
     );
     for (const name of RECIPIENTS) await Deno.stat(join(target, "recipients", name));
@@ -104,7 +107,7 @@ Deno.test("install init without --config-dir writes to ~/.config/fusion-toolkit"
       new RegExp(`^created  ${RegExp.escape(join(dir, "config.toml"))}$`, "m"),
     );
     // The default folder needs no --config in the next step.
-    assert.match(result.stdout, /fusion-toolkit install tasks\n$/);
+    assert.match(result.stdout, / {7}deno run -A main\.ts install tasks\n$/);
     await Deno.stat(join(dir, "recipients", "default.txt"));
   });
 });
@@ -144,19 +147,21 @@ Deno.test("install tasks --dry-run prints the exact schtasks lines, password mas
     const systemRoot = Deno.env.get("SystemRoot") ?? String.raw`C:\Windows`;
     assert.deepEqual(
       schtasks,
-      ["FusionToolkitBackup", "FusionToolkitCleanup", "FusionToolkitMonitor"].map((name) =>
-        String.raw`${systemRoot}\System32\schtasks.exe /Create /TN ${name} /XML ` +
-        String.raw`${join(dir, "tasks", `${name}.xml`)} /RU LAB\fusion /RP ******** /F`
-      ),
+      ["FusionToolkitBackup", "FusionToolkitCleanup", "FusionToolkitMonitor", "FusionToolkitReport"]
+        .map((name) =>
+          String.raw`${systemRoot}\System32\schtasks.exe /Create /TN ${name} /XML ` +
+          String.raw`${join(dir, "tasks", `${name}.xml`)} /RU LAB\fusion /RP ******** /F`
+        ),
     );
     assert.match(result.stdout, /^FusionToolkitBackup: monthly, day 1, at 02:00$/m);
     assert.match(result.stdout, /^FusionToolkitCleanup: monthly, day 20, at 02:00$/m);
     assert.match(result.stdout, /^FusionToolkitMonitor: at system start, after 1 min$/m);
+    assert.match(result.stdout, /^FusionToolkitReport: monthly, day 2, at 08:00$/m);
     // Run from source (as here), the task runs this deno on main.ts with the product permissions.
     const runs = windowsCommandLine([
       Deno.execPath(),
       "run",
-      ...EXE_FLAGS,
+      ...PRODUCT_FLAGS,
       "--config",
       join(REPO_ROOT, "deno.json"),
       join(REPO_ROOT, "main.ts"),
@@ -177,9 +182,12 @@ Deno.test("install tasks --dry-run checks the config first: a missing one is exi
   await withTempDir(async (dir) => {
     const result = await tasks(["--dry-run", "--config", join(dir, "none.toml")]);
     assert.equal(result.code, 2);
-    assert.match(
+    // Run from source (as here), the hint is the command that was run: deno on main.ts.
+    assert.equal(
       result.stderr,
-      /^error: config file not found: .*none\.toml; create it with `fusion-toolkit install init`/,
+      `error: the config file given with --config does not exist: ${join(dir, "none.toml")}; ` +
+        "check the path, or create a config.toml in that folder with `deno run -A main.ts " +
+        `install init --config-dir ${dir}\` and pass --config ${join(dir, "config.toml")}\n`,
     );
   });
 });
@@ -196,6 +204,7 @@ Deno.test("install tasks --uninstall --dry-run prints the delete lines", {
       "that is registered:\n" +
       String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitBackup /F` + "\n" +
       String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitCleanup /F` + "\n" +
-      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitMonitor /F` + "\n",
+      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitMonitor /F` + "\n" +
+      String.raw`  D:\Win\System32\schtasks.exe /Delete /TN FusionToolkitReport /F` + "\n",
   );
 });

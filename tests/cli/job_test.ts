@@ -3,7 +3,9 @@
  * console is captured), against a real SMTP server on 127.0.0.1.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { startJob } from "../../lib/cli/_job.ts";
+import { readJobLog } from "../../lib/manifest/mod.ts";
 import {
   captureContext,
   readLogFiles,
@@ -15,7 +17,7 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort, withSmtpPeer } from "../../peers/smtp.ts";
 
 Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {
@@ -135,5 +137,61 @@ Deno.test("notify disabled: the job's console is exactly what it was without ale
       assert.deepEqual(lines, [`backup run: using config ${config}`, "warning: slow share"]);
       assert.deepEqual([peer.logins, peer.received], [[], []]);
     });
+  });
+});
+
+Deno.test("every run goes to the share's job log with its facts; an unmounted share gets nothing", async () => {
+  await withTempDir(async (dir) => {
+    const config = await writeNotifyConfig(dir, { port: closedPort(), enabled: false });
+    const { context, lines } = captureContext({});
+    const audit = await startJob(context, "audit", { config });
+    const details = { backups: 3, with_findings: 0, findings: 0, s3: true };
+    await audit.finish(0, {
+      title: "audited 3 complete backups: no findings",
+      lines: [],
+      details,
+    });
+    const monitor = await startJob(context, "monitor tail", { config });
+    await monitor.alive();
+    await startJob(context, "backup run", { config, dryRun: true }).then((dry) => dry.finish(0));
+    const log = await readJobLog(join(dir, "share", "_manifest"), {
+      from: "2000-01",
+      to: "2999-12",
+    });
+    assert.deepEqual(
+      log.records.map((record) => [
+        record.job,
+        record.instrument,
+        record.host,
+        record.exit_code,
+        record.finished_at === null,
+        record.summary,
+        record.details,
+      ]),
+      [
+        [
+          "audit",
+          "fusion-test",
+          Deno.hostname(),
+          0,
+          false,
+          "audited 3 complete backups: no findings",
+          details,
+        ],
+        ["monitor tail", "fusion-test", Deno.hostname(), null, true, null, undefined],
+      ],
+    );
+    assert.ok(!lines.some((line) => line.includes("job log")), lines.join("\n"));
+
+    // The share unmounted: the job runs on, says so once, and nothing appears in its place.
+    await Deno.remove(join(dir, "share"), { recursive: true });
+    const offline = await startJob(context, "backup run", { config });
+    assert.equal(await offline.finish(1, { title: "share not found", lines: [] }), 1);
+    await offline.alive();
+    assert.equal(
+      lines.filter((line) => /not reachable: not recorded in its job log/.test(line)).length,
+      2,
+    );
+    await assert.rejects(Deno.stat(join(dir, "share")), Deno.errors.NotFound);
   });
 });

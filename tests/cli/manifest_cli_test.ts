@@ -5,14 +5,19 @@ import { appendRecord, type ManifestRecord } from "../../lib/manifest/mod.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
-function record(name: string, status: ManifestRecord["status"], error: string | null = null) {
+function record(
+  name: string,
+  status: ManifestRecord["status"],
+  error: string | null = null,
+  instrument = "fusion-01",
+) {
   return {
-    backup_name: `fusion-01/${name}`,
+    backup_name: `${instrument}/${name}`,
     run_name: name,
-    instrument: "fusion-01",
+    instrument,
     source_path: `/data/${name}`,
-    truenas_path: `/nas/fusion-01/${name}`,
-    s3_uri: `s3://b/fusion-01/${name}/`,
+    truenas_path: `/nas/${instrument}/${name}`,
+    s3_uri: `s3://b/${instrument}/${name}/`,
     file_count: 12,
     total_bytes: 5 * 1024 * 1024,
     status,
@@ -30,7 +35,7 @@ Deno.test("manifest show: one row per backup with its latest state, errors below
     await appendRecord(dir, record("b_study", "in_progress"));
     await appendRecord(dir, record("a_study", "failed_s3", "upload: cannot reach S3"));
     await appendRecord(dir, record("b_study", "complete"));
-    const result = await runMain(["manifest", "show", join(dir, "2025-04.jsonl")], {
+    const result = await runMain(["manifest", "show", join(dir, "2025-04.fusion-01.jsonl")], {
       permissions: ["--allow-read"],
     });
     assert.equal(result.code, 0, result.stderr);
@@ -51,14 +56,14 @@ Deno.test("manifest show: one row per backup with its latest state, errors below
 Deno.test("manifest show: a torn line is a warning, a missing path exit 2", async () => {
   await withTempDir(async (dir) => {
     await appendRecord(dir, record("a", "complete"));
-    await Deno.writeTextFile(join(dir, "2025-04.jsonl"), '{"backup_name": "x", "ru', {
+    await Deno.writeTextFile(join(dir, "2025-04.fusion-01.jsonl"), '{"backup_name": "x", "ru', {
       append: true,
     });
     const torn = await runMain(["manifest", "show", dir, "-f", "json"], {
       permissions: ["--allow-read"],
     });
     assert.equal(torn.code, 0);
-    assert.match(torn.stderr, /^warning: .*2025-04\.jsonl:2: torn last line/m);
+    assert.match(torn.stderr, /^warning: .*2025-04\.fusion-01\.jsonl:2: torn last line/m);
     assert.deepEqual(Object.keys(JSON.parse(torn.stdout).backups), ["fusion-01/a"]);
     const missing = await runMain(["manifest", "show", join(dir, "nope")], {
       permissions: ["--allow-read"],
@@ -72,5 +77,33 @@ Deno.test("manifest show: a torn line is a warning, a missing path exit 2", asyn
       permissions: ["--allow-read"],
     });
     assert.equal(empty.code, 0);
+  });
+});
+
+Deno.test("manifest show <folder>: every instrument's files, and the shared file of earlier versions", async () => {
+  await withTempDir(async (dir) => {
+    // Written by an earlier version: both instruments in one file of the month.
+    await Deno.writeTextFile(
+      join(dir, "2025-03.jsonl"),
+      [record("old", "complete"), record("old", "complete", null, "fusion-02")]
+        .map((r) => `${JSON.stringify({ ...r, started_at: "2025-03-01T02:00:00Z" })}\n`).join(""),
+    );
+    await appendRecord(dir, record("a_study", "complete"));
+    await appendRecord(dir, record("b_study", "failed_s3", "upload: cannot reach S3", "fusion-02"));
+    const result = await runMain(["manifest", "show", dir, "-f", "json"], {
+      permissions: ["--allow-read"],
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    const backups = JSON.parse(result.stdout).backups;
+    assert.deepEqual(
+      Object.entries(backups).map(([name, r]) => [name, (r as ManifestRecord).status]).sort(),
+      [
+        ["fusion-01/a_study", "complete"],
+        ["fusion-01/old", "complete"],
+        ["fusion-02/b_study", "failed_s3"],
+        ["fusion-02/old", "complete"],
+      ],
+    );
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { readJobLog } from "../../lib/manifest/mod.ts";
 import { readMonitorState } from "../../lib/monitor/mod.ts";
 import { PRODUCT_FLAGS, runMain, spawnMain } from "../_helpers/cli.ts";
 import { waitUntil, writeMonitorConfig } from "../_helpers/monitor.ts";
@@ -71,6 +72,16 @@ Deno.test({
           `[fusion-toolkit] fusion_error on ${Deno.hostname()} (sample S12, cycle 7): ` +
           "[12] ERROR Akoya.Fusion.Imaging - Exposure failed",
         ]]);
+        // The share's job log: its sign of life at start, then its stop.
+        const jobs = await readJobLog(join(dir, "share", "_manifest"), {
+          from: "2000-01",
+          to: "2999-12",
+        });
+        assert.deepEqual(
+          jobs.records.map((record) => [record.instrument, record.job, record.exit_code]),
+          [["fusion-test", "monitor tail", null], ["fusion-test", "monitor tail", 0]],
+        );
+        assert.equal(jobs.records[0]?.finished_at, null);
         const { state } = await readMonitorState(join(dir, "state", "monitor.json"));
         assert.equal(state?.offset, (await Deno.stat(log)).size);
         assert.deepEqual([state?.parser.sample, state?.parser.cycle], ["S12", "7"]);
@@ -92,8 +103,9 @@ Deno.test("monitor tail without a config file exits 2 with one line saying what 
     assert.deepEqual(result, {
       code: 2,
       stdout: "",
-      stderr: `error: config file not found: ${missing}; create it with ` +
-        "`fusion-toolkit install init` or pass --config PATH\n",
+      stderr: `error: the config file given with --config does not exist: ${missing}; check ` +
+        `the path, or create one there with \`deno run -A main.ts install init --config-dir ` +
+        `${dir}\`\n`,
     });
   });
 });

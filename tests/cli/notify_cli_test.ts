@@ -25,7 +25,8 @@ const PERMISSIONS = [
   "--allow-net=127.0.0.1",
   "--allow-sys=hostname",
 ];
-const EVENTS = "backup_failure, cleanup_failure, fusion_error, monitor_crash, toolkit_error";
+const EVENTS =
+  "backup_failure, cleanup_failure, fusion_error, monitor_crash, toolkit_error, monthly_report";
 
 Deno.test("notify list-subscribers: each event, its list, its file, and invalid lines flagged", async () => {
   await withTempDir(async (dir) => {
@@ -49,7 +50,13 @@ Deno.test("notify list-subscribers: each event, its list, its file, and invalid 
           join(recipients, "backup_failure.txt")
         }:4: "ops at lab" is not an email address; ` +
         "it is not sent to",
-        ...["cleanup_failure", "fusion_error", "monitor_crash", "toolkit_error"].flatMap((
+        ...[
+          "cleanup_failure",
+          "fusion_error",
+          "monitor_crash",
+          "toolkit_error",
+          "monthly_report",
+        ].flatMap((
           event,
         ) => [
           `${event}: 1 recipient from ${

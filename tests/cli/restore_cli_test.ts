@@ -176,6 +176,22 @@ Deno.test("restore usage errors exit 2 with one line saying what to do", async (
         ["restore", "2025_nobody", "--to", to],
         /^error: no backup named '2025_nobody' in the manifest /m,
       ],
+      // One character off, replaced or extra: the near name is listed.
+      [
+        ["restore", `fusion-01/${A.slice(0, -1)}2`, "--to", to],
+        new RegExp(
+          `^error: no backup named 'fusion-01/${A.slice(0, -1)}2' in the manifest .* ` +
+            `\\(did you mean fusion-01/${A}\\?\\); `,
+          "m",
+        ),
+      ],
+      [
+        ["restore", `fusion-01/${A}x`, "--to", to],
+        new RegExp(
+          `^error: no backup named 'fusion-01/${A}x' .* \\(did you mean fusion-01/${A}\\?\\); `,
+          "m",
+        ),
+      ],
       [
         ["restore", A, "--to", join(to, "missing")],
         /^error: --to .*missing: no such folder; create it first/m,

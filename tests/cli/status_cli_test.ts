@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { startS3Peer } from "../../peers/s3.ts";
 import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
+import { holdShareLock } from "../_helpers/lock_holder.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
-Deno.test("status after a backup: the run, the share, nothing to do; a stale lock makes it exit 1", async () => {
+Deno.test("status after a backup: the run, the share, nothing to do; a running job and a crash's lock are shown, neither needs a person", async () => {
   await withTempDir(async (dir) => {
     const peer = await startS3Peer();
     try {
@@ -36,15 +37,42 @@ Deno.test("status after a backup: the run, the share, nothing to do; a stale loc
       assert.match(status.stdout, /^Needs attention \(0\)$/m);
       assert.match(status.stdout, /free of .*; cleanup evicts below 20%/);
       assert.match(status.stdout, /the monitor has not run yet/);
-      assert.match(status.stdout, /^Stale locks \(0\)$/m);
+      assert.match(status.stdout, /^Running now \(0\)$/m);
+      assert.match(status.stdout, /^Locks left by runs that stopped \(0\)$/m);
 
-      await Deno.writeTextFile(join(share, ".cleanup.lock"), "{}");
-      const json = await run("status", "-f", "json");
-      assert.equal(json.code, 1);
-      const report = JSON.parse(json.stdout);
-      assert.equal(report.attention_needed, true);
-      assert.equal(report.stale_locks.length, 1);
-      assert.equal(report.runs["backup run"].summary, "1 study backed up");
+      // A cleanup that crashed left its holder file: shown, and the next job takes it over.
+      await Deno.writeTextFile(
+        join(share, ".cleanup.lock.holder"),
+        JSON.stringify({ hostname: "nas", pid: 7, started_at: "t", command: "cleanup run" }),
+      );
+      const crashed = await run("status", "-f", "json");
+      assert.equal(crashed.code, 0, crashed.stdout);
+      assert.deepEqual(JSON.parse(crashed.stdout).stale_locks, [
+        `${join(share, ".cleanup.lock.holder")} (left by cleanup running since t, pid 7 on nas)`,
+      ]);
+      // Another instrument's backup runs now (and took that lock over on its way in).
+      const other = await holdShareLock(
+        share,
+        "backup",
+        "pc-2",
+        "2025-05-01T02:00:00Z",
+        "fusion-02",
+      );
+      try {
+        const json = await run("status", "-f", "json");
+        assert.equal(json.code, 0, json.stdout);
+        const report = JSON.parse(json.stdout);
+        assert.equal(report.attention_needed, false);
+        assert.deepEqual(report.running, [
+          `backup running since 2025-05-01T02:00:00Z, pid ${other.pid} on pc-2 (fusion-02)`,
+        ]);
+        assert.deepEqual(report.stale_locks, []);
+        assert.equal(report.runs["backup run"].summary, "1 study backed up");
+        const text = await run("status");
+        assert.match(text.stdout, /^Running now \(1\)$/m);
+      } finally {
+        await other.release();
+      }
     } finally {
       await peer.stop();
     }

@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
-import { runMain } from "../_helpers/cli.ts";
+import { runCli } from "../../lib/cli/mod.ts";
+import { type CliResult, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
+import { CANNOT_UNREAD } from "../_helpers/unreadable.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
 const READ_ONLY = ["--allow-read"];
@@ -49,7 +51,58 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   assert.match(missing.stderr, /missing required argument 'path'/);
   const bare = await runMain(["validate"], { permissions: [] });
   assert.equal(bare.code, 2);
+  assert.match(bare.stderr, /^error: 'fusion-toolkit validate' needs a command: study, root\n/);
   assert.match(bare.stderr, /Usage: fusion-toolkit validate/);
+  assert.equal(bare.stdout, "");
+});
+
+/**
+ * Runs the CLI in this process, as main.ts does, with captured streams. Its
+ * narrowing revokes nothing: the next tests in this file still need their
+ * permissions (tests/permissions proves each command's narrowing).
+ */
+async function runInProcess(args: string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(args, {
+    io: { out: (text) => stdout += text, err: (text) => stderr += text, stderrIsTerminal: false },
+    env: new Map<string, string>(),
+    narrow: () => {},
+  });
+  return { code, stdout, stderr };
+}
+
+Deno.test("a group without its subcommand exits 2 with an error line, then the usage", async () => {
+  const groups: [string[], string][] = [
+    [
+      [],
+      "validate, manifest, backup, cleanup, monitor, notify, install, status, restore, audit, report",
+    ],
+    [["validate"], "study, root"],
+    [["backup"], "run"],
+    [["cleanup"], "run"],
+    [["manifest"], "show"],
+    [["notify"], "list-subscribers, test"],
+    [["monitor"], "tail"],
+    [["install"], "init, tasks"],
+  ];
+  for (const [args, commands] of groups) {
+    const result = await runInProcess(args);
+    const name = ["fusion-toolkit", ...args].join(" ");
+    assert.equal(result.code, 2, name);
+    assert.equal(result.stdout, "", name);
+    const [first, second, usage] = result.stderr.split("\n");
+    assert.equal(first, `error: '${name}' needs a command: ${commands}`);
+    assert.equal(second, "");
+    assert.equal(usage, `Usage: ${name} [options] [command]`);
+  }
+  const unknownHelp = await runInProcess(["help", "bogus"]);
+  assert.equal(unknownHelp.code, 2);
+  assert.match(unknownHelp.stderr, /^error: unknown command 'bogus'\n\nUsage: fusion-toolkit /);
+  // `help` alone is a request, not an error.
+  const help = await runInProcess(["help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^Usage: fusion-toolkit \[options\] \[command\]/);
 });
 
 Deno.test("validate study: a good study passes with exit 0", async () => {
@@ -94,6 +147,7 @@ Deno.test("validate study -f json prints the document docs/cli.md shows", async 
         path: `${GOOD}_B.xpd`,
         message: `no sibling experiment directory named '${GOOD}_B'`,
       }],
+      unreadable: [],
     });
   });
 });
@@ -176,18 +230,36 @@ Deno.test("-v adds the stack to an error; without it there is none", async () =>
   });
 });
 
+// A process the permission bits apply to must meet the folder: see _helpers/unreadable.ts.
 Deno.test({
-  name: "an unreadable study is an error naming the path, not a crash",
-  // Root reads everything, and Windows has no chmod 000: nothing to provoke there.
-  ignore: Deno.build.os === "windows" || Deno.uid() === 0,
+  name: "an unreadable folder fails its study, named with the path; the other studies are checked",
+  ignore: CANNOT_UNREAD,
 }, async () => {
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, GOOD);
+    await makeSampleStudy(dir, "20250302_bob_tonsil_run2");
     await Deno.chmod(join(path, GOOD), 0o000);
     try {
-      const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
-      assert.equal(result.code, 3);
-      assert.match(result.stderr, /^error: Permission denied.*check that this account may access/);
+      const study = await runMain(["validate", "study", path], {
+        permissions: READ_ONLY,
+        respectPermissions: true,
+      });
+      assert.equal(study.code, 1, study.stderr);
+      assert.match(
+        study.stdout,
+        new RegExp(`^FAIL .*${GOOD} \\(\\d violations?, 1 unreadable\\)$`, "m"),
+      );
+      assert.match(
+        study.stdout,
+        new RegExp(`^ {2}cannot read ${GOOD}: .*[Pp]ermission denied`, "m"),
+      );
+      const root = await runMain(["validate", "root", dir], {
+        permissions: READ_ONLY,
+        respectPermissions: true,
+      });
+      assert.equal(root.code, 1, root.stderr);
+      assert.match(root.stdout, /^PASS .*20250302_bob_tonsil_run2$/m);
+      assert.match(root.stdout, /^2 studies checked in .*: 1 passed, 1 failed$/m);
     } finally {
       await Deno.chmod(join(path, GOOD), 0o755);
     }

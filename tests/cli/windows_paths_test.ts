@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
-import { EXE_FLAGS, runMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNC_UNAVAILABLE, withUncShare } from "../_helpers/unc.ts";
 
@@ -48,7 +48,13 @@ Deno.test("validate study resolves ..\\ against the working folder", {
       cwd: join(dir, "work"),
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { study: GOOD, path, ok: true, violations: [] });
+    assert.deepEqual(JSON.parse(result.stdout), {
+      study: GOOD,
+      path,
+      ok: true,
+      violations: [],
+      unreadable: [],
+    });
   });
 });
 
@@ -77,14 +83,20 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
     for (const spelling of [root, root.replaceAll("\\", "/")]) {
       // Exactly the exe's permissions: the share is where backups go.
       const result = await runMain(["validate", "root", spelling, "-f", "json"], {
-        permissions: EXE_FLAGS,
+        permissions: PRODUCT_FLAGS,
       });
       assert.equal(result.code, 1, result.stderr);
       const report = JSON.parse(result.stdout);
       assert.equal(report.root, root);
       assert.equal(report.studies.length, 5);
       const good = report.studies.find((study: { study: string }) => study.study === GOOD);
-      assert.deepEqual(good, { study: GOOD, path: `${root}\\${GOOD}`, ok: true, violations: [] });
+      assert.deepEqual(good, {
+        study: GOOD,
+        path: `${root}\\${GOOD}`,
+        ok: true,
+        violations: [],
+        unreadable: [],
+      });
     }
   });
 });

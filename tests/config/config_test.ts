@@ -24,6 +24,7 @@ instrument = "fusion-02"
 [truenas]
 root = '\\\\truenas\\fusion-backup'
 manifest_root = "//truenas/fusion-backup/ledger/"
+lock_wait_minutes = 2.5
 
 [s3]
 bucket = "lab-fusion-archive"
@@ -92,6 +93,7 @@ Deno.test("a minimal config gets every documented default", () => {
   assert.deepEqual(config.truenas, {
     root: "/mnt/truenas/fusion-backup",
     manifestRoot: "/mnt/truenas/fusion-backup/_manifest",
+    lockWaitMinutes: 60,
   });
   assert.deepEqual(config.s3, {
     bucket: "lab-fusion-archive",
@@ -133,6 +135,7 @@ Deno.test("every key of a full config is read, with Windows paths normalised", (
   assert.deepEqual(config.truenas, {
     root: "\\\\truenas\\fusion-backup\\",
     manifestRoot: "\\\\truenas\\fusion-backup\\ledger",
+    lockWaitMinutes: 2.5,
   });
   assert.equal(config.s3.prefix, "fusion/raw");
   assert.equal(config.s3.region, "us-west-2");
@@ -241,6 +244,33 @@ Deno.test("a missing required key is an error naming the key", () => {
   assert.match(configError(""), /missing required key 'source_root' in \[backup\].*and 2 more/);
 });
 
+Deno.test("a share inside the source root, the reverse, or the same folder is a config error", () => {
+  const roots = (source: string, share: string) =>
+    MINIMAL.replace('source_root = "/data/fusion"', `source_root = "${source}"`)
+      .replace('root = "/mnt/truenas/fusion-backup"', `root = "${share}"`);
+  assert.match(
+    configError(roots("/data/fusion", "/data/fusion/backups")),
+    /^config error: \/etc\/ft\/config\.toml:\d+: \[truenas\] root \/data\/fusion\/backups lies inside \[backup\] source_root \/data\/fusion: the share must be a folder apart from the instrument's studies; set one of them elsewhere$/,
+  );
+  assert.match(
+    configError(roots("/mnt/share/fusion", "/mnt/share")),
+    /\/mnt\/share contains \[backup\] source_root/,
+  );
+  assert.match(
+    configError(roots("/data/x", "/data/x/")),
+    /is the same folder as \[backup\] source_root/,
+  );
+  // Beside each other, or only a common prefix of the name, is fine.
+  assert.doesNotThrow(() =>
+    parseConfig(roots("/data/fusion", "/data/fusion-backup"), "/c.toml", posixContext)
+  );
+  // Windows compares without regard to case.
+  assert.throws(
+    () => parseConfig(roots("D:/FusionData", "d:/fusiondata/share"), "C:/c.toml", windowsContext),
+    /\[truenas\] root d:\\fusiondata\\share lies inside \[backup\] source_root D:\\FusionData/,
+  );
+});
+
 Deno.test("a host name that cannot be an instrument name asks for [backup] instrument", () => {
   assert.throws(
     () => parseConfig(MINIMAL, "/c.toml", { ...posixContext, hostname: () => "my pc" }),
@@ -248,9 +278,102 @@ Deno.test("a host name that cannot be an instrument name asks for [backup] instr
   );
 });
 
-Deno.test("malformed TOML is an error with line and column", () => {
-  assert.match(configError("[backup\nsource_root = 1\n"), /config\.toml:1:\d+: invalid TOML/);
-  assert.match(configError(`${MINIMAL}\nx = [1,\n`), /config\.toml:1[2-4]:\d+: invalid TOML/);
+Deno.test("malformed TOML says what is wrong in the writer's terms, at its line and column", () => {
+  // [TOML, where, what]: each case as a person writes it by hand.
+  const cases: [string, string, string][] = [
+    [
+      '[backup]\nsource_root = "D:/FusionData\nidle_days = 3\n',
+      "2:15",
+      'unclosed string: the value that starts with " here has no closing " on this line',
+    ],
+    [
+      "[backup]\nsource_root = 'D:/FusionData\n",
+      "2:15",
+      "unclosed string: the value that starts with ' here has no closing ' on this line",
+    ],
+    [
+      '[backup]\nsource_root = """D:/FusionData\n',
+      "2:15",
+      'unclosed multi-line string: the """ here has no closing """',
+    ],
+    ['[backup\nsource_root = "x"\n', "1:8", "unclosed table header: '[backup' needs a closing ']'"],
+    [
+      '[backup # the instrument\nsource_root = "x"\n',
+      "1:9",
+      "unclosed table header: '[backup' needs a closing ']'",
+    ],
+    [
+      "[back up]\n",
+      "1:7",
+      "invalid table name 'back up': use letters, digits, '_' and '-' (or put the name in quotes)",
+    ],
+    [
+      '[backup]\nsource_root "D:/FusionData"\n',
+      "2:13",
+      "missing '=' after the key 'source_root': write source_root = <value>",
+    ],
+    [
+      '[backup]\nsource root = "x"\n',
+      "2:8",
+      "invalid key 'source root': a key uses letters, digits, '_' and '-' (or put it in quotes)",
+    ],
+    [
+      "[backup]\nidle_days = 3\nidle_days = 4\n",
+      "3:1",
+      "duplicate key 'idle_days' in [backup] (first set on line 2): keep one",
+    ],
+    [
+      '[backup]\nidle_days = 3\n\n[backup]\ninstrument = "f"\n',
+      "4:2",
+      "table [backup] appears twice (first on line 1): keep one [backup] and put all its keys there",
+    ],
+    [
+      '[hooks]\nbackup = ["a.exe", "b"\ncleanup = []\n',
+      "2:10",
+      "unclosed list: this [ has no closing ]",
+    ],
+    [
+      '[hooks]\nbackup = ["a.exe" "b"]\n',
+      "2:19",
+      "missing ',' between the items of the list, or its closing ]",
+    ],
+    [
+      '[hooks]\nbackup = [\n  "a.exe"\n  "b"\n]\n',
+      "4:3",
+      "missing ',' between the items of the list, or its closing ]",
+    ],
+    ["[backup]\ninstrument = fusion-01\n", "2:14", 'text needs quotes: write "fusion-01"'],
+    [
+      "[backup]\nsource_root = D:\\FusionData\n",
+      "2:15",
+      "text needs quotes: write 'D:\\FusionData'",
+    ],
+    [
+      '[backup]\nsource_root = "D:\\FusionData"\n',
+      "2:18",
+      "in a \"...\" string a backslash starts an escape, and \\F is not one: write a Windows path with '/' (\"C:/Data\") or in single quotes ('C:\\Data')",
+    ],
+    ["[backup]\nidle_days =\n", "2:12", "missing value after '='"],
+    [
+      "[backup]\nidle_days = 14 days\n",
+      "2:16",
+      "unexpected text after the value: write one key = value per line",
+    ],
+    [
+      "[backup]\nidle_days = 14d\n",
+      "2:13",
+      "invalid number '14d': write digits only, or put text in quotes",
+    ],
+    ["[s3]\nforce_path_style = True\n", "2:20", "write true in lower case"],
+    [
+      '[backup]\ninstrument = "fusion\u000101"\n',
+      "2:21",
+      "a string holds the control character U+0001: remove it, or write it as an escape such as \\t",
+    ],
+  ];
+  for (const [toml, where, what] of cases) {
+    assert.equal(configError(toml), `/etc/ft/config.toml:${where}: invalid TOML: ${what}`, toml);
+  }
 });
 
 Deno.test("several problems are reported together", () => {
@@ -267,14 +390,38 @@ Deno.test("loadConfig reads a file, and a missing file says how to create one", 
     const config = await loadConfig({ path: file, hostname: () => "host1" });
     assert.equal(config.file, file);
     assert.equal(config.backup.instrument, "host1");
-    await assert.rejects(loadConfig({ path: join(dir, "nope.toml") }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(
-        error.message,
-        /config file not found: .*nope\.toml; create it with `fusion-toolkit install init`/,
+    const missing = async (options: Parameters<typeof loadConfig>[0]) => {
+      const error = await loadConfig({ command: "fusion-toolkit.exe", ...options }).then(
+        () => assert.fail("a missing config was accepted"),
+        (error: unknown) => error,
       );
-      return true;
-    });
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.exitCode, 2);
+      return error.message;
+    };
+    // A path given with --config: that path is named, and init is pointed at its folder.
+    const elsewhere = join(dir, "site b");
+    assert.equal(
+      await missing({ path: join(elsewhere, "config.toml") }),
+      `the config file given with --config does not exist: ${join(elsewhere, "config.toml")}; ` +
+        `check the path, or create one there with \`fusion-toolkit.exe install init ` +
+        `--config-dir "${elsewhere}"\``,
+    );
+    // init always writes config.toml: another file name is answered with the name it will have.
+    assert.equal(
+      await missing({ path: join(dir, "nope.toml") }),
+      `the config file given with --config does not exist: ${join(dir, "nope.toml")}; check ` +
+        `the path, or create a config.toml in that folder with \`fusion-toolkit.exe install ` +
+        `init --config-dir ${dir}\` and pass --config ${file}`,
+    );
+    // No --config: the default place, and init without a folder writes there.
+    const home = currentPlatform() === "windows" ? "USERPROFILE" : "HOME";
+    const defaultFile = join(dir, ".config", "fusion-toolkit", "config.toml");
+    assert.equal(
+      await missing({ env: new Map([[home, dir]]) }),
+      `no config file at ${defaultFile}, the default place; create one there with ` +
+        "`fusion-toolkit.exe install init`, or pass --config PATH",
+    );
     await assert.rejects(loadConfig({ path: dir }), /config path is a directory/);
   });
 });

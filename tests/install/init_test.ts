@@ -100,6 +100,7 @@ Deno.test("force replaces config.toml and smtp.env, keeps the old ones as .bak, 
       [join("recipients", "fusion_error.txt")]: "kept",
       [join("recipients", "monitor_crash.txt")]: "kept",
       [join("recipients", "toolkit_error.txt")]: "kept",
+      [join("recipients", "monthly_report.txt")]: "kept",
       [join("recipients", "default.txt")]: "created",
     });
     assert.equal(result.files[0]?.previous, `${config}.bak`);

@@ -52,7 +52,12 @@ Deno.test("registerTasks writes each UTF-16 XML file, then runs its create argv"
     const planned = plans(xmlDir);
     await registerTasks(planned, run, (plan) => done.push(plan.task.name));
     assert.deepEqual(calls, planned.map((plan) => plan.createArgv));
-    assert.deepEqual(done, ["FusionToolkitBackup", "FusionToolkitCleanup", "FusionToolkitMonitor"]);
+    assert.deepEqual(done, [
+      "FusionToolkitBackup",
+      "FusionToolkitCleanup",
+      "FusionToolkitMonitor",
+      "FusionToolkitReport",
+    ]);
     for (const plan of planned) {
       const bytes = await Deno.readFile(plan.xmlFile);
       assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe]);
@@ -101,13 +106,19 @@ Deno.test("removeTasks deletes only the registered tasks, so running it twice is
     { name: "FusionToolkitBackup", removed: true },
     { name: "FusionToolkitCleanup", removed: false },
     { name: "FusionToolkitMonitor", removed: true },
+    { name: "FusionToolkitReport", removed: false },
   ]);
   assert.deepEqual(calls, [
     ["/Query", "/FO", "CSV", "/NH"],
     ["/Delete", "/TN", "FusionToolkitBackup", "/F"],
     ["/Delete", "/TN", "FusionToolkitMonitor", "/F"],
   ]);
-  assert.deepEqual((await removeTasks(run)).map((task) => task.removed), [false, false, false]);
+  assert.deepEqual((await removeTasks(run)).map((task) => task.removed), [
+    false,
+    false,
+    false,
+    false,
+  ]);
   assert.deepEqual([...registered], ["\\Other"]);
 });
 

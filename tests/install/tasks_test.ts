@@ -54,7 +54,7 @@ function assertBalanced(xml: string): void {
   assert.deepEqual(stack, []);
 }
 
-Deno.test("the three tasks of the seed, with their schedules and commands", () => {
+Deno.test("the four tasks, with their schedules and commands", () => {
   assert.deepEqual(
     SCHEDULED_TASKS.map((
       task,
@@ -63,6 +63,7 @@ Deno.test("the three tasks of the seed, with their schedules and commands", () =
       ["FusionToolkitBackup", "backup run", "monthly, day 1, at 02:00"],
       ["FusionToolkitCleanup", "cleanup run", "monthly, day 20, at 02:00"],
       ["FusionToolkitMonitor", "monitor tail", "at system start, after 1 min"],
+      ["FusionToolkitReport", "report --send --once --s3", "monthly, day 2, at 08:00"],
     ],
   );
 });
@@ -207,12 +208,12 @@ Deno.test("displayCommandLine masks the password and quotes like cmd.exe expects
 
 Deno.test("taskXml: well-formed, escaped, no run-time limit, the seed's triggers, the account", () => {
   const launcher = { ...EXE_LAUNCHER, program: String.raw`C:\R&D <tools>\fusion-toolkit.exe` };
-  const [backup, cleanup, monitor] = SCHEDULED_TASKS.map((task) => {
+  const [backup, cleanup, monitor, report] = SCHEDULED_TASKS.map((task) => {
     const action = taskAction(task, launcher, CONFIG);
     return { action, xml: taskXml(task, action, USER, "fusion-toolkit 9.9.9") };
   });
-  assert.ok(backup && cleanup && monitor);
-  for (const { action, xml } of [backup, cleanup, monitor]) {
+  assert.ok(backup && cleanup && monitor && report);
+  for (const { action, xml } of [backup, cleanup, monitor, report]) {
     assertBalanced(xml);
     assert.ok(xml.startsWith('<?xml version="1.0" encoding="UTF-16"?>\r\n'));
     assert.equal(element(xml, "Command"), action.command);
@@ -228,6 +229,9 @@ Deno.test("taskXml: well-formed, escaped, no run-time limit, the seed's triggers
   assert.equal(element(backup.xml, "StartBoundary"), "2025-01-01T02:00:00");
   assert.equal(element(backup.xml, "Day"), "1");
   assert.equal(element(cleanup.xml, "Day"), "20");
+  assert.equal(element(report.xml, "Day"), "2");
+  assert.equal(element(report.xml, "StartBoundary"), "2025-01-01T08:00:00");
+  assert.equal(element(report.xml, "StartWhenAvailable"), "true");
   assert.equal(
     backup.xml.match(
       /<(January|February|March|April|May|June|July|August|September|October|November|December)\/>/g,
@@ -279,12 +283,17 @@ Deno.test("planTasks: one XML file per task in the folder given, registered as t
     String.raw`C:\Users\Lab User\.config\fusion-toolkit\tasks\FusionToolkitBackup.xml`,
     String.raw`C:\Users\Lab User\.config\fusion-toolkit\tasks\FusionToolkitCleanup.xml`,
     String.raw`C:\Users\Lab User\.config\fusion-toolkit\tasks\FusionToolkitMonitor.xml`,
+    String.raw`C:\Users\Lab User\.config\fusion-toolkit\tasks\FusionToolkitReport.xml`,
   ]);
   for (const plan of plans) {
     assert.deepEqual(plan.createArgv, buildCreateArgv(plan.task.name, plan.xmlFile, USER, "pw"));
     assert.equal(plan.xml, taskXml(plan.task, plan.action, USER, "fusion-toolkit 0.1.0"));
   }
   assert.equal(plans[2]?.action.arguments, String.raw`monitor tail --config "${CONFIG}"`);
+  assert.equal(
+    plans[3]?.action.arguments,
+    String.raw`report --send --once --s3 --config "${CONFIG}"`,
+  );
 });
 
 Deno.test("defaultTaskUser is DOMAIN\\name from the environment, or nothing", () => {

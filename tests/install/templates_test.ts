@@ -20,6 +20,7 @@ Deno.test("one recipients file per event plus default.txt, each listing nobody y
     "fusion_error.txt",
     "monitor_crash.txt",
     "toolkit_error.txt",
+    "monthly_report.txt",
     DEFAULT_RECIPIENTS_FILE,
   ]);
   for (const file of files) {

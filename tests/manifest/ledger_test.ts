@@ -3,8 +3,10 @@ import { join } from "node:path";
 import {
   appendRecord,
   manifestFileName,
+  manifestFilesInFoldOrder,
   type ManifestRecord,
   parseManifest,
+  parseManifestFileName,
   readManifest,
   recordProblem,
   timestamp,
@@ -12,14 +14,19 @@ import {
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 
-function record(name: string, status: ManifestRecord["status"], startedAt: string): ManifestRecord {
+function record(
+  name: string,
+  status: ManifestRecord["status"],
+  startedAt: string,
+  instrument = "fusion-01",
+): ManifestRecord {
   return {
-    backup_name: `fusion-01/${name}`,
+    backup_name: `${instrument}/${name}`,
     run_name: name,
-    instrument: "fusion-01",
+    instrument,
     source_path: `D:\\FusionData\\${name}`,
-    truenas_path: `\\\\truenas\\fusion-backup\\fusion-01\\${name}`,
-    s3_uri: `s3://bucket/fusion/fusion-01/${name}/`,
+    truenas_path: `\\\\truenas\\fusion-backup\\${instrument}\\${name}`,
+    s3_uri: `s3://bucket/fusion/${instrument}/${name}/`,
     file_count: 3,
     total_bytes: 1234,
     status,
@@ -32,10 +39,62 @@ function record(name: string, status: ManifestRecord["status"], startedAt: strin
   };
 }
 
-Deno.test("records go to the month of started_at, in UTC", () => {
-  assert.equal(manifestFileName("2025-04-01T02:00:03Z"), "2025-04.jsonl");
-  assert.equal(manifestFileName(new Date("2025-04-30T23:30:00-02:00")), "2025-05.jsonl");
+Deno.test("records go to their instrument's file of the month of started_at, in UTC", () => {
+  assert.equal(manifestFileName("2025-04-01T02:00:03Z", "fusion-01"), "2025-04.fusion-01.jsonl");
+  assert.equal(
+    manifestFileName(new Date("2025-04-30T23:30:00-02:00"), "Fusion.B_2"),
+    "2025-05.Fusion.B_2.jsonl",
+  );
+  assert.throws(
+    () => manifestFileName("2025-04-01T02:00:03Z", "../x"),
+    /"\.\.\/x" cannot name an instrument's manifest file: use letters, digits/,
+  );
   assert.equal(timestamp(new Date("2025-04-01T02:00:03.456Z")), "2025-04-01T02:00:03Z");
+});
+
+Deno.test("manifest file names: every instrument's, the older shared one, nothing else", () => {
+  assert.deepEqual(parseManifestFileName("2025-04.fusion-01.jsonl"), {
+    month: "2025-04",
+    instrument: "fusion-01",
+  });
+  assert.deepEqual(parseManifestFileName("2025-04.a.jsonl.jsonl"), {
+    month: "2025-04",
+    instrument: "a.jsonl",
+  });
+  assert.deepEqual(parseManifestFileName("2025-04.jsonl"), {
+    month: "2025-04",
+    instrument: undefined,
+  });
+  for (
+    const other of [
+      "cleanup-2025-04.jsonl",
+      "2025-04.fusion-01 - Copy.jsonl",
+      "2025-04..jsonl",
+      "2025-04.jsonl.bak",
+      "2025-4.fusion-01.jsonl",
+      "2025-04.x/y.jsonl",
+    ]
+  ) {
+    assert.equal(parseManifestFileName(other), undefined, other);
+  }
+  // Month first; in a month the shared file of earlier versions before any instrument's own.
+  assert.deepEqual(
+    manifestFilesInFoldOrder([
+      "2025-05.fusion-02.jsonl",
+      "cleanup-2025-04.jsonl",
+      "2025-04.fusion-02.jsonl",
+      "2025-04.jsonl",
+      "2025-03.jsonl",
+      "2025-04.fusion-01.jsonl",
+    ]),
+    [
+      "2025-03.jsonl",
+      "2025-04.jsonl",
+      "2025-04.fusion-01.jsonl",
+      "2025-04.fusion-02.jsonl",
+      "2025-05.fusion-02.jsonl",
+    ],
+  );
 });
 
 Deno.test("appendRecord writes one JSON line per record and readers fold to the latest", async () => {
@@ -44,7 +103,7 @@ Deno.test("appendRecord writes one JSON line per record and readers fold to the 
     const path = await appendRecord(root, record("a", "in_progress", "2025-04-01T02:00:00Z"));
     await appendRecord(root, record("b", "failed_s3", "2025-04-01T03:00:00Z"));
     await appendRecord(root, record("a", "complete", "2025-04-01T02:00:00Z"));
-    assert.equal(path, join(root, "2025-04.jsonl"));
+    assert.equal(path, join(root, "2025-04.fusion-01.jsonl"));
     const lines = (await Deno.readTextFile(path)).split("\n");
     assert.equal(lines.length, 4);
     assert.equal(lines[3], "");
@@ -69,8 +128,8 @@ Deno.test("a folder folds its monthly files in month order; a missing folder is 
     await Deno.writeTextFile(join(dir, "notes.txt"), "x");
     const contents = await readManifest(dir);
     assert.deepEqual(contents.files.map((f) => f.slice(dir.length + 1)), [
-      "2025-04.jsonl",
-      "2025-05.jsonl",
+      "2025-04.fusion-01.jsonl",
+      "2025-05.fusion-01.jsonl",
     ]);
     assert.equal(contents.latest.get("fusion-01/a")?.status, "complete");
     assert.deepEqual(await readManifest(join(dir, "missing")), {
@@ -79,6 +138,99 @@ Deno.test("a folder folds its monthly files in month order; a missing folder is 
       latest: new Map(),
       warnings: [],
     });
+  });
+});
+
+Deno.test("each instrument appends to its own file; the folder reads every instrument's", async () => {
+  await withTempDir(async (dir) => {
+    const one = await appendRecord(dir, record("a", "in_progress", "2025-04-01T02:00:00Z"));
+    const two = await appendRecord(
+      dir,
+      record("a", "in_progress", "2025-04-01T02:00:00Z", "fusion-02"),
+    );
+    await appendRecord(dir, record("a", "complete", "2025-04-01T02:00:00Z", "fusion-02"));
+    await appendRecord(dir, record("a", "complete", "2025-04-01T02:00:00Z"));
+    assert.equal(one, join(dir, "2025-04.fusion-01.jsonl"));
+    assert.equal(two, join(dir, "2025-04.fusion-02.jsonl"));
+    for (const [path, instrument] of [[one, "fusion-01"], [two, "fusion-02"]]) {
+      const lines = (await Deno.readTextFile(path ?? "")).trim().split("\n");
+      assert.deepEqual(lines.map((line) => JSON.parse(line).instrument), [instrument, instrument]);
+    }
+    const contents = await readManifest(dir);
+    assert.deepEqual(contents.files, [one, two]);
+    assert.deepEqual(
+      [...contents.latest.values()].map((r) => [r.backup_name, r.status]),
+      [["fusion-01/a", "complete"], ["fusion-02/a", "complete"]],
+    );
+    assert.deepEqual(contents.warnings, []);
+  });
+});
+
+Deno.test("a share with the shared files of earlier versions and per-instrument files reads as one", async () => {
+  await withTempDir(async (dir) => {
+    const lines = (...records: ManifestRecord[]) =>
+      records.map((r) => `${JSON.stringify(r)}\n`).join("");
+    // Written by earlier versions: one file per month, both instruments in it.
+    await Deno.writeTextFile(
+      join(dir, "2025-03.jsonl"),
+      lines(
+        record("old", "in_progress", "2025-03-01T02:00:00Z"),
+        record("old", "in_progress", "2025-03-01T02:00:00Z", "fusion-02"),
+        record("old", "complete", "2025-03-01T02:00:00Z"),
+        record("old", "complete", "2025-03-01T02:00:00Z", "fusion-02"),
+      ),
+    );
+    // April: fusion-01 failed under the old version, was upgraded and ran again the same month.
+    await Deno.writeTextFile(
+      join(dir, "2025-04.jsonl"),
+      lines(
+        record("mid", "in_progress", "2025-04-01T02:00:00Z"),
+        record("mid", "failed_s3", "2025-04-01T02:00:00Z"),
+        record("gone", "complete", "2025-04-01T03:00:00Z", "fusion-02"),
+      ),
+    );
+    await appendRecord(dir, record("mid", "in_progress", "2025-04-20T02:00:00Z"));
+    await appendRecord(dir, record("mid", "complete", "2025-04-20T02:00:00Z"));
+    await appendRecord(dir, record("new", "complete", "2025-05-01T02:00:00Z", "fusion-02"));
+    await Deno.writeTextFile(join(dir, "cleanup-2025-05.jsonl"), "{}\n");
+
+    const contents = await readManifest(dir);
+    assert.deepEqual(contents.files.map((file) => file.slice(dir.length + 1)), [
+      "2025-03.jsonl",
+      "2025-04.jsonl",
+      "2025-04.fusion-01.jsonl",
+      "2025-05.fusion-02.jsonl",
+    ]);
+    assert.deepEqual(
+      [...contents.latest.values()].map((r) => [r.backup_name, r.status, r.started_at]).sort(),
+      [
+        ["fusion-01/mid", "complete", "2025-04-20T02:00:00Z"],
+        ["fusion-01/old", "complete", "2025-03-01T02:00:00Z"],
+        ["fusion-02/gone", "complete", "2025-04-01T03:00:00Z"],
+        ["fusion-02/new", "complete", "2025-05-01T02:00:00Z"],
+        ["fusion-02/old", "complete", "2025-03-01T02:00:00Z"],
+      ],
+    );
+    assert.deepEqual(contents.warnings, []);
+  });
+});
+
+Deno.test("a record of another instrument in an instrument's file is kept, with a warning", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "2025-04.Fusion-01.jsonl");
+    await Deno.writeTextFile(
+      path,
+      `${JSON.stringify(record("a", "complete", "2025-04-01T02:00:00Z", "Fusion-01"))}\n` +
+        `${JSON.stringify(record("b", "complete", "2025-04-01T02:00:00Z", "fusion-01"))}\n`,
+    );
+    const contents = await readManifest(dir);
+    assert.deepEqual([...contents.latest.keys()], ["Fusion-01/a", "fusion-01/b"]);
+    assert.equal(contents.warnings.length, 1);
+    assert.equal(contents.warnings[0]?.line, 2);
+    assert.match(
+      contents.warnings[0]?.message ?? "",
+      /^a record of instrument 'fusion-01' in the file of 'Fusion-01': two PCs are writing one manifest file; give every PC its own \[backup\] instrument name/,
+    );
   });
 });
 
@@ -100,9 +252,11 @@ Deno.test("a torn last line is skipped with a warning, and the next append start
   });
 });
 
+// Two processes of one machine on one file (the same instrument; the cleanup ledger): appends
+// there are atomic. Two machines never share a file (see the per-instrument tests above).
 // Wine 8.0 writes an append-only handle with pwrite at the size it last saw, not O_APPEND, so two
 // processes can overwrite each other's record; Windows appends atomically. Under Wine it cannot tell.
-Deno.test("two processes appending at once never interleave records", {
+Deno.test("two processes of one machine appending at once never interleave records", {
   ignore: UNDER_WINE,
 }, async () => {
   await withTempDir(async (dir) => {
@@ -113,7 +267,7 @@ Deno.test("two processes appending at once never interleave records", {
       const [dir, tag] = Deno.args;
       for (let i = 0; i < 200; i++) {
         await appendRecord(dir, {
-          backup_name: tag + "/" + i, run_name: "x".repeat(500), instrument: tag, source_path: "s",
+          backup_name: tag + "/" + i, run_name: "x".repeat(500), instrument: "fusion-01", source_path: "s",
           truenas_path: "t", s3_uri: "u", file_count: i, total_bytes: i, status: "complete",
           started_at: "2025-04-01T00:00:00Z", truenas_verified_at: null, s3_verified_at: null,
           completed_at: null, source_deleted_at: null, error: null,

@@ -55,6 +55,24 @@ Deno.test("resolveBackup: ambiguous and unknown names are usage errors that help
       /^no backup named 'fusion-03\/20250302_bob_tonsil_run2' in the manifest Z:\\_manifest \(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\); `fusion-toolkit manifest show` lists them$/
         .test(error.message),
   );
+  // A typo of a character or two lists the near names, nearest first.
+  assert.throws(
+    () => resolveBackup("fusion-01/20250302_bob_tonsil_run3", LATEST, "m"),
+    /\(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\)/,
+  );
+  assert.throws(
+    () => resolveBackup("20250301_alice_lung_pnael1", LATEST, "m"),
+    /\(did you mean fusion-01\/20250301_alice_lung_panel1\?\)/,
+  );
+  assert.throws(
+    () => resolveBackup("fusion-01/20250301_alice_lung_panel12", LATEST, "m"),
+    /\(did you mean fusion-01\/20250301_alice_lung_panel1\?\)/,
+  );
+  // A part of a name lists the backups it is part of.
+  assert.throws(
+    () => resolveBackup("bob_tonsil", LATEST, "m"),
+    /\(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\)/,
+  );
   assert.throws(
     () => resolveBackup("nothing_like_it", LATEST, "m"),
     /: no backup named 'nothing_like_it' in the manifest m; /,

@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { OperationFailedError, UsageError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
-import { appendRecord, readManifest } from "../../lib/manifest/mod.ts";
+import { appendRecord, type ManifestRecord, readManifest } from "../../lib/manifest/mod.ts";
 import {
   PARTIAL_SUFFIX,
+  readMirroredManifest,
   restoreBackup,
   type RestoreOptions,
   type RestoreOutcome,
@@ -20,6 +21,7 @@ import { createS3Store } from "../../lib/storage/s3.ts";
 import { walk } from "../../lib/fs/mod.ts";
 import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, snapshot, withBackupWorld } from "../backup/_fixture.ts";
+import { manifestRecord } from "../_helpers/manifest.ts";
 
 const A = "20250301_alice_lung_panel1";
 const NAME = `fusion-01/${A}`;
@@ -138,7 +140,7 @@ Deno.test("a share that is not mounted: the manifest copy in S3 names the backup
     const gone = join(world.dir, "not-mounted");
     world.config = {
       ...world.config,
-      truenas: { root: gone, manifestRoot: join(gone, "_manifest") },
+      truenas: { ...world.config.truenas, root: gone, manifestRoot: join(gone, "_manifest") },
     };
     const outcome = await restore({ name: A });
     assert.equal(outcome.source, "s3");
@@ -148,6 +150,76 @@ Deno.test("a share that is not mounted: the manifest copy in S3 names the backup
     assert.deepEqual(await snapshot(join(to, A)), original);
   });
 });
+
+Deno.test("share not mounted: the S3 copies of every instrument's manifest, and of the old shared one, name the backups", async () => {
+  await withBackupWorld(async (world) => {
+    await backedUp(world);
+    // A second instrument backs up to the same share and bucket, with its own manifest file.
+    const own = world.config;
+    const B = "20250302_bob_tonsil_run2";
+    world.config = { ...own, backup: { ...own.backup, instrument: "fusion-02" } };
+    const original = await snapshot(await world.makeStudy(B));
+    assert.equal((await world.run()).outcomes[0]?.ok, true);
+    const gone = join(world.dir, "not-mounted");
+    world.config = {
+      ...own,
+      truenas: { ...own.truenas, root: gone, manifestRoot: join(gone, "_manifest") },
+    };
+    const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
+    try {
+      // What an earlier version mirrored: one file of the month for every instrument.
+      const old = manifestRecord("fusion-03/20241201_carl_skin_old", {
+        started_at: "2024-12-01T02:00:00Z",
+      });
+      await store.putBytes(
+        "fusion/_manifest/2024-12.jsonl",
+        jsonLines(old),
+        "application/x-ndjson",
+      );
+      await store.putBytes("fusion/_manifest/notes.txt", jsonLines(old), "text/plain");
+      const mirrored = [...(await store.listSizes("fusion/_manifest/")).keys()]
+        .map((key) => key.replace(/^fusion\/_manifest\/\d{4}-\d{2}\./, "YYYY-MM."));
+      assert.deepEqual(
+        mirrored.sort(),
+        [
+          "YYYY-MM.fusion-01.jsonl",
+          "YYYY-MM.fusion-02.jsonl",
+          "YYYY-MM.jsonl",
+          "fusion/_manifest/notes.txt",
+        ].sort(),
+      );
+
+      const manifest = await readMirroredManifest(world.config, store);
+      assert.deepEqual([...manifest.latest.keys()].sort(), [
+        "fusion-01/20250301_alice_lung_panel1",
+        `fusion-02/${B}`,
+        "fusion-03/20241201_carl_skin_old",
+      ]);
+      assert.deepEqual(manifest.warnings, []);
+
+      const to = join(world.dir, "restored-b");
+      await Deno.mkdir(to);
+      const outcome = await restoreBackup({
+        config: world.config,
+        name: `fusion-02/${B}`,
+        to,
+        tier: "Standard",
+        days: 7,
+        store: () => store,
+        logger: new Logger({ console: () => {} }),
+        progress: { stage() {}, advance() {}, end() {} },
+      });
+      assert.equal(outcome.source, "s3");
+      assert.deepEqual(await snapshot(join(to, B)), original);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+function jsonLines(...records: ManifestRecord[]): Uint8Array {
+  return new TextEncoder().encode(records.map((record) => `${JSON.stringify(record)}\n`).join(""));
+}
 
 Deno.test("--only restores the matching files and folders; a pattern matching nothing is a usage error", async () => {
   await withBackupWorld(async (world) => {

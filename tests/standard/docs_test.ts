@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { renderStudyText } from "../../lib/cli/validate.ts";
-import { validateStudy } from "../../lib/standard/mod.ts";
+import { validateStudy } from "../../lib/study/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
 const DOC = new URL("../../docs/data-standard.md", import.meta.url);

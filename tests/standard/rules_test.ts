@@ -49,9 +49,10 @@ Deno.test("R3: an experiment folder name over 60 characters is reported", () => 
 
 Deno.test("R4: a study without metadata or without experiments is reported", () => {
   const noMetadata = goodListing().filter((e) => !e.path.endsWith(".xpd"));
-  assert.deepEqual(summary(noMetadata), ["R4 ."]);
+  assert.deepEqual(summary(noMetadata), ["R4 .", `R6 ${STUDY}`]);
+  // An .fpr is metadata enough for R4; the experiment still lacks its own .xpd (R6).
   const onlyFpr = [...noMetadata, { path: `${STUDY}.fpr`, kind: "file" as const }];
-  assert.deepEqual(summary(onlyFpr), []);
+  assert.deepEqual(summary(onlyFpr), [`R6 ${STUDY}`]);
   assert.deepEqual(summary([{ path: "x.fpr", kind: "file" }]), ["R4 ."]);
   assert.deepEqual(summary([]), ["R4 .", "R4 ."]);
 });
@@ -77,18 +78,37 @@ Deno.test("R5: stray files, unexpected folders and links are reported; the lock 
   ]);
 });
 
-Deno.test("R6: an .xpd without a sibling experiment folder is reported", () => {
+Deno.test("R5: special files (FIFOs, sockets, devices) are reported at every depth, once", () => {
+  const entries = [
+    ...goodListing(),
+    { path: "pipe", kind: "other" as const },
+    { path: `${STUDY}/Scan1/.temp/socket`, kind: "other" as const },
+  ];
+  assert.deepEqual(summary(entries), [`R5 ${STUDY}/Scan1/.temp/socket`, "R5 pipe"]);
+});
+
+Deno.test("R6: .xpd files and experiment folders pair one to one, both ways", () => {
+  // Passing: every experiment has its .xpd and every .xpd its experiment; an .fpr pairs with nothing.
+  const paired = [...goodListing(["", "B"]), { path: `${STUDY}.fpr`, kind: "file" as const }];
+  assert.deepEqual(summary(paired), []);
+  // An .xpd without its experiment folder.
   const entries = [...goodListing(), { path: `${STUDY}_B.xpd`, kind: "file" as const }];
   assert.deepEqual(summary(entries), [`R6 ${STUDY}_B.xpd`]);
-  // An experiment folder without an .xpd is fine: R6 goes one way.
-  assert.deepEqual(
-    summary(
-      goodListing().filter((e) => e.path !== `${STUDY}.xpd`).concat([
-        { path: `${STUDY}.fpr`, kind: "file" },
-      ]),
-    ),
-    [],
+  // An experiment folder without its .xpd (S.xpd, S/ and S_B/): with or without an .fpr.
+  const unpaired = goodListing(["", "B"]).filter((e) => e.path !== `${STUDY}_B.xpd`);
+  assert.deepEqual(summary(unpaired), [`R6 ${STUDY}_B`]);
+  assert.deepEqual(summary([...unpaired, { path: `${STUDY}.fpr`, kind: "file" }]), [
+    `R6 ${STUDY}_B`,
+  ]);
+  assert.match(
+    evaluateStudy(STUDY, unpaired)[0]?.message ?? "",
+    /^no '20250301_alice_lung_panel1_B\.xpd' beside it: every experiment directory has its own \.xpd/,
   );
+  // The pairing is by exact name; only the extension's case is free.
+  const upperExtension = goodListing().map((e) =>
+    e.path === `${STUDY}.xpd` ? { ...e, path: `${STUDY}.XPD` } : e
+  );
+  assert.deepEqual(summary(upperExtension), []);
 });
 
 Deno.test("R7: a badly named .fpr is reported; it need not match an experiment", () => {
@@ -131,6 +151,7 @@ Deno.test("several broken rules are all reported, in rule order", () => {
     `R2 ${study}_a.b`,
     "R5 readme.md",
     `R6 ${study}_X.xpd`,
+    `R6 ${study}_a.b`,
     `R8 ${study}_a.b`,
   ]);
 });

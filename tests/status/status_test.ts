@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type ManifestRecord } from "../../lib/manifest/mod.ts";
+import { appendRecord, type ManifestRecord } from "../../lib/manifest/mod.ts";
 import { EMPTY_PARSER_STATE, monitorStatePath, writeMonitorState } from "../../lib/monitor/mod.ts";
 import {
   appendRun,
@@ -58,14 +58,11 @@ Deno.test("monthlyAverage averages the last six months that had complete backups
 });
 
 Deno.test("attentionFor says why a record needs a person", () => {
-  assert.equal(attentionFor(record("failed_s3", { error: "upload: no" }), true), "upload: no");
-  assert.match(attentionFor(record("in_progress"), true) ?? "", /stopped part-way/);
-  assert.equal(attentionFor(record("complete", { source_deleted_at: "t" }), false), undefined);
-  assert.equal(attentionFor(record("complete"), false), undefined);
-  assert.match(
-    attentionFor(record("complete", { error: "delete source: busy" }), true) ?? "",
-    /source is still on the instrument: delete source: busy/,
-  );
+  assert.equal(attentionFor(record("failed_s3", { error: "upload: no" })), "upload: no");
+  assert.match(attentionFor(record("in_progress")) ?? "", /stopped part-way/);
+  assert.equal(attentionFor(record("complete", { source_deleted_at: "t" })), undefined);
+  // A complete backup whose source is still there is the next run's to settle, not a person's.
+  assert.equal(attentionFor(record("complete")), undefined);
 });
 
 Deno.test("the job history keeps the latest run of each job and skips a torn line", async () => {
@@ -116,10 +113,14 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
       readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
     });
     assert.equal(report.runs["backup run"]?.exit_code, 1);
-    assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.idle]), [
-      ["20230229_carol_liver_pilot", true],
-      ["20250620_dan_new_run", false],
+    assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.idle, s.next]), [
+      ["20230229_carol_liver_pilot", true, "refuse it"],
+      ["20250620_dan_new_run", false, "waits until it is idle"],
     ]);
+    assert.match(
+      report.instrument.studies[0]?.problem ?? "",
+      /^naming standard: R1 \.: study name: 20230229 is not a real calendar date/,
+    );
     assert.equal(report.instrument.waiting_count, 2);
     assert.deepEqual(report.attention.map((a) => [a.backup_name, a.status]), [
       ["fusion-01/20230229_carol_liver_pilot", "failed_validation"],
@@ -130,10 +131,11 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     assert.equal(report.monitor.offset, 600);
     assert.equal(report.monitor.lag_bytes, 400);
     assert.equal(report.monitor.last_error_sent_at, "2025-11-28T14:02:00.000Z");
+    assert.deepEqual(report.running, []);
     assert.equal(report.stale_locks.length, 1);
     assert.match(
       report.stale_locks[0] ?? "",
-      /20250620_dan_new_run.\.fusion-toolkit\.lock \(pc pid 9 since t\)/,
+      /20250620_dan_new_run.\.fusion-toolkit\.lock \(left by job running since t, pid 9 on pc\)$/,
     );
     assert.equal(report.attention_needed, true);
 
@@ -148,7 +150,58 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     assert.match(text, /(about [\d.]+ months|more than ten years) of backups fit/);
     assert.match(text, /^ {2}last instrument error emailed 2025-11-28 14:02 UTC$/m);
     assert.match(text, /400 B not read yet/);
-    assert.match(text, /^Stale locks \(1\)$/m);
+    assert.match(text, /^Locks left by runs that stopped \(1\)$/m);
+    assert.match(text, /\.fusion-toolkit\.lock .*: the next run takes it over and resumes$/m);
+    assert.match(text, /^ {2}20230229_carol_liver_pilot: refused: naming standard: R1/m);
+  });
+});
+
+Deno.test("status on a share of several instruments: their records count, not as this PC's sources", async () => {
+  await withBackupWorld(async (world) => {
+    const study = "20250301_alice_lung_panel1";
+    await world.makeStudy(study);
+    const root = world.config.truenas.manifestRoot;
+    // fusion-02 backed up a study of the same name and kept its source; another failed there.
+    await appendRecord(
+      root,
+      record("complete", {
+        backup_name: `fusion-02/${study}`,
+        run_name: study,
+        instrument: "fusion-02",
+      }),
+    );
+    await appendRecord(
+      root,
+      record("failed_s3", {
+        backup_name: "fusion-02/b",
+        run_name: "b",
+        instrument: "fusion-02",
+        error: "upload: no",
+      }),
+    );
+    await appendRecord(
+      root,
+      record("complete", {
+        backup_name: `fusion-01/${study}`,
+        run_name: study,
+        started_at: "2025-01-03T00:00:00Z",
+      }),
+    );
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+    });
+    assert.deepEqual(report.attention.map((a) => [a.backup_name, a.problem]), [
+      ["fusion-02/b", "upload: no"],
+    ]);
+    // This PC's study is settled by the next run against this PC's backup of it, not fusion-02's.
+    assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.next]), [
+      [
+        study,
+        "compare with its complete backup (revision 1): delete the source if unchanged, else " +
+        "back up what changed as revision 2",
+      ],
+    ]);
   });
 });
 

@@ -526,6 +526,38 @@ Deno.test("listSizes reads every page and only keys under the prefix", async () 
   }, { store: { listPageSize: 7 } });
 });
 
+Deno.test("storageUsage sums objects and bytes per storage class, every page read", async () => {
+  await withStore(async ({ peer, store }) => {
+    for (let index = 0; index < 10; index++) {
+      await store.putBytes(`fusion/fusion-01/study/f${index}`, new Uint8Array(100 + index));
+    }
+    await store.putBytes(
+      "fusion/fusion-01/study/_checksums.sha256",
+      new Uint8Array(64),
+      "text/plain",
+      "STANDARD",
+    );
+    await store.putBytes(
+      "fusion/_manifest/2026-11.jsonl",
+      new Uint8Array(5),
+      "text/plain",
+      "STANDARD",
+    );
+    await store.putBytes("elsewhere/x", new Uint8Array(7));
+    peer.clearRequests();
+    const usage = await store.storageUsage("fusion/");
+    assert.deepEqual(
+      usage,
+      new Map([
+        ["DEEP_ARCHIVE", { objects: 10, bytes: 10 * 100 + 45 }],
+        ["STANDARD", { objects: 2, bytes: 69 }],
+      ]),
+    );
+    assert.equal(peer.count("ListObjects"), 3, "12 keys in pages of 5");
+    assert.deepEqual(await store.storageUsage("nothing/"), new Map());
+  }, { settings: { storageClass: "DEEP_ARCHIVE" }, store: { listPageSize: 5 } });
+});
+
 Deno.test("an interrupted multipart upload is resumed: only the missing parts are sent", async () => {
   const { logger, logLines } = capturingLogger();
   await withStore(async ({ peer, store, dir }) => {

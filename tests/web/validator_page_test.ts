@@ -11,6 +11,8 @@ import { pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { REPO_ROOT } from "../_helpers/cli.ts";
 import { VALIDATOR_DIR } from "../../scripts/web.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
+import { withTempDir } from "../_helpers/temp.ts";
 import { withChromium, withStaticServer } from "./_browser.ts";
 
 /** Screenshots for people to look at (dist/ is not committed). */
@@ -25,6 +27,16 @@ async function shownRows(page: Page, section: "study" | "experiment"): Promise<s
       const text = (selector: string) => item.querySelector(selector)?.textContent?.trim() ?? "";
       return `${text(".verdict")} ${item.getAttribute("data-field")} ${text(".value")} ` +
         `${text(".rule")}: ${text(".reason")}`;
+    })
+  );
+}
+
+/** The chosen folder's violations as the page shows them: `R6 <path>: <message>`. */
+async function shownViolations(page: Page): Promise<string[]> {
+  return await page.locator("#folder-rows li").evaluateAll((items) =>
+    items.map((item) => {
+      const text = (selector: string) => item.querySelector(selector)?.textContent?.trim() ?? "";
+      return `${text(".rule")} ${text(".path")}: ${text(".message")}`;
     })
   );
 }
@@ -208,6 +220,39 @@ Deno.test("validator page in headless Chromium: per-field verdicts, keyboard, co
         );
         assert.equal(await page.locator("#experiment-copy").isDisabled(), true);
       });
+
+      await t.step(
+        "a study folder: complete passes R1–R8; an experiment without .xpd fails R6",
+        async () => {
+          await withTempDir(async (dir) => {
+            const complete = await makeSampleStudy(join(dir, "complete"), STUDY, {
+              experiments: ["", "B"],
+              fpr: true,
+            });
+            await page.setInputFiles("#folder", complete);
+            assert.equal(
+              await shownText(page, "#folder-summary"),
+              `PASS: the study folder '${STUDY}' follows R1–R8 (9 files checked).`,
+            );
+            assert.deepEqual(await shownViolations(page), []);
+            // S.xpd, S/ and S_B/ but no S_B.xpd: the .fpr does not stand in for it.
+            const unpaired = await makeSampleStudy(join(dir, "unpaired"), STUDY, {
+              experiments: ["", "B"],
+              fpr: true,
+            });
+            await Deno.remove(join(unpaired, `${STUDY}_B.xpd`));
+            await page.setInputFiles("#folder", unpaired);
+            assert.equal(
+              await shownText(page, "#folder-summary"),
+              `FAIL: the study folder '${STUDY}' has 1 violation (R6; 8 files checked).`,
+            );
+            assert.deepEqual(await shownViolations(page), [
+              `R6 ${STUDY}_B: no '${STUDY}_B.xpd' beside it: every experiment directory has its ` +
+              "own .xpd (an .fpr does not replace it)",
+            ]);
+          });
+        },
+      );
 
       await t.step("keyboard only: Tab to each control, type, Enter copies", async () => {
         const fresh = await openPage(context, `${server.origin}/`, errors);

@@ -5,7 +5,14 @@ import {
   EXAMPLE_STUDY_NAME,
   MAX_EXPERIMENT_NAME_LENGTH,
 } from "../../lib/standard/names.ts";
-import { EXAMPLE_EXPERIMENT_NAME, experimentView, studyView } from "../../web/view.ts";
+import { evaluateStudy } from "../../lib/standard/rules.ts";
+import {
+  EXAMPLE_EXPERIMENT_NAME,
+  experimentView,
+  folderView,
+  listingOfFiles,
+  studyView,
+} from "../../web/view.ts";
 
 const STUDIES = [
   EXAMPLE_STUDY_NAME,
@@ -92,4 +99,52 @@ Deno.test("the summary names every failing row with its rule", () => {
     studyView(EXAMPLE_STUDY_NAME).summary,
     `PASS: '${EXAMPLE_STUDY_NAME}' is a valid study name.`,
   );
+});
+
+const S = EXAMPLE_STUDY_NAME;
+
+/** The file paths a browser lists for a study folder with these experiments (suffix "" is S). */
+function browserFiles(experiments: readonly string[], options: { xpd?: boolean } = {}): string[] {
+  return experiments.flatMap((suffix) => {
+    const experiment = suffix === "" ? S : `${S}_${suffix}`;
+    return [
+      ...(options.xpd === false ? [] : [`${S}/${experiment}.xpd`]),
+      `${S}/${experiment}/Scan1/${experiment}.qptiff`,
+      `${S}/${experiment}/Scan1/.temp/tile_00000.bin`,
+    ];
+  });
+}
+
+Deno.test("a chosen folder's file paths become the listing the CLI's rules take", () => {
+  assert.deepEqual(listingOfFiles(browserFiles([""])), {
+    study: S,
+    entries: [
+      { path: `${S}.xpd`, kind: "file" },
+      { path: S, kind: "dir" },
+      { path: `${S}/Scan1`, kind: "dir" },
+      { path: `${S}/Scan1/${S}.qptiff`, kind: "file" },
+      { path: `${S}/Scan1/.temp`, kind: "dir" },
+      { path: `${S}/Scan1/.temp/tile_00000.bin`, kind: "file" },
+    ],
+  });
+});
+
+Deno.test("folder: a complete study passes; an experiment without its .xpd fails R6", () => {
+  assert.equal(folderView([]).status, "empty");
+  const complete = folderView([...browserFiles(["", "B"]), `${S}/${S}.fpr`]);
+  assert.deepEqual(complete, {
+    status: "pass",
+    summary: `PASS: the study folder '${S}' follows R1–R8 (7 files checked).`,
+    violations: [],
+  });
+  // S.xpd, S/ and S_B/ without S_B.xpd: an .fpr does not stand in for it.
+  const files = [...browserFiles([""]), ...browserFiles(["B"], { xpd: false }), `${S}/${S}.fpr`];
+  const view = folderView(files);
+  assert.equal(view.status, "fail");
+  assert.equal(
+    view.summary,
+    `FAIL: the study folder '${S}' has 1 violation (R6; 6 files checked).`,
+  );
+  assert.deepEqual(view.violations, evaluateStudy(S, listingOfFiles(files).entries));
+  assert.deepEqual(view.violations.map((v) => `${v.rule} ${v.path}`), [`R6 ${S}_B`]);
 });

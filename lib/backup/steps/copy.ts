@@ -1,20 +1,31 @@
 /**
- * Step: copy every file to the study's folder on the share, hashing it in the
- * same pass (and, for files that go to S3 in parts, each part), flushed to
- * disk. Each copied file gets a line in the copy journal, so a run that
- * stopped part-way is resumed: a copy the journal vouches for, whose source
- * is unchanged and which still hashes to the journal's digest, is kept.
+ * Step: copy what a backup stores to the study's folder on the share,
+ * hashing each file in the same pass (and, for files that go to S3 in parts,
+ * each part), flushed to disk. Each copied file gets a line in the copy
+ * journal, so a run that stopped part-way is resumed: a copy the journal
+ * vouches for, whose source is unchanged and which still hashes to the
+ * journal's digest, is kept. A file an earlier revision holds already is
+ * only checked to be there.
+ *
+ * Every file and folder this attempt creates is remembered (ShareWrites), so
+ * a failed copy removes exactly what it wrote — never a file of a complete
+ * backup, nor the journaled copies of an earlier run that a resume reuses —
+ * and a share that ran full is free again for the next study.
  *
  * @module
  */
+import { dirname } from "node:path";
 import { forEachBySize } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
+import { kindAt } from "../../fs/mod.ts";
 import {
   appendCopyJournal,
   type CopiedFile,
+  COPY_JOURNAL_NAME,
   localPath,
   readCopyJournal,
 } from "../../layout/mod.ts";
+import type { ManifestRecord } from "../../manifest/mod.ts";
 import { copyFileWithHash, hashFile } from "../../storage/mod.ts";
 import {
   type DigestMap,
@@ -24,31 +35,163 @@ import {
   type StudyContext,
   totalBytes,
 } from "../context.ts";
-import type { SourceFile, StudyListing } from "./list.ts";
+import type { BackupWork, PlannedFile } from "../plan.ts";
 
 /** Small files copied at once. */
 const SMALL_FILE_CONCURRENCY = 4;
 
+/** What this attempt created on the share, so a failed copy can take exactly that back. */
+export class ShareWrites {
+  readonly #destination: string;
+  readonly #files = new Set<string>();
+  readonly #dirs: string[] = [];
+  #journal = false;
+
+  constructor(destination: string) {
+    this.#destination = destination;
+  }
+
+  /** Creates `dir` (absolute) and its missing parents, remembering each one it made. */
+  async makeDir(dir: string): Promise<void> {
+    const missing: string[] = [];
+    for (let at = dir; await kindAt(at) === undefined; at = dirname(at)) {
+      missing.unshift(at);
+      if (dirname(at) === at) break;
+    }
+    for (const path of missing) {
+      await Deno.mkdir(path);
+      this.#dirs.push(path);
+    }
+  }
+
+  /** `stored` (relative) is about to be written by this attempt. */
+  wroteFile(stored: string): void {
+    this.#files.add(stored);
+  }
+
+  /** This attempt started the copy journal (there was none). */
+  startedJournal(): void {
+    this.#journal = true;
+  }
+
+  /** Files this attempt wrote, by stored path. */
+  get files(): ReadonlySet<string> {
+    return this.#files;
+  }
+
+  /**
+   * Removes everything this attempt created: its files, the journal when it
+   * started it, then its folders, deepest first, when they are empty.
+   *
+   * @returns what could not be removed, for the log.
+   */
+  async discard(): Promise<string[]> {
+    const problems: string[] = [];
+    const remove = async (path: string) => {
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) {
+          problems.push(`${path}: ${errorMessage(error)}`);
+        }
+      });
+    };
+    for (const stored of this.#files) await remove(localPath(this.#destination, stored));
+    if (this.#journal) await remove(localPath(this.#destination, COPY_JOURNAL_NAME));
+    for (const dir of [...this.#dirs].reverse()) await remove(dir);
+    return problems;
+  }
+}
+
+/** The files a copy must write, and what the share and the journal already hold. */
+export interface CopyPlan {
+  /** Every file of the work whose copy is to be written now (or proven from the journal). */
+  readonly toCopy: readonly PlannedFile[];
+  /** Files an earlier revision holds, already on the share with their size. */
+  readonly present: readonly PlannedFile[];
+  /** The copy journal of an earlier attempt of this backup. */
+  readonly journal: ReadonlyMap<string, CopiedFile>;
+  /** Bytes still to write: files to copy that the journal does not vouch for. */
+  readonly bytesToWrite: number;
+}
+
 /**
- * Copies the study at `source` into `destination` on the share.
+ * Sorts the work's files: those an earlier revision holds and that are on
+ * the share are only checked; the rest are to be copied (a journaled copy of
+ * an earlier attempt counts as written if its size still fits). Reads only.
+ * `previous` is the study's latest record: without one there is no earlier
+ * attempt whose journal could count.
  *
- * @returns every file's digest.
+ * @throws {StepFailure} `failed_truenas` when a file an earlier revision stored
+ *   is on the share with another size (it is never overwritten: audit it).
+ */
+export async function planCopy(
+  previous: ManifestRecord | undefined,
+  work: BackupWork,
+  destination: string,
+): Promise<CopyPlan> {
+  // An earlier attempt of this backup that stopped part-way left a journal of what it copied.
+  const journal = previous === undefined
+    ? new Map<string, CopiedFile>()
+    : await readCopyJournal(destination);
+  const toCopy: PlannedFile[] = [];
+  const present: PlannedFile[] = [];
+  let bytesToWrite = 0;
+  for (const file of work.files) {
+    const target = localPath(destination, file.stored);
+    const size = await Deno.lstat(target).then((info) => info.isFile ? info.size : -1, () => -1);
+    if (file.kept !== undefined && size >= 0) {
+      if (size !== file.size) {
+        throw new StepFailure(
+          "copy",
+          "failed_truenas",
+          `${file.stored} on the share is ${size} bytes, but the backup recorded ${file.size}: ` +
+            "a verified copy changed on the share; it is never overwritten — run " +
+            "`fusion-toolkit audit` and restore that file from S3",
+        );
+      }
+      present.push(file);
+      continue;
+    }
+    toCopy.push(file);
+    const earlier = journal.get(file.stored);
+    const reusable = earlier !== undefined && earlier.size === file.size &&
+      earlier.mtime === file.mtime && size === file.size;
+    if (!reusable) bytesToWrite += file.size;
+  }
+  return { toCopy, present, journal, bytesToWrite };
+}
+
+/**
+ * Copies the files of `plan` from the study at `source` into `destination`
+ * on the share, and creates the work's empty folders.
+ *
+ * @returns every file's digest, by stored path.
  * @throws {StepFailure} `failed_truenas` when a folder or file cannot be written or read.
  */
 export async function copyStudy(
   context: StudyContext,
   studyName: string,
   source: string,
-  listing: StudyListing,
+  work: BackupWork,
+  plan: CopyPlan,
   destination: string,
+  writes: ShareWrites,
 ): Promise<DigestMap> {
   const { progress, store } = context;
   const digests: DigestMap = new Map();
+  for (const file of plan.present) {
+    digests.set(file.stored, {
+      sha256Hex: file.kept ?? "",
+      partDigests: undefined,
+      verified: true,
+    });
+  }
+  const folders = new Set([
+    destination,
+    ...plan.toCopy.map((file) => dirname(localPath(destination, file.stored))),
+    ...work.emptyDirs.map((dir) => localPath(destination, dir)),
+  ]);
   try {
-    await Deno.mkdir(destination, { recursive: true });
-    for (const dir of listing.dirs) {
-      await Deno.mkdir(localPath(destination, dir), { recursive: true });
-    }
+    for (const folder of [...folders].sort()) await writes.makeDir(folder);
   } catch (error) {
     throw new StepFailure(
       "copy",
@@ -56,25 +199,27 @@ export async function copyStudy(
       `creating folders in ${destination}: ${errorMessage(error)}`,
     );
   }
-  // An earlier run of this backup that stopped part-way left a journal of what it copied.
-  const journal = context.previous === undefined
-    ? new Map<string, CopiedFile>()
-    : await readCopyJournal(destination);
-  const kept: SourceFile[] = [];
-  const copied: SourceFile[] = [];
-  progress.stage(studyName, "copy", listing.files.length, totalBytes(listing.files));
+  if (
+    plan.toCopy.length > 0 && await kindAt(localPath(destination, COPY_JOURNAL_NAME)) === undefined
+  ) {
+    writes.startedJournal();
+  }
+  const kept: PlannedFile[] = [];
+  const copied: PlannedFile[] = [];
+  progress.stage(studyName, "copy", plan.toCopy.length, totalBytes(plan.toCopy));
   const began = performance.now();
-  await forEachBySize(listing.files, SMALL_FILE_CONCURRENCY, async (file) => {
-    const target = localPath(destination, file.path);
+  await forEachBySize(plan.toCopy, SMALL_FILE_CONCURRENCY, async (file) => {
+    const target = localPath(destination, file.stored);
     const partSize = store.partSizeFor(file.size);
-    const earlier = await keptCopy(context, journal.get(file.path), file, partSize, target);
+    const earlier = await keptCopy(context, plan.journal.get(file.stored), file, partSize, target);
     if (earlier !== undefined) {
-      digests.set(file.path, earlier);
+      digests.set(file.stored, earlier);
       kept.push(file);
       progress.advance(1, 0);
       return;
     }
     let digest;
+    writes.wroteFile(file.stored);
     try {
       digest = await copyFileWithHash(localPath(source, file.path), target, {
         partSize,
@@ -95,13 +240,20 @@ export async function copyStudy(
         `${file.path} was ${file.size} bytes when listed and ${digest.size} when copied`,
       );
     }
-    digests.set(file.path, {
+    if (file.kept !== undefined && digest.sha256Hex !== file.kept) {
+      throw new StepFailure(
+        "copy",
+        "failed_truenas",
+        `${file.path} changed while it was being backed up`,
+      );
+    }
+    digests.set(file.stored, {
       sha256Hex: digest.sha256Hex,
       partDigests: digest.partDigests,
       verified: false,
     });
     await appendCopyJournal(destination, {
-      path: file.path,
+      path: file.stored,
       size: file.size,
       mtime: file.mtime,
       sha256Hex: digest.sha256Hex,
@@ -117,6 +269,10 @@ export async function copyStudy(
     line += `; kept ${kept.length} files, ${totalBytes(kept)} bytes already on the share ` +
       "and verified from an earlier run";
   }
+  if (plan.present.length > 0) {
+    line += `; ${plan.present.length} unchanged files, ${totalBytes(plan.present)} bytes, ` +
+      "stay where an earlier revision stored them";
+  }
   context.logger.info(line);
   return digests;
 }
@@ -130,7 +286,7 @@ export async function copyStudy(
 async function keptCopy(
   context: StudyContext,
   earlier: CopiedFile | undefined,
-  file: SourceFile,
+  file: PlannedFile,
   partSize: number | undefined,
   target: string,
 ): Promise<FileDigest | undefined> {
@@ -151,9 +307,10 @@ async function keptCopy(
     throw new StepFailure(
       "copy",
       "failed_truenas",
-      `reading back ${file.path}: ${errorMessage(error)}`,
+      `reading back ${file.stored}: ${errorMessage(error)}`,
     );
   }
   if (onShare.size !== file.size || onShare.sha256Hex !== earlier.sha256Hex) return undefined;
+  if (file.kept !== undefined && earlier.sha256Hex !== file.kept) return undefined;
   return { sha256Hex: earlier.sha256Hex, partDigests: earlier.partDigests, verified: true };
 }

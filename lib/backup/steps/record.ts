@@ -1,7 +1,9 @@
 /**
  * Step: the study's manifest record. Every state change is one appended,
- * flushed line in the month's manifest on the share; the month's manifest is
- * mirrored to `<prefix>/_manifest/YYYY-MM.jsonl` in S3 for disaster recovery.
+ * flushed line in this instrument's manifest file of the month on the share
+ * (`YYYY-MM.<instrument>.jsonl`, written by no other PC); that file is
+ * mirrored to `<prefix>/_manifest/` under the same name in S3 for disaster
+ * recovery.
  *
  * @module
  */
@@ -26,7 +28,25 @@ export class BackupRecorder {
   #record: ManifestRecord;
   #appended: ManifestRecord | undefined;
 
-  constructor(context: StudyContext, place: BackupPlace) {
+  /** A recorder that goes on from `record` (a complete backup this run settles). */
+  static continuing(
+    context: StudyContext,
+    record: ManifestRecord,
+    startedAt: string,
+  ): BackupRecorder {
+    // A new line of this run, in this month's file: it folds after every earlier record.
+    const recorder = new BackupRecorder(context, {
+      study: record.run_name,
+      sourcePath: record.source_path,
+      truenasPath: record.truenas_path,
+      s3Uri: record.s3_uri,
+      startedAt,
+    });
+    recorder.#record = { ...record, started_at: startedAt };
+    return recorder;
+  }
+
+  constructor(context: StudyContext, place: BackupPlace, revision = 1) {
     this.#context = context;
     const instrument = context.config.backup.instrument;
     this.#record = {
@@ -45,6 +65,7 @@ export class BackupRecorder {
       completed_at: null,
       source_deleted_at: null,
       error: null,
+      ...(revision === 1 ? {} : { revision }),
     };
   }
 
@@ -67,13 +88,14 @@ export class BackupRecorder {
   }
 
   /**
-   * Copies the month's manifest to S3.
+   * Copies to S3 this instrument's manifest file of the month that holds `of`
+   * (this record by default).
    *
    * @throws {StepFailure} "manifest mirror" (no status: the manifest on the share is intact).
    */
-  async mirror(): Promise<void> {
+  async mirror(of: ManifestRecord = this.#record): Promise<void> {
     const { config, store } = this.#context;
-    const name = manifestFileName(this.#record.started_at);
+    const name = manifestFileName(of.started_at, of.instrument);
     try {
       const bytes = await Deno.readFile(join(config.truenas.manifestRoot, name));
       await store.putBytes(

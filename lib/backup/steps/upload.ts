@@ -1,14 +1,17 @@
 /**
- * Step: upload every file, the sidecar and a marker for each empty folder to
- * the study's prefix in S3 with SHA-256 checksums S3 verifies, then confirm
- * every object (size, ChecksumSHA256, `sha256` metadata). An object an
- * earlier run of this backup already uploaded is confirmed, not sent again.
+ * Step: upload every file, the file list and a marker for each empty folder
+ * to the study's prefix in S3 with SHA-256 checksums S3 verifies, then
+ * confirm every object (size, ChecksumSHA256, `sha256` metadata). An object
+ * an earlier run of this backup already uploaded is confirmed, not sent
+ * again. A file an earlier revision holds is checked to be there with its
+ * digest (and sent only if its object is missing); an object that holds
+ * other content is never replaced.
  *
  * @module
  */
 import { forEachBySize, forEachLimited } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
-import { localPath, metadataStorageClass, SIDECAR_NAME } from "../../layout/mod.ts";
+import { listName, localPath, metadataStorageClass } from "../../layout/mod.ts";
 import { sha256Hex } from "../../storage/mod.ts";
 import {
   type DigestMap,
@@ -18,7 +21,7 @@ import {
   type StudyContext,
   totalBytes,
 } from "../context.ts";
-import type { SourceFile, StudyListing } from "./list.ts";
+import type { BackupWork, PlannedFile } from "../plan.ts";
 
 /** An object this step put (or found) in S3, and what it must hold. */
 interface Uploaded {
@@ -31,7 +34,8 @@ interface Uploaded {
 }
 
 /**
- * Uploads the study at `source` under `prefixKey` and confirms every object.
+ * Uploads the work's files from the study at `source` under `prefixKey` and
+ * confirms every object.
  *
  * @throws {StepFailure} `failed_s3` naming the first object that could not be sent or confirmed.
  */
@@ -39,27 +43,29 @@ export async function uploadStudy(
   context: StudyContext,
   studyName: string,
   source: string,
-  listing: StudyListing,
+  work: BackupWork,
   prefixKey: string,
   digests: DigestMap,
   sidecarText: string,
 ): Promise<void> {
   const { progress } = context;
   const uploaded: Uploaded[] = [];
-  const sent: SourceFile[] = [];
-  const already: SourceFile[] = [];
-  progress.stage(studyName, "upload", listing.files.length, totalBytes(listing.files));
+  const sent: PlannedFile[] = [];
+  const already: PlannedFile[] = [];
+  progress.stage(studyName, "upload", work.files.length, totalBytes(work.files));
   const began = performance.now();
-  await forEachBySize(listing.files, context.config.s3.concurrency, async (file) => {
-    const object = await uploadFile(context, source, prefixKey, file, digests);
+  await forEachBySize(work.files, context.config.s3.concurrency, async (file) => {
+    const object = file.kept === undefined
+      ? await uploadFile(context, source, prefixKey, file, digests)
+      : await keepObject(context, source, prefixKey, file, file.kept);
     uploaded.push(object);
     (object.confirmed ? already : sent).push(file);
   });
-  uploaded.push(...await uploadMetadata(context, listing, prefixKey, sidecarText));
+  uploaded.push(...await uploadMetadata(context, work, prefixKey, sidecarText));
   let line = rateLine(`${studyName}: uploaded`, sent, began);
   if (already.length > 0) {
     line += `; ${already.length} files, ${totalBytes(already)} bytes were already in S3 ` +
-      "from an earlier run, checksums confirmed";
+      `from an earlier ${work.revision === 1 ? "run" : "run or revision"}, checksums confirmed`;
   }
   context.logger.info(line);
   await confirmObjects(context, studyName, uploaded.filter((object) => !object.confirmed));
@@ -74,12 +80,12 @@ async function uploadFile(
   context: StudyContext,
   source: string,
   prefixKey: string,
-  file: SourceFile,
+  file: PlannedFile,
   digests: DigestMap,
 ): Promise<Uploaded> {
   const { store, progress } = context;
-  const key = `${prefixKey}/${file.path}`;
-  const digest = digestOf(digests, file.path);
+  const key = `${prefixKey}/${file.stored}`;
+  const digest = digestOf(digests, file.stored);
   const checksumSha256 = store.expectedChecksum(file.size, digest.sha256Hex, digest.partDigests);
   const expected = { key, size: file.size, sha256Hex: digest.sha256Hex, checksumSha256 };
   if (context.previous !== undefined) {
@@ -95,6 +101,19 @@ async function uploadFile(
       return { ...expected, confirmed: true };
     }
   }
+  return await send(context, source, key, file, digest.sha256Hex, digest.partDigests);
+}
+
+/** Uploads one file to `key`. */
+async function send(
+  context: StudyContext,
+  source: string,
+  key: string,
+  file: PlannedFile,
+  sha256Hex: string,
+  partDigests: readonly Uint8Array[] | undefined,
+): Promise<Uploaded> {
+  const { store, progress } = context;
   let object;
   try {
     let reported = 0;
@@ -102,8 +121,8 @@ async function uploadFile(
       key,
       path: localPath(source, file.path),
       size: file.size,
-      sha256Hex: digest.sha256Hex,
-      ...(digest.partDigests === undefined ? {} : { partDigests: digest.partDigests }),
+      sha256Hex,
+      ...(partDigests === undefined ? {} : { partDigests }),
       onProgress: (done) => {
         progress.advance(0, done - reported);
         reported = done;
@@ -114,13 +133,60 @@ async function uploadFile(
     throw uploadFailure(`uploading ${file.path}`, error);
   }
   progress.advance(1, 0);
-  return { ...expected, checksumSha256: object.checksumSha256, confirmed: false };
+  return {
+    key,
+    size: file.size,
+    sha256Hex,
+    checksumSha256: object.checksumSha256,
+    confirmed: false,
+  };
 }
 
-/** The sidecar, and a marker object for every empty folder. */
+/**
+ * A file an earlier revision stored: its object must be there with its size
+ * and `sha256` metadata. A missing one is sent again from the source (whose
+ * content was just proven to be the same); one holding anything else is
+ * never replaced.
+ */
+async function keepObject(
+  context: StudyContext,
+  source: string,
+  prefixKey: string,
+  file: PlannedFile,
+  sha256Hex: string,
+): Promise<Uploaded> {
+  const { store, progress } = context;
+  const key = `${prefixKey}/${file.stored}`;
+  let head;
+  try {
+    head = await store.headObject(key);
+  } catch (error) {
+    throw uploadFailure(`checking ${file.stored} in S3`, error);
+  }
+  if (head === undefined) return await send(context, source, key, file, sha256Hex, undefined);
+  if (head.size !== file.size || head.sha256Hex !== sha256Hex) {
+    throw new StepFailure(
+      "upload",
+      "failed_s3",
+      `${store.uri(key)} holds ${head.size} bytes with sha256 metadata ${head.sha256Hex}, not ` +
+        `the backup's ${file.size} bytes with ${sha256Hex}: a stored object changed; it is never ` +
+        "replaced — run `fusion-toolkit audit --s3`",
+    );
+  }
+  progress.advance(1, file.size);
+  return {
+    key,
+    size: file.size,
+    sha256Hex,
+    checksumSha256: head.checksumSha256 ?? "",
+    confirmed: true,
+  };
+}
+
+/** The file list, and a marker object for every empty folder. */
 async function uploadMetadata(
   context: StudyContext,
-  listing: StudyListing,
+  work: BackupWork,
   prefixKey: string,
   sidecarText: string,
 ): Promise<Uploaded[]> {
@@ -128,11 +194,11 @@ async function uploadMetadata(
   const metadataClass = metadataStorageClass(context.config.s3.storageClass);
   const objects: { key: string; bytes: Uint8Array; contentType: string }[] = [
     {
-      key: `${prefixKey}/${SIDECAR_NAME}`,
+      key: `${prefixKey}/${listName(work.revision)}`,
       bytes: new TextEncoder().encode(sidecarText),
       contentType: "text/plain; charset=utf-8",
     },
-    ...listing.emptyDirs.map((dir) => ({
+    ...work.emptyDirs.map((dir) => ({
       key: `${prefixKey}/${dir}/`,
       bytes: new Uint8Array(0),
       contentType: "application/x-directory",
@@ -151,7 +217,7 @@ async function uploadMetadata(
       });
     }
   } catch (error) {
-    throw uploadFailure("uploading the sidecar and folder markers", error);
+    throw uploadFailure("uploading the file list and folder markers", error);
   }
   return uploaded;
 }

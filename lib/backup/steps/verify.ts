@@ -1,7 +1,8 @@
 /**
  * Step: read every new copy back from the share and compare its SHA-256
  * with the one hashed from the source while copying. Copies kept from an
- * earlier run were read back when they were kept.
+ * earlier run were read back when they were kept; files an earlier revision
+ * holds were proven when that revision was backed up.
  *
  * @module
  */
@@ -17,7 +18,7 @@ import {
   type StudyContext,
   totalBytes,
 } from "../context.ts";
-import type { StudyListing } from "./list.ts";
+import type { BackupWork } from "../plan.ts";
 
 /** Small files read back at once. */
 const SMALL_FILE_CONCURRENCY = 4;
@@ -30,18 +31,18 @@ const SMALL_FILE_CONCURRENCY = 4;
 export async function verifyCopies(
   context: StudyContext,
   studyName: string,
-  listing: StudyListing,
+  work: BackupWork,
   destination: string,
   digests: DigestMap,
 ): Promise<void> {
   const { progress } = context;
-  const unverified = listing.files.filter((file) => !digestOf(digests, file.path).verified);
+  const unverified = work.files.filter((file) => !digestOf(digests, file.stored).verified);
   progress.stage(studyName, "verify", unverified.length, totalBytes(unverified));
   const began = performance.now();
   await forEachBySize(unverified, SMALL_FILE_CONCURRENCY, async (file) => {
     let digest;
     try {
-      digest = await hashFile(localPath(destination, file.path), {
+      digest = await hashFile(localPath(destination, file.stored), {
         onProgress: (bytes) => progress.advance(0, bytes),
         signal: context.signal,
       });
@@ -52,7 +53,7 @@ export async function verifyCopies(
         `reading back ${file.path}: ${errorMessage(error)}`,
       );
     }
-    const expected = digestOf(digests, file.path).sha256Hex;
+    const expected = digestOf(digests, file.stored).sha256Hex;
     if (digest.size !== file.size || digest.sha256Hex !== expected) {
       throw new StepFailure(
         "read-back",

@@ -1,13 +1,14 @@
 /**
- * Validation of study folders on disk: lists a study (never following links)
- * and applies the rules of `rules.ts`.
+ * What `validate study|root` reports, made from the same assessment the
+ * backup runs on: a study passes exactly when the backup would take it.
  *
  * @module
  */
 import { basename, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
-import { compareNames, kindAt, walk } from "../fs/mod.ts";
-import { evaluateStudy, type ListedEntry, type Violation } from "./rules.ts";
+import { kindAt } from "../fs/mod.ts";
+import type { Violation } from "../standard/mod.ts";
+import { assessFolder, assessRoot, type StudyAssessment, type Unreadable } from "./assess.ts";
 
 /** The verdict on one study folder; this is also the JSON shape of `validate study -f json`. */
 export interface StudyReport {
@@ -15,8 +16,11 @@ export interface StudyReport {
   readonly study: string;
   /** The folder's absolute path. */
   readonly path: string;
+  /** The backup would take it: no violation, nothing unreadable. */
   readonly ok: boolean;
   readonly violations: readonly Violation[];
+  /** Folders (or entries) that could not be read, so could not be checked. */
+  readonly unreadable: readonly Unreadable[];
 }
 
 /** The verdict on a root of studies; the JSON shape of `validate root -f json`. */
@@ -26,11 +30,15 @@ export interface RootReport {
   readonly studies: readonly StudyReport[];
 }
 
-/** Every entry under a study, at every depth, links reported and not followed. */
-export async function listStudy(studyPath: string): Promise<ListedEntry[]> {
-  const entries: ListedEntry[] = [];
-  for await (const entry of walk(studyPath)) entries.push({ path: entry.path, kind: entry.kind });
-  return entries;
+/** The report of one assessment. */
+export function reportOf(study: StudyAssessment): StudyReport {
+  return {
+    study: study.name,
+    path: study.path,
+    ok: study.refusal === undefined,
+    violations: study.violations,
+    unreadable: study.unreadable,
+  };
 }
 
 async function requireDirectory(path: string, what: string): Promise<string> {
@@ -45,19 +53,14 @@ async function requireDirectory(path: string, what: string): Promise<string> {
   return absolute;
 }
 
-async function reportFor(absolutePath: string): Promise<StudyReport> {
-  const study = basename(absolutePath);
-  const violations = evaluateStudy(study, await listStudy(absolutePath));
-  return { study, path: absolutePath, ok: violations.length === 0, violations };
-}
-
 /**
  * Validates one study folder against R1–R8.
  *
  * @throws {UsageError} when `path` does not exist or is not a directory.
  */
 export async function validateStudy(path: string): Promise<StudyReport> {
-  return reportFor(await requireDirectory(path, "study folder"));
+  const absolute = await requireDirectory(path, "study folder");
+  return reportOf(assessFolder(absolute, basename(absolute), { measure: false }));
 }
 
 /**
@@ -69,26 +72,6 @@ export async function validateStudy(path: string): Promise<StudyReport> {
  */
 export async function validateRoot(root: string): Promise<RootReport> {
   const absolute = await requireDirectory(root, "root folder");
-  const candidates: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(absolute)) {
-    if (!entry.name.startsWith(".") && (entry.isDirectory || entry.isSymlink)) {
-      candidates.push(entry);
-    }
-  }
-  candidates.sort((a, b) => compareNames(a.name, b.name));
-  const studies: StudyReport[] = [];
-  for (const entry of candidates) {
-    const path = resolve(absolute, entry.name);
-    if (entry.isSymlink) {
-      const violations: Violation[] = [{
-        rule: "R5",
-        path: ".",
-        message: "the study folder is a symbolic link; links are never followed",
-      }];
-      studies.push({ study: entry.name, path, ok: false, violations });
-    } else {
-      studies.push(await reportFor(path));
-    }
-  }
+  const studies = assessRoot(absolute, { measure: false }).map(reportOf);
   return { root: absolute, ok: studies.every((study) => study.ok), studies };
 }

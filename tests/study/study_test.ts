@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../../lib/errors.ts";
-import {
-  scanHealthCheck,
-  STUDY_LOCK_FILE,
-  validateRoot,
-  validateStudy,
-} from "../../lib/standard/mod.ts";
-import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
+import { STUDY_LOCK_FILE } from "../../lib/standard/mod.ts";
+import { validateRoot, validateStudy } from "../../lib/study/mod.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
@@ -17,7 +13,7 @@ Deno.test("validateStudy passes a generated study and reports its absolute path"
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, STUDY, { experiments: ["", "B"], fpr: true });
     const report = await validateStudy(path);
-    assert.deepEqual(report, { study: STUDY, path, ok: true, violations: [] });
+    assert.deepEqual(report, { study: STUDY, path, ok: true, violations: [], unreadable: [] });
   });
 });
 
@@ -116,33 +112,5 @@ Deno.test("validateRoot reports a linked study folder instead of following it", 
 Deno.test("validateRoot of an empty folder passes with no studies", async () => {
   await withTempDir(async (dir) => {
     assert.deepEqual(await validateRoot(dir), { root: dir, ok: true, studies: [] });
-  });
-});
-
-Deno.test("scanHealthCheck is quiet on a fresh complete study", async () => {
-  await withTempDir(async (dir) => {
-    const path = await makeSampleStudy(dir, STUDY);
-    assert.deepEqual(await scanHealthCheck(path), []);
-  });
-});
-
-Deno.test("scanHealthCheck warns 'empty' when no experiment has a complete scan", async () => {
-  await withTempDir(async (dir) => {
-    const path = await makeSampleStudy(dir, STUDY);
-    await Deno.remove(join(path, STUDY, "Scan1", `${STUDY}.qptiff`));
-    assert.deepEqual((await scanHealthCheck(path)).map((w) => w.code), ["empty"]);
-  });
-});
-
-Deno.test("scanHealthCheck warns 'mtime_gap' past the gap and not at it", async () => {
-  await withTempDir(async (dir) => {
-    const path = await makeSampleStudy(dir, STUDY);
-    const now = Date.now();
-    await setTreeMtime(path, new Date(now));
-    const tile = join(path, STUDY, "Scan1", ".temp", "tile_00000.bin");
-    await Deno.utime(tile, new Date(now - 10 * 86_400_000), new Date(now - 10 * 86_400_000));
-    assert.deepEqual(await scanHealthCheck(path, 10), []);
-    assert.deepEqual((await scanHealthCheck(path, 9)).map((w) => w.code), ["mtime_gap"]);
-    assert.deepEqual(await scanHealthCheck(path), []);
   });
 });

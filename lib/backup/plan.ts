@@ -1,0 +1,150 @@
+/**
+ * The pure decisions of one study's backup: what to do given its manifest
+ * records, what changed since its complete backup, and what a backup (the
+ * first, or a revision) stores where. No I/O.
+ *
+ * @module
+ */
+import { compareNames } from "../fs/mod.ts";
+import { revisionOf, revisionPath, type SidecarEntry, studyPathOf } from "../layout/mod.ts";
+import type { ManifestRecord } from "../manifest/mod.ts";
+import type { StudyFile, StudyListing } from "../study/mod.ts";
+
+/** A file of the state a backup stores. */
+export interface PlannedFile extends StudyFile {
+  /** Where its copy lives in the backup, on the share and in S3: `/`-separated, relative. */
+  readonly stored: string;
+  /**
+   * Its SHA-256 when an earlier revision holds exactly this content already:
+   * it is not stored again, only checked to be there.
+   */
+  readonly kept: string | undefined;
+}
+
+/** What changed in a study since the revision its complete backup lists. */
+export interface StateChanges {
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** What one backup (the first, or a revision) stores and lists. */
+export interface BackupWork {
+  readonly revision: number;
+  /** Every file of the study's state, in the listing's order. */
+  readonly files: readonly PlannedFile[];
+  /** Stored paths of the state's empty folders (kept in S3 as folder markers). */
+  readonly emptyDirs: readonly string[];
+  /** What changed since the revision before; undefined for a first backup. */
+  readonly changes: StateChanges | undefined;
+}
+
+/** What the pipeline does with a study it may back up. */
+export type StudyDecision =
+  /** No complete backup yet: back it up (an earlier attempt's verified copies are kept). */
+  | { readonly kind: "first" }
+  /**
+   * A complete backup exists: compare the study with it file by file; the
+   * same → delete the source; changed → store revision `next`.
+   */
+  | { readonly kind: "compare"; readonly base: ManifestRecord; readonly next: number }
+  /** Needs a person: nothing is touched. */
+  | { readonly kind: "refuse"; readonly message: string };
+
+/**
+ * Decides from the study's latest record, its latest complete one, and
+ * whether its backup folder holds a backup the manifest does not know.
+ */
+export function decideStudy(
+  latest: ManifestRecord | undefined,
+  lastComplete: ManifestRecord | undefined,
+  unknownBackupThere: boolean,
+): StudyDecision {
+  if (lastComplete !== undefined) {
+    return { kind: "compare", base: lastComplete, next: revisionOf(lastComplete) + 1 };
+  }
+  if (latest === undefined && unknownBackupThere) {
+    return {
+      kind: "refuse",
+      message: "its folder on the share already holds a backup that the manifest does not know " +
+        "(a lost manifest, or [truenas] manifest_root changed?): it is never overwritten — point " +
+        "manifest_root at the manifest that lists it",
+    };
+  }
+  return { kind: "first" };
+}
+
+/** The first backup of a study: every file stored at its own path. */
+export function firstBackup(listing: StudyListing): BackupWork {
+  return {
+    revision: 1,
+    files: listing.files.map((file) => ({ ...file, stored: file.path, kept: undefined })),
+    emptyDirs: listing.emptyDirs,
+    changes: undefined,
+  };
+}
+
+/** A source file with the SHA-256 of its content now. */
+export interface HashedFile extends StudyFile {
+  readonly sha256Hex: string;
+}
+
+/**
+ * Compares the study now with the state a revision's list describes (stored
+ * paths and digests).
+ */
+export function diffState(
+  base: readonly SidecarEntry[],
+  source: readonly HashedFile[],
+): StateChanges {
+  const before = new Map(base.map((entry) => [studyPathOf(entry.path), entry.sha256Hex]));
+  const added: string[] = [];
+  const changed: string[] = [];
+  for (const file of source) {
+    const digest = before.get(file.path);
+    if (digest === undefined) added.push(file.path);
+    else if (digest !== file.sha256Hex) changed.push(file.path);
+    before.delete(file.path);
+  }
+  return { added, changed, removed: [...before.keys()].sort(compareNames) };
+}
+
+/** Whether nothing changed. */
+export function unchanged(changes: StateChanges): boolean {
+  return changes.added.length === 0 && changes.changed.length === 0 &&
+    changes.removed.length === 0;
+}
+
+/**
+ * Revision `revision` of a study whose previous revision lists `base`: each
+ * file whose content that revision holds stays where it is stored; every new
+ * or changed file goes to `_revisions/<revision>/<path>`, and so do the
+ * markers of the state's empty folders.
+ */
+export function revisionWork(
+  revision: number,
+  base: readonly SidecarEntry[],
+  source: readonly HashedFile[],
+  emptyDirs: readonly string[],
+): BackupWork {
+  const before = new Map(base.map((entry) => [studyPathOf(entry.path), entry]));
+  const files = source.map((file): PlannedFile => {
+    const { sha256Hex: _digest, ...plain } = file;
+    const earlier = before.get(file.path);
+    return earlier !== undefined && earlier.sha256Hex === file.sha256Hex
+      ? { ...plain, stored: earlier.path, kept: earlier.sha256Hex }
+      : { ...plain, stored: revisionPath(revision, file.path), kept: undefined };
+  });
+  return {
+    revision,
+    files,
+    emptyDirs: emptyDirs.map((dir) => revisionPath(revision, dir)),
+    changes: diffState(base, source),
+  };
+}
+
+/** `3 added, 1 changed, 0 removed`, for log lines. */
+export function describeChanges(changes: StateChanges): string {
+  return `${changes.added.length} added, ${changes.changed.length} changed, ` +
+    `${changes.removed.length} removed`;
+}

@@ -1,0 +1,121 @@
+/**
+ * Step: compare a study with its complete backup, file by file — every
+ * source file hashed (SHA-256) and matched against the file list of the
+ * backup's last complete revision (read from the share, or from S3 when the
+ * share no longer holds the folder). What it finds decides between deleting
+ * the source (nothing changed) and storing a new revision (lib/backup/plan.ts).
+ *
+ * @module
+ */
+import { forEachBySize } from "../../concurrency/mod.ts";
+import { errorMessage } from "../../errors.ts";
+import {
+  listName,
+  localPath,
+  parseSidecar,
+  readSidecar,
+  revisionOf,
+  type SidecarEntry,
+} from "../../layout/mod.ts";
+import type { ManifestRecord } from "../../manifest/mod.ts";
+import { hashFile, sha256Hex } from "../../storage/mod.ts";
+import type { StudyAssessment } from "../../study/mod.ts";
+import { rateLine, StepFailure, type StudyContext, totalBytes } from "../context.ts";
+import { diffState, type HashedFile, type StateChanges } from "../plan.ts";
+
+/** Source files hashed at once. */
+const CONCURRENCY = 4;
+
+/** What the comparison found. */
+export interface Comparison {
+  /** The file list of the base revision: stored paths and digests. */
+  readonly base: readonly SidecarEntry[];
+  /** Every source file with its SHA-256 now. */
+  readonly hashed: readonly HashedFile[];
+  readonly changes: StateChanges;
+}
+
+/**
+ * The file list of the backup revision `record` describes: from the share
+ * folder `destination`, else from S3 under `prefixKey` (checked against the
+ * object's `sha256` metadata).
+ *
+ * @throws {StepFailure} "compare" (nothing recorded) when it is in neither place or unreadable.
+ */
+export async function readBaseList(
+  context: StudyContext,
+  record: ManifestRecord,
+  destination: string,
+  prefixKey: string,
+): Promise<SidecarEntry[]> {
+  const name = listName(revisionOf(record));
+  const fail = (problem: string) =>
+    new StepFailure(
+      "compare",
+      undefined,
+      `the file list of its complete backup (${name}) ${problem}; the source was kept — ` +
+        "`fusion-toolkit audit --s3` checks that backup",
+    );
+  try {
+    const onShare = await readSidecar(destination, name);
+    if (onShare !== undefined) return onShare;
+  } catch (error) {
+    throw fail(`cannot be read on the share: ${errorMessage(error)}`);
+  }
+  const key = `${prefixKey}/${name}`;
+  let object;
+  try {
+    object = await context.store.getBytes(key);
+  } catch (error) {
+    throw fail(`is not on the share, and S3 cannot be read: ${errorMessage(error)}`);
+  }
+  if (object === undefined) throw fail(`is neither on the share nor at ${context.store.uri(key)}`);
+  if (object.sha256Hex !== sha256Hex(object.bytes)) {
+    throw fail(`in S3 (${context.store.uri(key)}) does not match its sha256 metadata`);
+  }
+  try {
+    return parseSidecar(new TextDecoder().decode(object.bytes));
+  } catch (error) {
+    throw fail(`in S3 cannot be read: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * Compares the study with the complete backup `base`.
+ *
+ * @throws {StepFailure} "compare" when the base list cannot be read; `failed_truenas`
+ *   when a source file cannot be read.
+ */
+export async function compareWithBackup(
+  context: StudyContext,
+  study: StudyAssessment,
+  base: ManifestRecord,
+  destination: string,
+  prefixKey: string,
+): Promise<Comparison> {
+  const list = await readBaseList(context, base, destination, prefixKey);
+  const { progress } = context;
+  const files = study.listing.files;
+  progress.stage(study.name, "compare", files.length, totalBytes(files));
+  const began = performance.now();
+  const digests = new Map<string, string>();
+  await forEachBySize(files, CONCURRENCY, async (file) => {
+    try {
+      const digest = await hashFile(localPath(study.path, file.path), {
+        onProgress: (bytes) => progress.advance(0, bytes),
+        signal: context.signal,
+      });
+      digests.set(file.path, digest.sha256Hex);
+    } catch (error) {
+      throw new StepFailure(
+        "compare",
+        "failed_truenas",
+        `reading ${file.path} on the instrument: ${errorMessage(error)}`,
+      );
+    }
+    progress.advance(1, 0);
+  });
+  const hashed = files.map((file) => ({ ...file, sha256Hex: digests.get(file.path) ?? "" }));
+  context.logger.info(rateLine(`${study.name}: compared with its backup`, files, began));
+  return { base: list, hashed, changes: diffState(list, hashed) };
+}

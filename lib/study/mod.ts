@@ -1,0 +1,28 @@
+/**
+ * One assessment of a study folder, shared by `validate`, `status`, the
+ * backup's dry run and the backup run, so they never disagree: one walk that
+ * lists and measures it, checks it against the naming standard, notes what
+ * cannot be read or copied, and says whether and why the backup would take it.
+ *
+ * @module
+ */
+export {
+  assessFolder,
+  assessLink,
+  type AssessOptions,
+  assessRoot,
+  EMPTY_LISTING,
+  type StudyAssessment,
+  type StudyFile,
+  type StudyKind,
+  type StudyListing,
+  type Unreadable,
+} from "./assess.ts";
+export { dueStudies, isIdle, listingChange, refusalOf, refusedWhateverItsAge } from "./verdict.ts";
+export {
+  reportOf,
+  type RootReport,
+  type StudyReport,
+  validateRoot,
+  validateStudy,
+} from "./report.ts";
