@@ -22,7 +22,15 @@ import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt, walk } from "../fs/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { foldComplete, type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import {
+  type CopyTotals,
+  disagreementsWithRecord,
+  foldComplete,
+  type ManifestRecord,
+  readManifest,
+  recordedSidecarSha256,
+  unrecordedSidecarNote,
+} from "../manifest/mod.ts";
 import {
   isOwnFile,
   listName,
@@ -31,11 +39,13 @@ import {
   parseS3Uri,
   parseSidecar,
   readSidecar,
+  readStoredSidecar,
   requireShareRoot,
   revisionOf,
   shareHolders,
   shareLockReport,
   type SidecarEntry,
+  type StoredSidecar,
 } from "../layout/mod.ts";
 import type { RestoreProgress } from "../restore/mod.ts";
 import { hashFile, sha256Hex } from "../storage/mod.ts";
@@ -47,6 +57,8 @@ import { sampleItems } from "./sample.ts";
 const SHARE_CONCURRENCY = 4;
 /** HeadObject requests at once, at least. */
 const HEAD_CONCURRENCY = 8;
+/** Share files sized at once (a stat on an SMB share is a round trip). */
+const STAT_CONCURRENCY = 8;
 
 /** Receives progress; the CLI draws it on a terminal. */
 export type AuditProgress = RestoreProgress;
@@ -124,6 +136,45 @@ class Gathered {
   add(place: Finding["place"], path: string, problem: string): void {
     this.findings.push({ place, path, problem });
   }
+
+  /** Each way a copy in `place` disagrees with `record` (lib/manifest/agreement.ts) is a finding. */
+  addDisagreements(place: Finding["place"], record: ManifestRecord, copy: CopyTotals): void {
+    for (const disagreement of disagreementsWithRecord(record, copy)) {
+      this.add(
+        place,
+        copy.sidecarName,
+        `is not the one the manifest record describes: ${disagreement}`,
+      );
+    }
+  }
+}
+
+/** What the share copy of a backup showed. */
+interface ShareRead {
+  /** The list of the revision audited, undefined when it could not be read. */
+  readonly entries: SidecarEntry[] | undefined;
+  /** Every stored file of its revisions. */
+  readonly all: SidecarEntry[];
+  /** SHA-256 of that list's bytes. */
+  readonly sidecarDigest: string | undefined;
+  /** Sizes of the files read. */
+  readonly sizes: Map<string, number>;
+}
+
+/** The total size of the listed files in `folder`; undefined when one cannot be sized. */
+async function totalSize(
+  folder: string,
+  entries: readonly SidecarEntry[],
+): Promise<number | undefined> {
+  let total: number | undefined = 0;
+  await forEachLimited(entries, STAT_CONCURRENCY, async (entry) => {
+    const size = await Deno.stat(localPath(folder, entry.path)).then(
+      (info) => info.size,
+      () => undefined,
+    );
+    total = total === undefined || size === undefined ? undefined : total + size;
+  });
+  return total;
 }
 
 /**
@@ -145,31 +196,31 @@ async function allRevisionFiles(
 }
 
 /**
- * Checks the share copy in `folder` of the revision `record` describes.
- *
- * @returns that revision's list, every stored file of its revisions, and the sizes read.
+ * Checks the share copy in `folder` of the revision `record` describes:
+ * every file of its revisions against their lists, then that revision's
+ * list, its file count and (when no file had a finding of its own, which
+ * would explain it) the files' total size against the manifest record.
  */
 async function auditShare(
   options: AuditOptions,
   gathered: Gathered,
   folder: string,
   record: ManifestRecord,
-): Promise<
-  { entries: SidecarEntry[] | undefined; all: SidecarEntry[]; sizes: Map<string, number> }
-> {
+): Promise<ShareRead> {
   const sizes = new Map<string, number>();
   const name = listName(revisionOf(record));
-  let entries: SidecarEntry[] | undefined;
+  let list: StoredSidecar | undefined;
   try {
-    entries = await readSidecar(folder, name);
+    list = await readStoredSidecar(folder, name);
   } catch (error) {
     gathered.add("share", name, `cannot be read: ${errorMessage(error)}`);
-    return { entries: undefined, all: [], sizes };
+    return { entries: undefined, all: [], sidecarDigest: undefined, sizes };
   }
-  if (entries === undefined) {
+  if (list === undefined) {
     gathered.add("share", name, "is missing: the share copy cannot be verified");
-    return { entries: undefined, all: [], sizes };
+    return { entries: undefined, all: [], sidecarDigest: undefined, sizes };
   }
+  const { entries } = list;
   const all = await allRevisionFiles(folder, revisionOf(record), entries);
   const present = new Set<string>();
   for await (const entry of walk(folder)) {
@@ -230,7 +281,18 @@ async function auditShare(
   } finally {
     progress.end();
   }
-  return { entries, all, sizes };
+  const allPresent = entries.every((entry) => present.has(entry.path));
+  const total = allPresent && gathered.findings.length === 0
+    ? await totalSize(folder, entries)
+    : undefined;
+  const sidecarDigest = sha256Hex(list.bytes);
+  gathered.addDisagreements("share", record, {
+    sidecarName: name,
+    sidecarSha256: sidecarDigest,
+    files: entries.length,
+    bytes: total,
+  });
+  return { entries, all, sidecarDigest, sizes };
 }
 
 /**
@@ -270,16 +332,34 @@ async function auditS3(
   const keyOf = (path: string) => `${prefix}/${path}`;
   const sizes = await store.listSizes(`${prefix}/`);
   let entries = shareEntries;
+  const listUri = store.uri(keyOf(list));
   const sidecarHead = await store.headObject(keyOf(list));
   if (sidecarHead === undefined) {
-    gathered.add("s3", list, `${store.uri(keyOf(list))} does not exist`);
-  } else if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
-    gathered.add(
-      "s3",
-      list,
-      `${store.uri(keyOf(list))} differs from the share's (sha256 metadata ` +
-        `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${shortDigest(shareSidecarDigest)})`,
-    );
+    gathered.add("s3", list, `${listUri} does not exist`);
+  } else {
+    if (shareSidecarDigest !== undefined && sidecarHead.sha256Hex !== shareSidecarDigest) {
+      gathered.add(
+        "s3",
+        list,
+        `${listUri} differs from the share's (sha256 metadata ` +
+          `${shortDigest(sidecarHead.sha256Hex)}, the share's is ${
+            shortDigest(shareSidecarDigest)
+          })`,
+      );
+    }
+    // S3's own checksum of the bytes it holds ties them to the metadata, without a download.
+    const expected = Buffer.from(sidecarHead.sha256Hex ?? "", "hex").toString("base64");
+    if (
+      sidecarHead.sha256Hex !== undefined && sidecarHead.checksumSha256 !== undefined &&
+      !sidecarHead.checksumSha256.includes("-") && sidecarHead.checksumSha256 !== expected
+    ) {
+      gathered.add(
+        "s3",
+        list,
+        `${listUri}: ChecksumSHA256 ${sidecarHead.checksumSha256}, its sha256 metadata says ` +
+          expected,
+      );
+    }
   }
   if (entries === undefined && sidecarHead !== undefined) {
     const object = await store.getBytes(keyOf(list));
@@ -310,18 +390,14 @@ async function auditS3(
       total += size;
     }
   }
-  if (entries.length !== record.file_count) {
-    gathered.add(
-      "s3",
-      list,
-      `lists ${entries.length} files, the manifest recorded ${record.file_count}`,
-    );
-  } else if (missing === 0 && total !== record.total_bytes) {
-    gathered.add(
-      "s3",
-      list,
-      `the objects hold ${total} bytes, the manifest recorded ${record.total_bytes}`,
-    );
+  if (sidecarHead !== undefined) {
+    gathered.addDisagreements("s3", record, {
+      sidecarName: list,
+      sidecarSha256: sidecarHead.sha256Hex,
+      // A list read on the share had its count checked there.
+      files: shareEntries === undefined ? entries.length : undefined,
+      bytes: missing === 0 ? total : undefined,
+    });
   }
   const checkedFiles = shareEntries === undefined ? entries : share.all;
   const sample = sampleItems(checkedFiles, options.samplePct ?? 100, options.seed, gathered.name)
@@ -386,16 +462,15 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
   if (await kindAt(folder) === "dir") {
     share = "checked";
     try {
-      ({ entries, all, sizes } = await auditShare(options, gathered, folder, record));
+      ({ entries, all, sidecarDigest, sizes } = await auditShare(
+        options,
+        gathered,
+        folder,
+        record,
+      ));
     } catch (error) {
       // The folder could not be listed: gone (see below), or a finding.
       gathered.add("share", ".", `the folder cannot be read: ${errorMessage(error)}`);
-    }
-    if (entries !== undefined) {
-      sidecarDigest = await Deno.readFile(join(folder, listName(revisionOf(record)))).then(
-        sha256Hex,
-        () => undefined,
-      );
     }
     if (gathered.findings.length > 0 && await kindAt(folder) === undefined) {
       // Cleanup evicted it while it was read: what looked missing is simply gone.
@@ -416,6 +491,9 @@ async function auditBackup(options: AuditOptions, record: ManifestRecord): Promi
       sidecarDigest,
       sizes,
     );
+  }
+  if (recordedSidecarSha256(record) === undefined && (entries !== undefined || options.s3)) {
+    gathered.notes.push(unrecordedSidecarNote(record, listName(revisionOf(record))));
   }
   gathered.findings.sort((a, b) =>
     a.place !== b.place

@@ -19,14 +19,12 @@ import { errorMessage } from "../errors.ts";
 import { describeHolder, kindAt } from "../fs/mod.ts";
 import {
   backupFolder,
-  formatSidecar,
   listName,
   lockStudy,
   removeCopyJournal,
   revisionOf,
   s3Key,
   SIDECAR_NAME,
-  type SidecarEntry,
   type StudyLock,
 } from "../layout/mod.ts";
 import { type ManifestRecord, timestamp } from "../manifest/mod.ts";
@@ -44,7 +42,7 @@ import { compareWithBackup } from "./steps/compare.ts";
 import { copyStudy, planCopy, ShareWrites } from "./steps/copy.ts";
 import { deleteSource } from "./steps/delete_source.ts";
 import { type BackupPlace, BackupRecorder } from "./steps/record.ts";
-import { sealShareCopy } from "./steps/sidecar.ts";
+import { type SealedSidecar, sealShareCopy } from "./steps/sidecar.ts";
 import { requireSpace } from "./steps/space.ts";
 import { discardUnfinishedRevisions } from "./steps/tidy.ts";
 import { uploadStudy } from "./steps/upload.ts";
@@ -253,7 +251,7 @@ async function decide(
 /** What the share copy proved: each stored file's digest, and the file list written. */
 interface Proven {
   readonly digests: DigestMap;
-  readonly list: SidecarEntry[];
+  readonly list: SealedSidecar;
 }
 
 /** Room, copy, read back, file list: the share holds the work, proven. */
@@ -274,7 +272,10 @@ async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): P
   await verifyCopies(context, study.name, work, destination, digests);
   const list = await sealShareCopy(work, destination, digests);
   attempt.sealed = true;
-  await attempt.recorder.update({ truenas_verified_at: timestamp(context.clock()) });
+  await attempt.recorder.update({
+    truenas_verified_at: timestamp(context.clock()),
+    sidecar_sha256: list.sha256Hex,
+  });
   context.logger.info(`${study.name}: TrueNAS copy verified (${work.files.length} files)`);
   return { digests, list };
 }
@@ -294,7 +295,7 @@ async function storeInS3(
     work,
     story.prefixKey,
     proven.digests,
-    formatSidecar(proven.list),
+    proven.list.text,
   );
   await attempt.recorder.update({ s3_verified_at: timestamp(context.clock()) });
   context.logger.info(

@@ -38,8 +38,10 @@ export {
   formatSidecar,
   parseSidecar,
   readSidecar,
+  readStoredSidecar,
   SIDECAR_NAME,
   type SidecarEntry,
+  type StoredSidecar,
   writeSidecar,
 } from "./sidecar.ts";
 export {

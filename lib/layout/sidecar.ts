@@ -72,6 +72,12 @@ export async function writeSidecar(
   await atomicWriteFile(join(dir, name), formatSidecar(entries));
 }
 
+/** A sidecar as stored: its bytes (whose SHA-256 the manifest records) and its entries. */
+export interface StoredSidecar {
+  readonly bytes: Uint8Array;
+  readonly entries: SidecarEntry[];
+}
+
 /**
  * Reads a sidecar of `dir` (`name`, the first revision's by default);
  * undefined when there is none.
@@ -82,15 +88,28 @@ export async function readSidecar(
   dir: string,
   name = SIDECAR_NAME,
 ): Promise<SidecarEntry[] | undefined> {
-  let text: string;
+  return (await readStoredSidecar(dir, name))?.entries;
+}
+
+/**
+ * Reads a sidecar of `dir` (`name`, the first revision's by default) with its
+ * bytes, in one read; undefined when there is none.
+ *
+ * @throws {Error} when it exists but cannot be read or parsed.
+ */
+export async function readStoredSidecar(
+  dir: string,
+  name = SIDECAR_NAME,
+): Promise<StoredSidecar | undefined> {
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(join(dir, name));
+    bytes = await Deno.readFile(join(dir, name));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
   try {
-    return parseSidecar(text);
+    return { bytes, entries: parseSidecar(new TextDecoder().decode(bytes)) };
   } catch (error) {
     throw new Error(`${join(dir, name)}: ${(error as Error).message}`);
   }

@@ -18,6 +18,12 @@ export {
   timestamp,
 } from "./record.ts";
 export {
+  type CopyTotals,
+  disagreementsWithRecord,
+  recordedSidecarSha256,
+  unrecordedSidecarNote,
+} from "./agreement.ts";
+export {
   appendJsonLine,
   appendRecord,
   foldComplete,

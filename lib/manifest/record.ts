@@ -39,6 +39,13 @@ export interface ManifestRecord {
   readonly s3_uri: string;
   readonly file_count: number;
   readonly total_bytes: number;
+  /**
+   * SHA-256 of the file list of the revision this record describes
+   * (`_checksums.sha256`, or `_checksums.r<N>.sha256`), recorded when the
+   * share copy is verified; null before that. Absent in records of versions
+   * before it was recorded: their list cannot be checked against the manifest.
+   */
+  readonly sidecar_sha256?: string | null;
   readonly status: BackupStatus;
   /** ISO 8601 UTC timestamps; null until the step happened. */
   readonly started_at: string;
@@ -72,6 +79,11 @@ const NULLABLE_STRING_FIELDS = [
   "error",
 ] as const;
 
+/** 64 lowercase hex digits, as every digest in the manifest and the sidecar is written. */
+function isSha256Hex(value: unknown): boolean {
+  return typeof value === "string" && /^[0-9a-f]{64}$/.test(value);
+}
+
 /** Why `value` is not a manifest record, or undefined when it is one. */
 export function recordProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -91,6 +103,10 @@ export function recordProblem(value: unknown): string | undefined {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       return `'${field}' is not a whole number`;
     }
+  }
+  const sidecar = record.sidecar_sha256;
+  if (sidecar !== undefined && sidecar !== null && !isSha256Hex(sidecar)) {
+    return "'sidecar_sha256' is neither a SHA-256 hex digest nor null";
   }
   const revision = record["revision"];
   if (

@@ -1,7 +1,8 @@
 /**
  * `restore`: copies a backed-up study back from the TrueNAS share or from S3,
- * every file verified against the backup's `_checksums.sha256` before it gets
- * its final name; archived S3 objects are retrieved first.
+ * its `_checksums.sha256` checked against the manifest record and every file
+ * verified against that sidecar before it gets its final name; never through
+ * a link in the destination; archived S3 objects are retrieved first.
  *
  * @module
  */
@@ -9,6 +10,7 @@ export { compileOnly, globToRegExp, type PathMatcher } from "./glob.ts";
 export { type ManifestSource, readMirroredManifest, readShareManifest } from "./manifest_source.ts";
 export {
   chooseSource,
+  otherSourceHint,
   resolveBackup,
   type RestoreSource,
   type ShareFacts,
@@ -17,12 +19,12 @@ export {
   unsafePathReason,
 } from "./plan.ts";
 export {
-  type FileProblem,
-  PARTIAL_SUFFIX,
-  restoreBackup,
+  type OutcomeBase,
   type RestoredOutcome,
-  type RestoreOptions,
   type RestoreOutcome,
-  type RestoreProgress,
   type WaitingOutcome,
-} from "./restore.ts";
+} from "./outcome.ts";
+export type { RestoreProgress } from "./destination.ts";
+export type { FileProblem } from "./reader.ts";
+export { restoreBackup, type RestoreOptions } from "./restore.ts";
+export { PARTIAL_SUFFIX } from "./transfer.ts";

@@ -158,6 +158,28 @@ export function chooseSource(
 }
 
 /**
+ * What to do when the copy `source` holds of `record` cannot be trusted:
+ * restore from the other source when it can serve, else say that none can.
+ * Pure.
+ */
+export function otherSourceHint(
+  record: ManifestRecord,
+  facts: ShareFacts,
+  source: RestoreSource,
+): string {
+  if (source === "truenas") {
+    return record.status === "complete"
+      ? "restore it from S3 with --from s3"
+      : `its S3 copy is not verified either (manifest status ${record.status}): no verified ` +
+        "copy is left to restore from";
+  }
+  const share = shareProblem(facts);
+  return share === undefined
+    ? "restore it from the share with --from truenas"
+    : `${share}: no verified copy is left to restore from`;
+}
+
+/**
  * Why a sidecar path must not be written under the restore folder, or
  * undefined when it is safe: relative, `/`-separated, no `.`/`..` or empty
  * segments, no drive letter or backslash. Pure.
@@ -172,6 +194,12 @@ export function unsafePathReason(path: string): string | undefined {
   );
   if (bad !== undefined) return `a '${bad}' path segment`;
   return undefined;
+}
+
+/** The folder a `/`-separated path of a backup is in ("" for the top). Pure. */
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash === -1 ? "" : path.slice(0, slash);
 }
 
 /** S3's published typical retrieval times, per storage class and tier. */

@@ -11,6 +11,8 @@ import { ConfigError } from "../../lib/errors.ts";
 import { Logger } from "../../lib/log/mod.ts";
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
+import { sha256Hex } from "../../lib/storage/mod.ts";
+import { appendRecord, readManifest } from "../../lib/manifest/mod.ts";
 import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, withBackupWorld } from "../backup/_fixture.ts";
 
@@ -211,6 +213,100 @@ Deno.test("an unmounted share is a config error", async () => {
       (error: unknown) =>
         error instanceof ConfigError &&
         /^TrueNAS share not found at .*gone: is it mounted\?/.test(error.message),
+    );
+  });
+});
+
+/** Changes `path` of a share copy and its sidecar line to match, as a hand edit would. */
+async function editConsistently(
+  world: BackupWorld,
+  study: string,
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const before = sha256Hex(await Deno.readFile(copyOf(world, study, path)));
+  await Deno.writeFile(copyOf(world, study, path), bytes);
+  const sidecar = copyOf(world, study, SIDECAR_NAME);
+  const text = await Deno.readTextFile(sidecar);
+  await Deno.writeTextFile(
+    sidecar,
+    text.replace(`${before}  ${path}\n`, `${sha256Hex(bytes)}  ${path}\n`),
+  );
+}
+
+Deno.test("a file and its sidecar line changed together on the share: a finding against the manifest's sidecar_sha256", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const bytes = await Deno.readFile(copyOf(world, A, `${A}.xpd`));
+    bytes[0] = (bytes[0] ?? 0) ^ 0x01;
+    await editConsistently(world, A, `${A}.xpd`, bytes);
+    const pattern = `^fusion-01/${A} share ${SIDECAR_NAME}: is not the one the manifest record ` +
+      `describes: its ${SIDECAR_NAME} has SHA-256 [0-9a-f]{12}…, the manifest recorded ` +
+      "[0-9a-f]{12}… \\(the list was changed after the backup\\)$";
+    const shareOnly = findings(await audit(world));
+    assert.equal(shareOnly.length, 1, shareOnly.join("\n"));
+    assert.match(shareOnly[0] ?? "", new RegExp(pattern));
+    // With --s3 the S3 copy, still the backup's, differs from the share's sidecar as well.
+    const withS3 = findings(await audit(world, { s3: true }));
+    assert.equal(withS3.length, 3, withS3.join("\n"));
+    assert.match(withS3[0] ?? "", new RegExp(pattern));
+    assert.match(withS3[1] ?? "", new RegExp(`^fusion-01/${A} s3 ${A}\\.xpd: .*the sidecar says`));
+    assert.match(
+      withS3[2] ?? "",
+      new RegExp(`^fusion-01/${A} s3 ${SIDECAR_NAME}: .* differs from the share's`),
+    );
+  });
+});
+
+Deno.test("records of an earlier version (no sidecar_sha256): a note, and a total that disagrees is still a finding", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const manifest = await readManifest(world.config.truenas.manifestRoot);
+    const latest = manifest.latest.get(`fusion-01/${A}`);
+    assert.ok(latest !== undefined);
+    const { sidecar_sha256: _, ...earlier } = latest;
+    await appendRecord(world.config.truenas.manifestRoot, earlier);
+    const intact = await audit(world);
+    assert.deepEqual(findings(intact), []);
+    assert.deepEqual(intact.backups[0]?.notes, [
+      `the manifest record of fusion-01/${A} holds no sidecar_sha256 (written by an earlier ` +
+      `version, or before its share copy was verified): ${SIDECAR_NAME} itself could not be ` +
+      "checked against the manifest; its file count and bytes were",
+    ]);
+    assert.deepEqual(intact.backups[1]?.notes, []);
+
+    const grown = new Uint8Array([...await Deno.readFile(copyOf(world, A, `${A}.xpd`)), 0x0a]);
+    await editConsistently(world, A, `${A}.xpd`, grown);
+    assert.deepEqual(findings(await audit(world)), [
+      `fusion-01/${A} share ${SIDECAR_NAME}: is not the one the manifest record describes: its ` +
+      `files hold ${latest.total_bytes + 1} bytes, the manifest recorded ${latest.total_bytes}`,
+    ]);
+  });
+});
+
+Deno.test("an S3 sidecar replaced with one that matches its own metadata: findings against the share's and the manifest's", async () => {
+  await withBackupWorld(async (world) => {
+    await backUpTwo(world);
+    const key = `fusion/fusion-01/${B}/${SIDECAR_NAME}`;
+    const text = new TextDecoder().decode(await world.object(key));
+    const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
+    try {
+      await store.putBytes(key, new TextEncoder().encode(`${text}${"0".repeat(64)}  extra.bin\n`));
+    } finally {
+      store.close();
+    }
+    const found = findings(await audit(world, { s3: true }));
+    assert.equal(found.length, 2, found.join("\n"));
+    assert.match(
+      found[0] ?? "",
+      new RegExp(`^fusion-01/${B} s3 ${SIDECAR_NAME}: .* differs from the share's`),
+    );
+    assert.match(
+      found[1] ?? "",
+      new RegExp(
+        `^fusion-01/${B} s3 ${SIDECAR_NAME}: is not the one the manifest record describes: its ` +
+          `${SIDECAR_NAME} has SHA-256 [0-9a-f]{12}…, the manifest recorded [0-9a-f]{12}…`,
+      ),
     );
   });
 });

@@ -153,6 +153,14 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
     assert.deepEqual(history, [[1, false], [2, false], [2, true]]);
     const latest = manifest.latest.get(`fusion-01/${A}`);
     assert.equal(latest?.file_count, Object.keys(state2).length);
+    // Each revision's records hold the SHA-256 of its own list: the same bytes in S3.
+    assert.deepEqual(
+      manifest.records.filter((r) => r.run_name === A && r.status === "complete")
+        .map((r) => r.sidecar_sha256),
+      [now[SIDECAR_NAME], now[listName(2)], now[listName(2)]],
+    );
+    assert.equal(objects2[SIDECAR_NAME], now[SIDECAR_NAME]);
+    assert.equal(objects2[listName(2)], now[listName(2)]);
 
     // Restore gives the study as revision 2 holds it, from the share and from S3 alike.
     assert.deepEqual(await restored(world, "truenas"), state2);

@@ -118,8 +118,26 @@ Deno.test("a run backs up every idle study, proves both copies, then deletes the
       ["complete", true, true, true, false],
       ["complete", true, true, true, true],
     ]);
+    // The sidecar's own digest is recorded once the share copy is verified: the sidecar on the
+    // share and the one in S3 are those bytes.
+    const sidecarOnShare = await Deno.readFile(join(world.share, "fusion-01", A, SIDECAR_NAME));
+    const sidecarDigest = sha256(sidecarOnShare);
+    assert.deepEqual(
+      manifest.records.filter((r) => r.run_name === A).map((r) => r.sidecar_sha256),
+      [null, sidecarDigest, sidecarDigest, sidecarDigest, sidecarDigest],
+    );
+    const sidecarInS3 = await world.object(`fusion/fusion-01/${A}/${SIDECAR_NAME}`);
+    assert.ok(sidecarInS3 !== undefined);
+    assert.equal(sha256(sidecarInS3), sidecarDigest);
     const latest = manifest.latest.get(`fusion-01/${A}`);
     assert.equal(latest?.file_count, Object.keys(filesA).length);
+    let bytesOnShare = 0;
+    for await (const entry of walk(join(world.share, "fusion-01", A))) {
+      if (entry.kind === "file" && entry.path !== SIDECAR_NAME) {
+        bytesOnShare += (await Deno.stat(join(world.share, "fusion-01", A, entry.path))).size;
+      }
+    }
+    assert.equal(latest?.total_bytes, bytesOnShare);
     assert.equal(latest?.s3_uri, `s3://${world.peer.bucket}/fusion/fusion-01/${A}/`);
     assert.equal(latest?.truenas_path, join(world.share, "fusion-01", A));
     assert.equal(latest?.error, null);

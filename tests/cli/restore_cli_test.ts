@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MIB, snapshot } from "../backup/_fixture.ts";
 import { type BackedUpCli, withBackedUpCli } from "./_backed_up.ts";
+import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
+import { sha256Hex } from "../../lib/storage/mod.ts";
+import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 
 const A = "20250301_alice_lung_panel1";
 const QPTIFF = `${A}/Scan1/${A}.qptiff`;
@@ -217,4 +220,64 @@ Deno.test("restore usage errors exit 2 with one line saying what to do", async (
     }
     assert.deepEqual(await snapshot(to), {});
   });
+});
+
+Deno.test("a share copy whose file and sidecar line were changed together: exit 1, one line saying to use --from s3", async () => {
+  await withBackedUpCli(async (world) => {
+    const { to } = await backUp(world);
+    const folder = join(world.share, "fusion-01", A);
+    const xpd = join(folder, `${A}.xpd`);
+    const before = sha256Hex(await Deno.readFile(xpd));
+    await Deno.writeTextFile(xpd, "edited by hand\n");
+    const sidecar = join(folder, SIDECAR_NAME);
+    await Deno.writeTextFile(
+      sidecar,
+      (await Deno.readTextFile(sidecar)).replace(
+        before,
+        sha256Hex(new TextEncoder().encode("edited by hand\n")),
+      ),
+    );
+    const result = await world.cli(["restore", A, "--to", to]);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(result.stdout, "");
+    const errors = result.stderr.split("\n").filter((line) => line.startsWith("error: "));
+    assert.equal(errors.length, 1, result.stderr);
+    assert.match(
+      errors[0] ?? "",
+      new RegExp(
+        `^error: the share copy of fusion-01/${A} is not the one its manifest record describes: ` +
+          `its ${RegExp.escape(SIDECAR_NAME)} has SHA-256 .*; restore it from S3 with --from s3 ` +
+          "\\(nothing was written\\)$",
+      ),
+    );
+    assert.deepEqual(await snapshot(to), {});
+  });
+});
+
+Deno.test({
+  name:
+    "a folder of the destination linked outside --to: exit 2, one line, nothing written outside",
+  ignore: CANNOT_SYMLINK,
+  fn: () =>
+    withBackedUpCli(async (world) => {
+      const { to } = await backUp(world);
+      const outside = join(world.dir, "outside");
+      await Deno.mkdir(outside);
+      await Deno.mkdir(join(to, A, A), { recursive: true });
+      const link = join(to, A, A, "Scan1");
+      await Deno.symlink(outside, link, { type: "dir" });
+      const result = await world.cli(["restore", A, "--to", to]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^error: ${RegExp.escape(link)} is a symbolic link or junction: restore never writes ` +
+            "through a link, whose target may lie outside --to; restore into another --to " +
+            "folder, or move the link away \\(nothing was written\\)$",
+          "m",
+        ),
+      );
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(outside)), []);
+      assert.deepEqual(await snapshot(to), {});
+    }),
 });

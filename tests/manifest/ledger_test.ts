@@ -319,3 +319,24 @@ Deno.test("lines that are JSON but not records are skipped with a warning", () =
     "'error' is neither a string nor null",
   );
 });
+
+Deno.test("sidecar_sha256: a digest or null, and absent in the records of earlier versions", () => {
+  const digest = "ab".repeat(32);
+  const earlier = record("a", "complete", "2025-04-01T00:00:00Z");
+  assert.equal("sidecar_sha256" in earlier, false);
+  assert.equal(recordProblem(earlier), undefined);
+  assert.equal(recordProblem({ ...earlier, sidecar_sha256: null }), undefined);
+  assert.equal(recordProblem({ ...earlier, sidecar_sha256: digest }), undefined);
+  for (const bad of ["AB".repeat(32), "ab".repeat(31), 7]) {
+    assert.equal(
+      recordProblem({ ...earlier, sidecar_sha256: bad }),
+      "'sidecar_sha256' is neither a SHA-256 hex digest nor null",
+    );
+  }
+  const parsed = parseManifest(
+    `${JSON.stringify(earlier)}\n${JSON.stringify({ ...earlier, sidecar_sha256: digest })}\n`,
+    "m.jsonl",
+  );
+  assert.deepEqual(parsed.warnings, []);
+  assert.deepEqual(parsed.records.map((r) => r.sidecar_sha256), [undefined, digest]);
+});

@@ -18,9 +18,13 @@ import {
 } from "../../lib/restore/mod.ts";
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
+import { sha256Hex } from "../../lib/storage/mod.ts";
+import { shortDigest } from "../../lib/text/mod.ts";
+import { symlinkSync } from "node:fs";
 import { walk } from "../../lib/fs/mod.ts";
 import { PEER_CREDENTIALS } from "../../peers/s3.ts";
 import { type BackupWorld, MIB, snapshot, withBackupWorld } from "../backup/_fixture.ts";
+import { CANNOT_JUNCTION, CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { manifestRecord } from "../_helpers/manifest.ts";
 
 const A = "20250301_alice_lung_panel1";
@@ -444,4 +448,206 @@ Deno.test("a sidecar path or a manifest study name that could leave the destinat
       [],
     );
   });
+});
+
+/**
+ * Changes `path` of the share copy to `bytes` and its sidecar line to their digest, the way a
+ * hand edit (or a tool that "repairs" checksums) would: every file still matches the sidecar.
+ */
+async function editConsistently(
+  world: BackupWorld,
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const file = join(shareFolder(world), ...path.split("/"));
+  const before = sha256Hex(await Deno.readFile(file));
+  await Deno.writeFile(file, bytes);
+  const sidecar = join(shareFolder(world), SIDECAR_NAME);
+  const text = await Deno.readTextFile(sidecar);
+  assert.ok(text.includes(`${before}  ${path}\n`));
+  await Deno.writeTextFile(
+    sidecar,
+    text.replace(`${before}  ${path}\n`, `${sha256Hex(bytes)}  ${path}\n`),
+  );
+}
+
+/** Appends the latest record of the backup again, as a version before sidecar_sha256 wrote it. */
+async function recordAsEarlierVersion(world: BackupWorld): Promise<ManifestRecord> {
+  const latest = (await readManifest(world.config.truenas.manifestRoot)).latest.get(NAME);
+  assert.ok(latest?.sidecar_sha256 !== undefined && latest.sidecar_sha256 !== null);
+  const { sidecar_sha256: _, ...earlier } = latest;
+  await appendRecord(world.config.truenas.manifestRoot, earlier);
+  return earlier;
+}
+
+Deno.test("a file and its sidecar line changed together on the share: refused by the manifest's sidecar_sha256, nothing written; --from s3 restores the backup", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    const recorded = (await readManifest(world.config.truenas.manifestRoot)).latest.get(NAME)
+      ?.sidecar_sha256;
+    const xpd = `${A}.xpd`;
+    const bytes = await Deno.readFile(join(shareFolder(world), xpd));
+    bytes[0] = (bytes[0] ?? 0) ^ 0x01; // the same size: only the sidecar's digest tells
+    await editConsistently(world, xpd, bytes);
+    const edited = sha256Hex(await Deno.readFile(join(shareFolder(world), SIDECAR_NAME)));
+    await assert.rejects(
+      restore(),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message ===
+          `the share copy of ${NAME} is not the one its manifest record describes: its ` +
+            `${SIDECAR_NAME} has SHA-256 ${shortDigest(edited)}, the manifest recorded ` +
+            `${shortDigest(recorded ?? "")} (the list was changed after the backup); restore it ` +
+            "from S3 with --from s3 (nothing was written)",
+    );
+    assert.deepEqual(await snapshot(to), {});
+    assert.deepEqual(await Array.fromAsync(Deno.readDir(to)), [], "not even a folder");
+
+    // The remedy the message gives works, and brings back the backup's bytes, not the edit.
+    const fromS3 = await restore({ from: "s3" });
+    assert.deepEqual(fromS3.problems, []);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+  });
+});
+
+Deno.test("a record of an earlier version (no sidecar_sha256): said in a note; file count and bytes are still checked", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    await recordAsEarlierVersion(world);
+    const note = `the manifest record of ${NAME} holds no sidecar_sha256 (written by an earlier ` +
+      `version, or before its share copy was verified): ${SIDECAR_NAME} itself could not be ` +
+      "checked against the manifest; its file count and bytes were";
+    const intact = await restore();
+    assert.deepEqual(intact.notes, [note]);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+    await Deno.remove(join(to, A), { recursive: true });
+
+    // A file grown and its sidecar line changed to match: the bytes disagree.
+    const xpd = `${A}.xpd`;
+    const grown = new Uint8Array([...await Deno.readFile(join(shareFolder(world), xpd)), 0x0a]);
+    await editConsistently(world, xpd, grown);
+    const total = (await readManifest(world.config.truenas.manifestRoot)).latest.get(NAME)
+      ?.total_bytes ?? 0;
+    await assert.rejects(
+      restore(),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message ===
+          `the share copy of ${NAME} is not the one its manifest record describes: its files ` +
+            `hold ${total + 1} bytes, the manifest recorded ${total}; restore it from S3 with ` +
+            "--from s3 (nothing was written)",
+    );
+    // A file and its sidecar line both gone: the count disagrees.
+    const sidecar = join(shareFolder(world), SIDECAR_NAME);
+    const lines = (await Deno.readTextFile(sidecar)).split("\n").filter((line) =>
+      !line.endsWith(`  ${xpd}`)
+    );
+    await Deno.writeTextFile(sidecar, lines.join("\n"));
+    await Deno.remove(join(shareFolder(world), xpd));
+    await assert.rejects(
+      restore(),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        error.message.includes(
+          `: its ${SIDECAR_NAME} lists ${Object.keys(original).length - 1} files, the manifest ` +
+            `recorded ${Object.keys(original).length}; restore it from S3 with --from s3`,
+        ),
+    );
+    assert.deepEqual(await snapshot(to), {});
+  });
+});
+
+Deno.test("the S3 sidecar replaced with one that matches its own metadata: refused by the manifest's sidecar_sha256", async () => {
+  await withBackupWorld(async (world) => {
+    const { original, to, restore } = await backedUp(world);
+    const key = `fusion/fusion-01/${A}/${SIDECAR_NAME}`;
+    const text = new TextDecoder().decode(await world.object(key));
+    const [first = ""] = text.split("\n");
+    const forged = text.replace(first, `${"0".repeat(64)}${first.slice(64)}`);
+    const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
+    try {
+      // putBytes writes the sha256 metadata of these bytes, as the backup does.
+      await store.putBytes(key, new TextEncoder().encode(forged), "text/plain; charset=utf-8");
+    } finally {
+      store.close();
+    }
+    world.peer.clearRequests();
+    await assert.rejects(
+      restore({ from: "s3" }),
+      (error: unknown) =>
+        error instanceof OperationFailedError &&
+        new RegExp(
+          `^the S3 copy of ${NAME} is not the one its manifest record describes: its ` +
+            `${RegExp.escape(SIDECAR_NAME)} has SHA-256 [0-9a-f]{12}…, the manifest recorded ` +
+            "[0-9a-f]{12}… \\(the list was changed after the backup\\); restore it from the share " +
+            "with --from truenas \\(nothing was written\\)$",
+        ).test(error.message),
+    );
+    assert.equal(world.peer.count("GetObject"), 1, "only the sidecar was read");
+    assert.deepEqual(await snapshot(to), {});
+    // The share's copy, which the manifest vouches for, still restores.
+    assert.deepEqual((await restore()).problems, []);
+    assert.deepEqual(await snapshot(join(to, A)), original);
+  });
+});
+
+/** The refusal of a link in the destination, for `path`. */
+function linkRefused(path: string): (error: unknown) => boolean {
+  return (error: unknown) =>
+    error instanceof UsageError &&
+    error.message ===
+      `${path} is a symbolic link or junction: restore never writes through a link, whose ` +
+        "target may lie outside --to; restore into another --to folder, or move the link away " +
+        "(nothing was written)";
+}
+
+/**
+ * A destination whose folders lead outside `to` through a link made by `link`: the study folder
+ * itself, then a folder inside it; from either source, nothing is written outside or inside.
+ */
+async function refusesLinkedFolders(
+  world: BackupWorld,
+  link: (target: string, path: string) => void,
+): Promise<void> {
+  const { to, restore } = await backedUp(world);
+  const outside = join(world.dir, "outside");
+  await Deno.mkdir(outside);
+  link(outside, join(to, A));
+  for (const from of ["truenas", "s3"] as const) {
+    await assert.rejects(restore({ from }), linkRefused(join(to, A)));
+  }
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(outside)), [], "nothing written outside");
+
+  await Deno.remove(join(to, A));
+  await Deno.mkdir(join(to, A, A), { recursive: true });
+  link(outside, join(to, A, A, "Scan1"));
+  for (const from of ["truenas", "s3"] as const) {
+    await assert.rejects(restore({ from }), linkRefused(join(to, A, A, "Scan1")));
+  }
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(outside)), [], "nothing written outside");
+  assert.deepEqual(await snapshot(to), {}, "nothing written inside either");
+  // --only choosing files that need no linked folder still restores them.
+  const xpd = await restore({ only: [`${A}.xpd`] });
+  assert.deepEqual(xpd.problems, []);
+  assert.deepEqual(Object.keys(await snapshot(to)), [`${A}/${A}.xpd`]);
+}
+
+Deno.test({
+  name:
+    "a folder in the destination that is a symbolic link to outside --to: refused, nothing written outside",
+  ignore: CANNOT_SYMLINK,
+  fn: () =>
+    withBackupWorld((world) =>
+      refusesLinkedFolders(world, (target, path) => Deno.symlinkSync(target, path, { type: "dir" }))
+    ),
+});
+
+Deno.test({
+  name:
+    "a folder in the destination that is a Windows junction to outside --to: refused the same way",
+  ignore: CANNOT_JUNCTION,
+  fn: () =>
+    withBackupWorld((world) =>
+      refusesLinkedFolders(world, (target, path) => symlinkSync(target, path, "junction"))
+    ),
 });

@@ -58,6 +58,7 @@ export class BackupRecorder {
       s3_uri: place.s3Uri,
       file_count: 0,
       total_bytes: 0,
+      sidecar_sha256: null,
       status: "in_progress",
       started_at: place.startedAt,
       truenas_verified_at: null,

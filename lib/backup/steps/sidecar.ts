@@ -3,35 +3,57 @@
  * atomically, once every copy is proven: `_checksums.sha256` for a first
  * backup, `_checksums.r<N>.sha256` for revision N (lib/layout/revision.ts).
  * It is the proof that stays with the backup: `sha256sum -c <list>` in the
- * folder checks it.
+ * folder checks it. It is read back, and its own SHA-256 goes into the
+ * revision's manifest record (`sidecar_sha256`), so a list changed later,
+ * even consistently with a changed file, no longer matches.
  *
  * @module
  */
+import { join } from "node:path";
 import { errorMessage } from "../../errors.ts";
-import { listName, type SidecarEntry, writeSidecar } from "../../layout/mod.ts";
+import { formatSidecar, listName, writeSidecar } from "../../layout/mod.ts";
+import { sha256Hex } from "../../storage/mod.ts";
 import { type DigestMap, digestOf, StepFailure } from "../context.ts";
 import type { BackupWork } from "../plan.ts";
 
+/** The file list as written and read back. */
+export interface SealedSidecar {
+  /** Its text (the S3 upload sends the same). */
+  readonly text: string;
+  /** SHA-256 of its bytes: the record's `sidecar_sha256`. */
+  readonly sha256Hex: string;
+}
+
 /**
- * Writes the file list of `work` into `destination`.
+ * Writes the file list of `work` into `destination` and reads it back.
  *
- * @returns its entries (the S3 upload sends the same text).
- * @throws {StepFailure} `failed_truenas` when it cannot be written.
+ * @throws {StepFailure} `failed_truenas` when it cannot be written, or reads back different.
  */
 export async function sealShareCopy(
   work: BackupWork,
   destination: string,
   digests: DigestMap,
-): Promise<SidecarEntry[]> {
+): Promise<SealedSidecar> {
   const entries = work.files.map((file) => ({
     path: file.stored,
     sha256Hex: digestOf(digests, file.stored).sha256Hex,
   }));
   const name = listName(work.revision);
+  const text = formatSidecar(entries);
+  const expected = sha256Hex(new TextEncoder().encode(text));
+  let stored: string;
   try {
     await writeSidecar(destination, entries, name);
+    stored = sha256Hex(await Deno.readFile(join(destination, name)));
   } catch (error) {
     throw new StepFailure("sidecar", "failed_truenas", `writing ${name}: ${errorMessage(error)}`);
   }
-  return entries;
+  if (stored !== expected) {
+    throw new StepFailure(
+      "sidecar",
+      "failed_truenas",
+      `${name} reads back with SHA-256 ${stored}, not the ${expected} written`,
+    );
+  }
+  return { text, sha256Hex: expected };
 }
