@@ -259,6 +259,7 @@ async function auditShare(
     await forEachLimited(sample, SHARE_CONCURRENCY, async (entry) => {
       try {
         const digest = await hashFile(localPath(folder, entry.path), {
+          sizeHint: sizes.get(entry.path),
           onProgress: (bytes) => progress.advance(0, bytes),
         });
         gathered.shareChecked++;

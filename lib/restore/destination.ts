@@ -97,8 +97,11 @@ async function alreadyRestored(
   if (present.length === 0) return identical;
   progress.stage(study, "check", present.length, present.reduce((sum, { size }) => sum + size, 0));
   try {
-    for (const { file, path } of present) {
-      const digest = await hashFile(path, { onProgress: (bytes) => progress.advance(0, bytes) });
+    for (const { file, path, size } of present) {
+      const digest = await hashFile(path, {
+        sizeHint: size,
+        onProgress: (bytes) => progress.advance(0, bytes),
+      });
       if (digest.sha256Hex !== file.sha256Hex) {
         throw refusal(`${path} already exists and differs from the backup`);
       }

@@ -8,7 +8,13 @@
  *
  * @module
  */
-export { copyFileWithHash, type FileDigest, hashFile, type HashOptions } from "./hash.ts";
+export {
+  copyFileWithHash,
+  type FileDigest,
+  FileHasher,
+  hashFile,
+  type HashOptions,
+} from "./hash.ts";
 export {
   FlushError,
   type OnDurable,

@@ -102,6 +102,7 @@ export async function compareWithBackup(
   await forEachBySize(files, CONCURRENCY, async (file) => {
     try {
       const digest = await hashFile(localPath(study.path, file.path), {
+        sizeHint: file.size,
         onProgress: (bytes) => progress.advance(0, bytes),
         signal: context.signal,
       });

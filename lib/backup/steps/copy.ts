@@ -26,7 +26,7 @@ import {
   readCopyJournal,
 } from "../../layout/mod.ts";
 import type { ManifestRecord } from "../../manifest/mod.ts";
-import { copyFileWithHash, hashFile } from "../../storage/mod.ts";
+import { FileHasher, FlushError, ShareCopier } from "../../storage/mod.ts";
 import {
   type DigestMap,
   type FileDigest,
@@ -176,7 +176,7 @@ export async function copyStudy(
   destination: string,
   writes: ShareWrites,
 ): Promise<DigestMap> {
-  const { progress, store } = context;
+  const { progress } = context;
   const digests: DigestMap = new Map();
   for (const file of plan.present) {
     digests.set(file.stored, {
@@ -208,62 +208,56 @@ export async function copyStudy(
   const copied: PlannedFile[] = [];
   progress.stage(studyName, "copy", plan.toCopy.length, totalBytes(plan.toCopy));
   const began = performance.now();
+  await using copier = new ShareCopier<PlannedFile>(async (file, digest) => {
+    // Only now, with its flush returned, is the copy on the share for sure.
+    checkCopied(file, digest);
+    await appendCopyJournal(destination, {
+      path: file.stored,
+      size: file.size,
+      mtime: file.mtime,
+      sha256Hex: digest.sha256Hex,
+    });
+    copied.push(file);
+    progress.advance(1, 0);
+  }, { signal: context.signal });
+  // Copies kept from an earlier run are read back here, their part digests cut on a second core.
+  using hasher = new FileHasher();
   await forEachBySize(plan.toCopy, SMALL_FILE_CONCURRENCY, async (file) => {
     const target = localPath(destination, file.stored);
-    const partSize = store.partSizeFor(file.size);
-    const earlier = await keptCopy(context, plan.journal.get(file.stored), file, partSize, target);
+    const earlier = await keptCopy(context, hasher, plan.journal.get(file.stored), file, target);
     if (earlier !== undefined) {
       digests.set(file.stored, earlier);
       kept.push(file);
       progress.advance(1, 0);
       return;
     }
-    let digest;
     writes.wroteFile(file.stored);
+    let digest;
     try {
-      digest = await copyFileWithHash(localPath(source, file.path), target, {
-        partSize,
+      digest = await copier.copy(localPath(source, file.path), target, file, {
         onProgress: (bytes) => progress.advance(0, bytes),
-        signal: context.signal,
       });
     } catch (error) {
-      throw new StepFailure(
-        "copy",
-        "failed_truenas",
-        `copying ${file.path}: ${errorMessage(error)}`,
-      );
+      throw copyFailure(error, `copying ${file.path}`);
     }
-    if (digest.size !== file.size) {
-      throw new StepFailure(
-        "copy",
-        "failed_truenas",
-        `${file.path} was ${file.size} bytes when listed and ${digest.size} when copied`,
-      );
-    }
-    if (file.kept !== undefined && digest.sha256Hex !== file.kept) {
-      throw new StepFailure(
-        "copy",
-        "failed_truenas",
-        `${file.path} changed while it was being backed up`,
-      );
-    }
+    checkCopied(file, digest);
     digests.set(file.stored, {
       sha256Hex: digest.sha256Hex,
-      partDigests: digest.partDigests,
+      partDigests: undefined,
       verified: false,
     });
-    await appendCopyJournal(destination, {
-      path: file.stored,
-      size: file.size,
-      mtime: file.mtime,
-      sha256Hex: digest.sha256Hex,
-      ...(partSize === undefined || digest.partDigests === undefined
-        ? {}
-        : { partSize, partDigests: digest.partDigests }),
-    });
-    copied.push(file);
-    progress.advance(1, 0);
   });
+  try {
+    await copier.drain();
+  } catch (error) {
+    throw copyFailure(error, "flushing the copies");
+  }
+  if (copier.kernelCopyRefused !== undefined) {
+    context.logger.info(
+      `${studyName}: the share refused the kernel's copy (${copier.kernelCopyRefused}); the ` +
+        "copies went through memory",
+    );
+  }
   let line = rateLine(`${studyName}: copied`, copied, began);
   if (kept.length > 0) {
     line += `; kept ${kept.length} files, ${totalBytes(kept)} bytes already on the share ` +
@@ -277,28 +271,55 @@ export async function copyStudy(
   return digests;
 }
 
+/** Throws unless `digest` is what a copy of `file` must read: its listed size, and its kept digest. */
+function checkCopied(file: PlannedFile, digest: { size: number; sha256Hex: string }): void {
+  if (digest.size !== file.size) {
+    throw new StepFailure(
+      "copy",
+      "failed_truenas",
+      `${file.path} was ${file.size} bytes when listed and ${digest.size} when copied`,
+    );
+  }
+  if (file.kept !== undefined && digest.sha256Hex !== file.kept) {
+    throw new StepFailure(
+      "copy",
+      "failed_truenas",
+      `${file.path} changed while it was being backed up`,
+    );
+  }
+}
+
+/** A failure of the copy as the step reports it; a flush failure names its own file. */
+function copyFailure(error: unknown, doing: string): StepFailure {
+  if (error instanceof StepFailure) return error;
+  const what = error instanceof FlushError
+    ? errorMessage(error)
+    : `${doing}: ${errorMessage(error)}`;
+  return new StepFailure("copy", "failed_truenas", what);
+}
+
 /**
  * The digest of a copy an earlier run made, when the journal vouches for it,
  * the source is unchanged (size and modification time), and the copy still
  * hashes to the journal's digest: then it is not copied again, and this
- * hashing was its read-back. Undefined when it must be copied.
+ * hashing was its read-back (which also cuts the S3 part digests, when the
+ * file goes up in parts). Undefined when it must be copied.
  */
 async function keptCopy(
   context: StudyContext,
+  hasher: FileHasher,
   earlier: CopiedFile | undefined,
   file: PlannedFile,
-  partSize: number | undefined,
   target: string,
 ): Promise<FileDigest | undefined> {
-  if (
-    earlier === undefined || earlier.size !== file.size || earlier.mtime !== file.mtime ||
-    earlier.partSize !== partSize
-  ) {
+  if (earlier === undefined || earlier.size !== file.size || earlier.mtime !== file.mtime) {
     return undefined;
   }
   let onShare;
   try {
-    onShare = await hashFile(target, {
+    onShare = await hasher.hash(target, {
+      sizeHint: file.size,
+      partSize: context.store.partSizeFor(file.size),
       onProgress: (bytes) => context.progress.advance(0, bytes),
       signal: context.signal,
     });
@@ -312,5 +333,5 @@ async function keptCopy(
   }
   if (onShare.size !== file.size || onShare.sha256Hex !== earlier.sha256Hex) return undefined;
   if (file.kept !== undefined && earlier.sha256Hex !== file.kept) return undefined;
-  return { sha256Hex: earlier.sha256Hex, partDigests: earlier.partDigests, verified: true };
+  return { sha256Hex: earlier.sha256Hex, partDigests: onShare.partDigests, verified: true };
 }

@@ -190,7 +190,10 @@ async function strayFile(
       strays.push(`${file.path} is not in the backup`);
       return;
     }
-    const digest = await hashFile(localPath(aside, file.path), { signal: context.signal });
+    const digest = await hashFile(localPath(aside, file.path), {
+      sizeHint: file.size,
+      signal: context.signal,
+    });
     if (digest.sha256Hex !== expected) strays.push(`${file.path} differs from the backup`);
   });
   return strays.length === 0 ? undefined : strays.sort()[0];

@@ -1,15 +1,18 @@
 /**
  * Step: read every new copy back from the share and compare its SHA-256
- * with the one hashed from the source while copying. Copies kept from an
- * earlier run were read back when they were kept; files an earlier revision
- * holds were proven when that revision was backed up.
+ * with the one hashed from the source while copying. A file that goes to S3
+ * in parts also gets its part digests here, on a second core from the same
+ * read: the upload sends the source, and S3 checks each part against the
+ * digests of the share copy. Copies kept from an earlier run were read back
+ * (and their parts cut) when they were kept; files an earlier revision holds
+ * were proven when that revision was backed up.
  *
  * @module
  */
 import { forEachBySize } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import { localPath } from "../../layout/mod.ts";
-import { hashFile } from "../../storage/mod.ts";
+import { FileHasher } from "../../storage/mod.ts";
 import {
   type DigestMap,
   digestOf,
@@ -35,14 +38,17 @@ export async function verifyCopies(
   destination: string,
   digests: DigestMap,
 ): Promise<void> {
-  const { progress } = context;
+  const { progress, store } = context;
   const unverified = work.files.filter((file) => !digestOf(digests, file.stored).verified);
   progress.stage(studyName, "verify", unverified.length, totalBytes(unverified));
   const began = performance.now();
+  using hasher = new FileHasher();
   await forEachBySize(unverified, SMALL_FILE_CONCURRENCY, async (file) => {
     let digest;
     try {
-      digest = await hashFile(localPath(destination, file.stored), {
+      digest = await hasher.hash(localPath(destination, file.stored), {
+        sizeHint: file.size,
+        partSize: store.partSizeFor(file.size),
         onProgress: (bytes) => progress.advance(0, bytes),
         signal: context.signal,
       });
@@ -53,7 +59,8 @@ export async function verifyCopies(
         `reading back ${file.path}: ${errorMessage(error)}`,
       );
     }
-    const expected = digestOf(digests, file.stored).sha256Hex;
+    const copied = digestOf(digests, file.stored);
+    const expected = copied.sha256Hex;
     if (digest.size !== file.size || digest.sha256Hex !== expected) {
       throw new StepFailure(
         "read-back",
@@ -63,6 +70,7 @@ export async function verifyCopies(
           `${digest.size} instead of ${file.size} bytes)`,
       );
     }
+    digests.set(file.stored, { ...copied, partDigests: digest.partDigests, verified: true });
     progress.advance(1, 0);
   });
   context.logger.info(rateLine(`${studyName}: read back`, unverified, began));
