@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { join } from "node:path";
 
 /** The journal's file name, in the backup's folder on the share. */
@@ -21,18 +20,18 @@ export interface CopiedFile {
   /** The source's modification time, ms. */
   readonly mtime: number;
   readonly sha256Hex: string;
-  /** The S3 part size the part digests were cut with, when the file goes up in parts. */
-  readonly partSize?: number;
-  readonly partDigests?: readonly Uint8Array[];
 }
 
+/**
+ * One line as written. (Lines of older versions also carried the S3 part
+ * digests; they are ignored: a kept copy is read back, and its parts cut,
+ * before it counts.)
+ */
 interface JournalLine {
   path: string;
   size: number;
   mtime: number;
   sha256: string;
-  partSize?: number;
-  parts?: string[];
 }
 
 function toLine(entry: CopiedFile): string {
@@ -42,10 +41,6 @@ function toLine(entry: CopiedFile): string {
     mtime: entry.mtime,
     sha256: entry.sha256Hex,
   };
-  if (entry.partSize !== undefined && entry.partDigests !== undefined) {
-    line.partSize = entry.partSize;
-    line.parts = entry.partDigests.map((digest) => Buffer.from(digest).toString("base64"));
-  }
   return `${JSON.stringify(line)}\n`;
 }
 
@@ -62,13 +57,7 @@ function fromLine(text: string): CopiedFile | undefined {
   ) {
     return undefined;
   }
-  const entry = { path: line.path, size: line.size, mtime: line.mtime, sha256Hex: line.sha256 };
-  if (typeof line.partSize !== "number" || !Array.isArray(line.parts)) return entry;
-  return {
-    ...entry,
-    partSize: line.partSize,
-    partDigests: line.parts.map((part) => new Uint8Array(Buffer.from(part, "base64"))),
-  };
+  return { path: line.path, size: line.size, mtime: line.mtime, sha256Hex: line.sha256 };
 }
 
 /** The journal of `destination`, latest line per path; empty when there is none. */
