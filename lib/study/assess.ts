@@ -12,17 +12,11 @@
 import { join, resolve } from "node:path";
 import { compareNames } from "../fs/mod.ts";
 import { errorMessage, OperationFailedError } from "../errors.ts";
-import {
-  evaluateStudy,
-  type ListedEntry,
-  STUDY_LOCK_FILE,
-  type Violation,
-} from "../standard/mod.ts";
+import { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE } from "../standard/mod.ts";
 import {
   EMPTY_LISTING,
   type StudyAssessment,
   type StudyFile,
-  type StudyKind,
   type StudyListing,
   type Unreadable,
 } from "./types.ts";
