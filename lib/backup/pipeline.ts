@@ -37,6 +37,7 @@ import {
   firstBackup,
   revisionWork,
   unchanged,
+  workCounts,
 } from "./plan.ts";
 import { compareWithBackup } from "./steps/compare.ts";
 import { copyStudy, planCopy, ShareWrites } from "./steps/copy.ts";
@@ -188,10 +189,7 @@ async function backUp(story: Story): Promise<StudyOutcome> {
     if (decided.kind === "unchanged") return await finish(story, decided.base);
     const work = decided.work;
     attempt.work = work;
-    await attempt.recorder.update({
-      file_count: work.files.length,
-      total_bytes: totalBytes(work.files),
-    });
+    await attempt.recorder.update(workCounts(work));
     const proven = await storeOnShare(story, attempt, work);
     await storeInS3(story, attempt, work, proven);
     await completeAndDelete(story, attempt, work);

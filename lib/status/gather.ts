@@ -17,7 +17,12 @@ import {
   type ShareLockReport,
   shareLockReport,
 } from "../layout/mod.ts";
-import { foldComplete, type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import {
+  completedRevisions,
+  foldComplete,
+  type ManifestRecord,
+  readManifest,
+} from "../manifest/mod.ts";
 import { assessRoot, dueStudies, isIdle } from "../study/mod.ts";
 import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
@@ -77,7 +82,7 @@ export interface StatusReport {
     readonly total_bytes: number | null;
     readonly free_pct: number | null;
     readonly cleanup_threshold_pct: number;
-    /** Average bytes backed up per month over the last months with backups. */
+    /** Average bytes backups stored per month (a revision: what it added) over the last months with any. */
     readonly monthly_bytes: number | null;
     /** How many such months the free space holds. */
     readonly months_fit: number | null;
@@ -108,15 +113,17 @@ export interface StatusReport {
 const AVERAGE_MONTHS = 6;
 
 /**
- * The average bytes completed per month, over up to the last
- * {@linkcode AVERAGE_MONTHS} months that had any backup. Pure.
+ * The average bytes backups stored on the share per month, over up to the
+ * last {@linkcode AVERAGE_MONTHS} months that had any: each complete backup
+ * and revision counted once, in the month it completed, with what it stored
+ * (a revision only its new and changed files). From every record, in the
+ * order written. Pure.
  */
 export function monthlyAverage(records: Iterable<ManifestRecord>): number | undefined {
   const byMonth = new Map<string, number>();
-  for (const record of records) {
-    if (record.status !== "complete" || record.completed_at === null) continue;
-    const month = record.completed_at.slice(0, 7);
-    byMonth.set(month, (byMonth.get(month) ?? 0) + record.total_bytes);
+  for (const revision of completedRevisions(records)) {
+    const month = revision.completedAt.slice(0, 7);
+    byMonth.set(month, (byMonth.get(month) ?? 0) + revision.bytes);
   }
   const months = [...byMonth.keys()].sort().slice(-AVERAGE_MONTHS);
   if (months.length === 0) return undefined;
@@ -279,12 +286,14 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   const runs = await lastRuns(config.dir);
 
   let manifestProblem: string | undefined;
+  let records: readonly ManifestRecord[] = [];
   let latest: ReadonlyMap<string, ManifestRecord> = new Map();
   let complete: ReadonlyMap<string, ManifestRecord> = new Map();
   const shareReachable = await kindAt(config.truenas.root) === "dir";
   if (shareReachable) {
     try {
       const manifest = await readManifest(config.truenas.manifestRoot);
+      records = manifest.records;
       latest = manifest.latest;
       complete = foldComplete(manifest.records);
     } catch (error) {
@@ -316,7 +325,7 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   } else {
     spaceProblem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
   }
-  const monthly = monthlyAverage(latest.values());
+  const monthly = monthlyAverage(records);
   const locks = await lockFacts(config, shareReachable);
   const waiting = studies ?? [];
   const refused = waiting.some((study) => study.next === REFUSED);

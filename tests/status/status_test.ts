@@ -57,6 +57,57 @@ Deno.test("monthlyAverage averages the last six months that had complete backups
   assert.equal(monthlyAverage([]), undefined);
 });
 
+Deno.test("monthlyAverage counts what each backup and revision stored, once, in the month it completed", () => {
+  const first = record("complete", { completed_at: "2025-01-05T00:00:00Z", total_bytes: 10 * GIB });
+  // The source found gone a month later: the complete record again, with its completed_at.
+  const settled = { ...first, started_at: "2025-02-01T00:00:00Z", source_deleted_at: "t" };
+  // Revision 2 stored one new 1 GiB file; the study is 11 GiB.
+  const revision = record("complete", {
+    revision: 2,
+    started_at: "2025-03-01T00:00:00Z",
+    completed_at: "2025-03-02T00:00:00Z",
+    file_count: 2,
+    total_bytes: 11 * GIB,
+    stored_file_count: 1,
+    stored_bytes: GIB,
+  });
+  const revisionSettled = { ...revision, source_deleted_at: "2025-03-02T00:00:05Z" };
+  assert.equal(monthlyAverage([first, settled, revision, revisionSettled]), (10 + 1) / 2 * GIB);
+});
+
+Deno.test("status averages the months from every record, not only each backup's latest", async () => {
+  await withBackupWorld(async (world) => {
+    const root = world.config.truenas.manifestRoot;
+    const first = record("complete", {
+      started_at: "2025-01-05T00:00:00Z",
+      completed_at: "2025-01-05T01:00:00Z",
+      total_bytes: 10 * GIB,
+    });
+    const revision = record("complete", {
+      revision: 2,
+      started_at: "2025-03-01T00:00:00Z",
+      completed_at: "2025-03-02T00:00:00Z",
+      file_count: 2,
+      total_bytes: 11 * GIB,
+      stored_file_count: 1,
+      stored_bytes: GIB,
+    });
+    for (const line of [first, revision, { ...revision, source_deleted_at: "t" }]) {
+      await appendRecord(root, line);
+    }
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.resolve({ freeBytes: 22 * GIB, totalBytes: 100 * GIB }),
+    });
+    assert.equal(report.share.monthly_bytes, 5.5 * GIB);
+    assert.equal(report.share.months_fit, 4);
+    assert.match(
+      renderStatus(report),
+      /^ {2}backups average 5\.5 GiB a month: about 4\.0 months of backups fit$/m,
+    );
+  });
+});
+
 Deno.test("attentionFor says why a record needs a person", () => {
   assert.equal(attentionFor(record("failed_s3", { error: "upload: no" })), "upload: no");
   assert.match(attentionFor(record("in_progress")) ?? "", /stopped part-way/);
