@@ -24,7 +24,15 @@ import {
   readManifest,
 } from "../manifest/mod.ts";
 import { assessRoot, dueStudies, isIdle } from "../study/mod.ts";
-import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
+import {
+  findRenamedFile,
+  holdsPosition,
+  identityOf,
+  type MonitorState,
+  monitorStatePath,
+  readMonitorState,
+  sameIdentity,
+} from "../monitor/mod.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
 /** Free and total bytes of the share's file system. */
@@ -94,8 +102,18 @@ export interface StatusReport {
     readonly last_error_sent_at: string | null;
     readonly offset: number | null;
     readonly log_bytes: number | null;
-    /** Bytes of the log not read yet (log size - offset). */
+    /**
+     * Bytes not read yet: the rest of the file `offset` is in, and during a
+     * rotation the new log too (the monitor reads it from its start next).
+     */
     readonly lag_bytes: number | null;
+    /**
+     * Set while `offset` belongs to an earlier file than the one at
+     * `log_path` (a rotation the monitor has not finished): that file's path
+     * while it is still beside the log, which the monitor finishes first;
+     * null when it is gone.
+     */
+    readonly rotation: { readonly old_file: string | null } | null;
     readonly problem: string | null;
   };
   /** Jobs that hold the share's locks now: `backup running since …, pid … on …`. */
@@ -252,6 +270,7 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
     offset: null,
     log_bytes: null,
     lag_bytes: null,
+    rotation: null,
   };
   let reading;
   try {
@@ -264,21 +283,60 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
     return { ...base, problem: reading.problem ?? "the monitor has not run yet" };
   }
   const lastSent = Math.max(0, ...state.sent.values());
-  let logBytes: number | null = null;
-  try {
-    logBytes = (await Deno.stat(state.logPath)).size;
-  } catch {
-    // the log may be missing while the instrument software is not running
-  }
+  // The log may be missing while the instrument software is not running, or mid-rotation.
+  const log = await Deno.stat(state.logPath).catch(() => undefined);
+  const position = await monitorPosition(state, log);
   return {
     ...base,
     log_path: state.logPath,
     last_error_sent_at: lastSent > 0 ? new Date(lastSent).toISOString() : null,
     offset: state.offset,
-    log_bytes: logBytes,
-    lag_bytes: logBytes === null ? null : Math.max(0, logBytes - state.offset),
-    problem: logBytes === null ? `the log ${state.logPath} is not there` : null,
+    log_bytes: log?.size ?? null,
+    ...position,
+    problem: log === undefined ? `the log ${state.logPath} is not there` : null,
   };
+}
+
+/**
+ * How far behind the monitor is. Its position is in the file it saved the
+ * identity of: when the log path names another file (or none), the log was
+ * rotated and the monitor finishes the old file, found beside the log by its
+ * identity as the monitor finds it, before it reads the new log from its
+ * start. Without a saved identity (a platform that gives none) the position
+ * is taken to be in the log.
+ */
+async function monitorPosition(
+  state: MonitorState,
+  log: Deno.FileInfo | undefined,
+): Promise<Pick<StatusReport["monitor"], "lag_bytes" | "rotation">> {
+  const logBytes = log?.size;
+  const saved = state.identity;
+  if (saved === undefined || (log !== undefined && sameIdentity(identityOf(log), saved))) {
+    return {
+      lag_bytes: logBytes === undefined ? null : Math.max(0, logBytes - state.offset),
+      rotation: null,
+    };
+  }
+  const old = await findRenamedFile(
+    state.logPath,
+    saved,
+    (file, info) => holdsPosition(file, info, state.offset, state.head),
+  );
+  if (old === undefined) {
+    // Gone: the monitor goes on with the log from its start.
+    return log === undefined
+      ? { lag_bytes: null, rotation: null }
+      : { lag_bytes: log.size, rotation: { old_file: null } };
+  }
+  try {
+    const oldBytes = (await old.file.stat()).size;
+    return {
+      lag_bytes: oldBytes - state.offset + (logBytes ?? 0),
+      rotation: { old_file: old.path },
+    };
+  } finally {
+    old.file.close();
+  }
 }
 
 /** Gathers the report. Reads only; an unreachable part is reported, not thrown. */

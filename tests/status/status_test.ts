@@ -18,6 +18,7 @@ import {
 } from "../../lib/status/mod.ts";
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
+import { startEmpty } from "../monitor/_tail.ts";
 import { makeIdle, withBackupWorld } from "../backup/_fixture.ts";
 
 const GIB = 1024 ** 3;
@@ -253,6 +254,72 @@ Deno.test("status on a share of several instruments: their records count, not as
         "back up what changed as revision 2",
       ],
     ]);
+  });
+});
+
+Deno.test("status during a log rotation: the old file the monitor is finishing, and the new log after it", async () => {
+  await withBackupWorld(async (world) => {
+    using run = await startEmpty(world.config.dir);
+    const gather = () =>
+      gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+      });
+    const position = async () => {
+      const { monitor } = await gather();
+      return [monitor.offset, monitor.lag_bytes, monitor.rotation];
+    };
+    /** A log line of 50 bytes. */
+    const line = (text: string) => new TextEncoder().encode(`${text.padEnd(49, ".")}\n`);
+    // The instrument holds the log open, as a .NET logger does.
+    const writer = await Deno.open(run.log, { write: true, append: true });
+    try {
+      await writer.write(line("2025-03-01 10:00:00 INFO one"));
+      await writer.write(line("2025-03-01 10:00:01 INFO two"));
+      await run.tail.poll();
+      assert.deepEqual(await position(), [100, 0, null]);
+      // Rotation: the log is renamed, the instrument's handle writes 50 bytes more to it, a new
+      // log of 30 bytes appears; the monitor reads the old file on.
+      await Deno.rename(run.log, `${run.log}.1`);
+      await writer.write(line("2025-03-01 10:00:02 INFO three"));
+      await Deno.writeTextFile(run.log, "2025-03-01 10:00:04 INFO new.\n");
+      await run.tail.poll();
+      // And 50 more, not read yet.
+      await writer.write(line("2025-03-01 10:00:03 INFO four"));
+      const report = await gather();
+      assert.deepEqual(report.monitor.rotation, { old_file: `${run.log}.1` });
+      assert.equal(report.monitor.offset, 150, "the position is in the old file");
+      assert.equal(report.monitor.log_bytes, 30);
+      assert.equal(report.monitor.lag_bytes, 50 + 30, "the old file's rest, then the new log");
+      assert.equal(report.monitor.problem, null);
+      assert.ok(
+        renderStatus(report).includes(
+          `\n  rotating: finishing the old file ${run.log}.1 (read up to byte 150), then ` +
+            "Fusion.log from its start; 80 B not read yet\n",
+        ),
+      );
+    } finally {
+      writer.close();
+    }
+    // The old file stays unchanged for a pass: finished; then the new log is read.
+    await run.tail.poll();
+    await run.tail.poll();
+    assert.deepEqual(await position(), [30, 0, null]);
+
+    // A rotation whose old file is gone by the time status looks: the new log is all there is.
+    run.tail.close();
+    await Deno.rename(run.log, `${run.log}.2`);
+    await Deno.writeTextFile(run.log, "x".repeat(12));
+    await Deno.remove(`${run.log}.2`);
+    const report = await gather();
+    assert.deepEqual(
+      [report.monitor.offset, report.monitor.lag_bytes, report.monitor.rotation],
+      [30, 12, { old_file: null }],
+    );
+    assert.match(
+      renderStatus(report),
+      /^ {2}rotated: the file read up to byte 30 is no longer beside Fusion\.log; the monitor reads Fusion\.log from its start; 12 B not read yet$/m,
+    );
   });
 });
 
