@@ -255,7 +255,7 @@ interface Proven {
 /** Room, copy, read back, file list: the share holds the work, proven. */
 async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): Promise<Proven> {
   const { study, context, destination } = story;
-  const plan = await planCopy(context.previous, work, destination);
+  const plan = await planCopy(context.previous, work, destination, context.command);
   await requireSpace(context, study.name, plan);
   const digests = await copyStudy(
     context,

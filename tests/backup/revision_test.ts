@@ -65,6 +65,7 @@ async function restored(world: BackupWorld, from: RestoreSource): Promise<Record
       days: 1,
       store: () => store,
       logger: new Logger({ console: () => {} }),
+      command: "fusion-toolkit",
       progress: { stage() {}, advance() {}, end() {} },
     });
     assert.equal(outcome.kind, "restored");
