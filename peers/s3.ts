@@ -17,6 +17,10 @@
  * 200 already restored) with the `x-amz-restore` header on HeadObject. The
  * hours a real retrieval takes pass when a test calls `finishRestores()`.
  *
+ * And bucket versioning's state, which fauxqs lacks: PutBucketVersioning sets
+ * it and GetBucketVersioning reports it (the emulator keeps no old versions;
+ * only the state is played).
+ *
  * Why not `startFauxqs()`: it binds 0.0.0.0 and asks the OS for its network
  * interfaces, which the tests' permissions (net=127.0.0.1) rightly refuse; so
  * the peer builds the same app with `buildApp()` and listens on 127.0.0.1.
@@ -84,6 +88,8 @@ export interface S3Peer {
   corruptObject(key: string, offset?: number): Promise<void>;
   /** Deletes an object, as an accident or an attacker would. */
   removeObject(key: string): Promise<void>;
+  /** Turns the bucket's versioning on or suspends it, as an administrator does (PutBucketVersioning). */
+  setVersioning(status: "Enabled" | "Suspended"): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -177,8 +183,11 @@ function target(
 export function s3Operation(method: string, key: string, query: Record<string, string>): string {
   const has = (name: string) => Object.hasOwn(query, name);
   if (key === "") {
-    if (method === "GET") return has("uploads") ? "ListMultipartUploads" : "ListObjects";
-    if (method === "PUT") return "CreateBucket";
+    if (method === "GET") {
+      if (has("versioning")) return "GetBucketVersioning";
+      return has("uploads") ? "ListMultipartUploads" : "ListObjects";
+    }
+    if (method === "PUT") return has("versioning") ? "PutBucketVersioning" : "CreateBucket";
     if (method === "HEAD") return "HeadBucket";
     return `${method}Bucket`;
   }
@@ -270,6 +279,7 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
   const requests: PeerRequest[] = [];
   const objects = new Map<string, TrackedObject>();
   const restoreRequests: RestoreRequestSeen[] = [];
+  const versioning = new Map<string, string>();
   const objectId = (name: string, key: string) => `${name}/${key}`;
 
   // The two actions fauxqs lacks: answered before its router would treat them
@@ -286,6 +296,14 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
         .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
       reply.header("content-type", "application/xml").status(200)
         .send(listUploadsXml(name, prefix, matching));
+      return;
+    }
+    if (operation === "GetBucketVersioning") {
+      const status = versioning.get(name);
+      reply.header("content-type", "application/xml").status(200).send(
+        `<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="${XMLNS}">` +
+          (status === undefined ? "" : `<Status>${status}</Status>`) + `</VersioningConfiguration>`,
+      );
       return;
     }
     if (operation === "ListParts") {
@@ -316,6 +334,18 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
       reply.header("content-type", "application/xml").status(403).send(
         errorXml("InvalidObjectState", "The operation is not valid for the object's storage class"),
       );
+      return;
+    }
+    if (operation === "PutBucketVersioning") {
+      const body = request.body instanceof Uint8Array ? new TextDecoder().decode(request.body) : "";
+      const status = /<Status>(Enabled|Suspended)<\/Status>/.exec(body)?.[1];
+      if (status === undefined) {
+        reply.header("content-type", "application/xml").status(400)
+          .send(errorXml("MalformedXML", "The XML you provided was not well-formed"));
+      } else {
+        versioning.set(name, status);
+        reply.status(200).send();
+      }
       return;
     }
     if (operation !== "RestoreObject") {
@@ -480,6 +510,8 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
     multipartThresholdMb: 8,
     partSizeMb: 5,
     concurrency: 4,
+    connectTimeoutSeconds: 10,
+    idleTimeoutSeconds: 15,
     ...options.settings,
   };
   return {
@@ -546,6 +578,16 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
       const deleted = await fetch(url, { method: "DELETE" });
       await deleted.body?.cancel();
       if (!deleted.ok) throw new Error(`DELETE ${key} at the S3 peer: HTTP ${deleted.status}`);
+    },
+    setVersioning: async (status) => {
+      const answer = await fetch(`${endpoint}/${bucket}?versioning`, {
+        method: "PUT",
+        headers: { "content-type": "application/xml" },
+        body: `<VersioningConfiguration xmlns="${XMLNS}"><Status>${status}</Status>` +
+          `</VersioningConfiguration>`,
+      });
+      await answer.body?.cancel();
+      if (!answer.ok) throw new Error(`PutBucketVersioning at the S3 peer: HTTP ${answer.status}`);
     },
     stop: async () => {
       await app.close();

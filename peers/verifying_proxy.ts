@@ -8,13 +8,22 @@
  * - PutObject and UploadPart: recomputes the SHA-256 of the body and answers
  *   400 BadDigest when `x-amz-checksum-sha256` does not match;
  * - CompleteMultipartUpload: answers 400 InvalidPart when a part's
- *   ChecksumSHA256 differs from the one it accepted for that part.
+ *   ChecksumSHA256 differs from the one it accepted for that part;
+ * - conditional writes (PutObject and CompleteMultipartUpload), which the
+ *   emulator ignores: `If-None-Match: *` is answered 412 PreconditionFailed
+ *   when an object is at the key, `If-Match: <etag>` 412 when the object
+ *   there has another ETag and 404 NoSuchKey when there is none. (S3 checks
+ *   at the moment it writes; the proxy asks the peer just before it
+ *   forwards, which is the same for tests that do not race two writers.)
  *
  * What tests can make it do: corrupt bodies in flight, refuse connections,
- * answer 403 AccessDenied, fail the next requests with 5xx, count requests,
- * act on each ranged GetObject (fail it, cut its body off half-way, or
- * change the store before it is forwarded), and hold or fail any request
- * they pick (by operation and key) before it is forwarded.
+ * answer 403 AccessDenied, fail the next requests with 5xx, go quiet half-way
+ * through a request's body (an endpoint that hangs), acknowledge a PutObject
+ * without storing it (an object lost after its write), answer writes without
+ * the checksum S3 computed (as some S3-compatible stores do), count requests,
+ * act on each ranged GetObject (fail it, cut its body off or go quiet
+ * half-way, or change the store before it is forwarded), and hold or fail any
+ * request they pick (by operation and key) before it is forwarded.
  *
  * @module
  */
@@ -43,10 +52,11 @@ export interface ProxiedRequest {
 }
 
 /**
- * What to do with a ranged GetObject: forward it, answer 503 SlowDown, or
- * forward it and drop the connection half-way through the body.
+ * What to do with a ranged GetObject: forward it, answer 503 SlowDown,
+ * forward it and drop the connection half-way through the body, or forward
+ * half the body and then send nothing more, holding the connection open.
  */
-export type RangeAction = "forward" | "fail" | "cut";
+export type RangeAction = "forward" | "fail" | "cut" | "stall";
 
 /** Decides about a ranged GetObject (awaited before it is forwarded), given its Range header. */
 export type RangeHook = (range: string) => RangeAction | Promise<RangeAction>;
@@ -73,8 +83,27 @@ export interface VerifyingProxy {
   denyAccess(on: boolean): void;
   /** Answers the next `count` requests with `status` (default 503 SlowDown) without forwarding. */
   failNext(count: number, status?: number): void;
+  /**
+   * Handles the next `count` requests as usual, then takes half of each later
+   * request's body and goes quiet: no answer, the connection held open.
+   * Undefined handles every request again.
+   */
+  stallAfter(count: number | undefined): void;
+  /**
+   * Requests that got no answer because the proxy went quiet. (The client's
+   * HTTP layer may send a buffered body once more on a new connection than
+   * its caller tried: count attempts from the caller's side.)
+   */
+  readonly stalled: readonly { readonly operation: string; readonly key: string }[];
   /** Asks `hook` about every ranged GetObject from now on; undefined forwards them all. */
   interceptRanges(hook: RangeHook | undefined): void;
+  /**
+   * Answers the next `count` PutObject requests of keys starting with
+   * `prefix` 200 OK, echoing their checksum as S3 does, without storing them.
+   */
+  loseNextPuts(count: number, prefix: string): void;
+  /** While on, answers to writes carry no `x-amz-checksum-*` headers and no checksum elements. */
+  hideChecksums(on: boolean): void;
   /** Asks `hook` about every request from now on; undefined forwards them all. */
   interceptRequests(hook: RequestHook | undefined): void;
   /** Requests of one operation so far, e.g. `count("UploadPart")`. */
@@ -119,6 +148,52 @@ function cutHalfWay(upstream: IncomingMessage, response: ServerResponse): void {
   });
 }
 
+/** Passes on the first half of a body, then sends nothing more and keeps the connection open. */
+function stallHalfWay(upstream: IncomingMessage, response: ServerResponse): void {
+  const half = Number(upstream.headers["content-length"] ?? "0") >> 1;
+  let sent = 0;
+  upstream.on("data", (chunk: Buffer) => {
+    if (sent >= half) return;
+    const piece = chunk.subarray(0, half - sent);
+    sent += piece.length;
+    response.write(piece);
+    if (sent >= half) upstream.destroy();
+  });
+}
+
+/** Passes on an answer without its checksum headers and checksum XML elements. */
+function hideChecksumsOf(
+  upstream: IncomingMessage,
+  response: ServerResponse,
+  status: number,
+): void {
+  readBody(upstream).then((body) => {
+    const text = body.toString("utf8").replace(/<Checksum\w+>[^<]*<\/Checksum\w+>/g, "");
+    const headers = Object.fromEntries(
+      Object.entries(upstream.headers).filter(([name]) =>
+        !name.startsWith("x-amz-checksum-") && name !== "transfer-encoding"
+      ),
+    );
+    headers["content-length"] = String(Buffer.byteLength(text));
+    response.writeHead(status, headers);
+    response.end(text);
+  }, () => response.destroy());
+}
+
+/** Reads half of a request's body, then stops reading; the request is never answered. */
+function hangHalfWay(request: IncomingMessage): void {
+  const half = Number(request.headers["content-length"] ?? "0") >> 1;
+  let received = 0;
+  if (half === 0) {
+    request.pause();
+    return;
+  }
+  request.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+    if (received >= half) request.pause();
+  });
+}
+
 /** Parses `/bucket/key?query` of a path-style request. */
 function parseTarget(url: string): { key: string; query: Record<string, string> } {
   const parsed = new URL(url, "http://proxy");
@@ -153,6 +228,10 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
   let denying = false;
   let failures = 0;
   let failStatus = 503;
+  let quietAfter: number | undefined;
+  const stalled: { operation: string; key: string }[] = [];
+  let losses = { count: 0, prefix: "" };
+  let hidingChecksums = false;
   let inFlight = 0;
   let peakInFlight = 0;
   let rangeHook: RangeHook | undefined;
@@ -174,6 +253,37 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     response.end(body);
   };
 
+  /** Why a conditional write must be refused, asking the peer what is at the key now. */
+  const writeConditionRefusal = async (
+    request: IncomingMessage,
+  ): Promise<{ status: number; code: string; message: string } | undefined> => {
+    const ifNoneMatch = header(request, "if-none-match");
+    const ifMatch = header(request, "if-match");
+    if (ifNoneMatch === undefined && ifMatch === undefined) return undefined;
+    const path = new URL(request.url ?? "/", "http://proxy").pathname;
+    const head = await fetch(new URL(path, target), { method: "HEAD" });
+    await head.body?.cancel();
+    const etag = head.ok ? head.headers.get("etag") : null;
+    if (ifNoneMatch === "*" && etag !== null) {
+      return {
+        status: 412,
+        code: "PreconditionFailed",
+        message: "At least one of the pre-conditions you specified did not hold",
+      };
+    }
+    if (ifMatch !== undefined && etag === null) {
+      return { status: 404, code: "NoSuchKey", message: "The specified key does not exist." };
+    }
+    if (ifMatch !== undefined && ifMatch !== etag) {
+      return {
+        status: 412,
+        code: "PreconditionFailed",
+        message: "At least one of the pre-conditions you specified did not hold",
+      };
+    }
+    return undefined;
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const method = request.method ?? "GET";
     const { key, query } = parseTarget(request.url ?? "/");
@@ -186,6 +296,14 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       ...(partNumber === undefined ? {} : { partNumber }),
       ...(range === undefined ? {} : { range }),
     };
+    if (quietAfter !== undefined) {
+      if (quietAfter === 0) {
+        stalled.push({ operation, key });
+        hangHalfWay(request);
+        return;
+      }
+      quietAfter--;
+    }
     let body = await readBody(request);
 
     if (failures > 0) {
@@ -235,6 +353,13 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
         }
       }
     }
+    if (operation === "PutObject" || operation === "CompleteMultipartUpload") {
+      const refusal = await writeConditionRefusal(request);
+      if (refusal !== undefined) {
+        answer(response, seen, refusal.status, refusal.code, refusal.message);
+        return;
+      }
+    }
     if (operation === "CompleteMultipartUpload") {
       const accepted = acceptedParts.get(uploadId) ?? new Map<number, string>();
       for (const [number, checksum] of completedChecksums(body.toString("utf8"))) {
@@ -252,6 +377,18 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       }
     }
 
+    if (operation === "PutObject" && losses.count > 0 && key.startsWith(losses.prefix)) {
+      losses = { ...losses, count: losses.count - 1 };
+      requests.push({ ...seen, status: 200 });
+      const claimed = header(request, "x-amz-checksum-sha256");
+      response.writeHead(200, {
+        etag: `"${createHash("md5").update(body).digest("hex")}"`,
+        "content-length": "0",
+        ...(claimed === undefined ? {} : { "x-amz-checksum-sha256": claimed }),
+      });
+      response.end();
+      return;
+    }
     const headers = { ...request.headers, host: target.host };
     delete headers["connection"];
     if (body.length > 0 || headers["content-length"] !== undefined) {
@@ -268,8 +405,14 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     }, (upstreamResponse) => {
       const status = upstreamResponse.statusCode ?? 502;
       requests.push({ ...seen, status });
+      const isWrite = operation === "PutObject" || operation === "CompleteMultipartUpload";
+      if (hidingChecksums && isWrite) {
+        hideChecksumsOf(upstreamResponse, response, status);
+        return;
+      }
       response.writeHead(status, upstreamResponse.headers);
       if (rangeAction === "cut") cutHalfWay(upstreamResponse, response);
+      else if (rangeAction === "stall") stallHalfWay(upstreamResponse, response);
       else upstreamResponse.pipe(response);
     });
     forwarded.on("error", (error) => {
@@ -316,6 +459,16 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
       failures = count;
       failStatus = status;
     },
+    loseNextPuts: (count, prefix) => {
+      losses = { count, prefix };
+    },
+    hideChecksums: (on) => {
+      hidingChecksums = on;
+    },
+    stallAfter: (count) => {
+      quietAfter = count;
+    },
+    stalled,
     interceptRanges: (hook) => {
       rangeHook = hook;
     },

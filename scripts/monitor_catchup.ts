@@ -11,7 +11,7 @@
 import { MONITOR_DEFAULT_PATTERNS } from "../lib/config/schema.ts";
 import { Logger } from "../lib/log/mod.ts";
 import { EMPTY_PARSER_STATE, LogTail, writeMonitorState } from "../lib/monitor/mod.ts";
-import { peakRssMiB } from "./_rss.ts";
+import { peakRssMiB } from "./bench/_rss.ts";
 
 async function main(): Promise<void> {
   const [log, stateFile] = Deno.args;

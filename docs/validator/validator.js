@@ -289,6 +289,8 @@
     for (const entry of entries) {
       if (entry.kind === "symlink") {
         add("R5", entry.path, "symbolic link; links are not allowed in a study and are never followed");
+      } else if (entry.kind === "other" && entry.path.includes("/")) {
+        add("R5", entry.path, "special file (a FIFO, socket or device); only files and folders can be backed up");
       }
     }
     if (metadataFiles === 0) {

@@ -316,7 +316,7 @@ async function completeAndDelete(
   await deleteSource(study.path, study.listing, work.revision + 1);
   attempt.sourceDeleted = true;
   await recorder.update({ source_deleted_at: timestamp(context.clock()) });
-  await recorder.mirror().catch((error) => context.logger.warn(errorMessage(error)));
+  await recorder.mirrorIfReachable();
   context.logger.info(
     `${study.name}: complete${work.revision === 1 ? "" : ` as revision ${work.revision}`}, ` +
       `${work.files.length} files, ${totalBytes(work.files)} bytes, source deleted`,
@@ -401,7 +401,7 @@ async function finish(story: Story, base: ManifestRecord): Promise<StudyOutcome>
     );
     return outcomeOf(story, base, failure, { sourceDeleted: deleted });
   }
-  await recorder.mirror().catch((error) => context.logger.warn(errorMessage(error)));
+  await recorder.mirrorIfReachable();
   context.logger.info(`${study.name}: source deleted (its backup was already complete)`);
   return outcomeOf(story, recorder.appended, undefined, {
     sourceDeleted: true,

@@ -36,6 +36,7 @@ import { type StudyContext, totalBytes } from "./context.ts";
 import { backupStudy, type StudyOutcome } from "./pipeline.ts";
 import { decideStudy, firstBackup, type StudyDecision } from "./plan.ts";
 import { planCopy } from "./steps/copy.ts";
+import { catchUpManifestMirror } from "./steps/record.ts";
 import { settleEarlierRuns } from "./steps/settle.ts";
 import { spaceNeeded } from "./steps/space.ts";
 
@@ -121,6 +122,8 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
         }),
       );
     }
+    // Records whose mirror was skipped (S3 unreachable) or failed, in this run or an earlier one.
+    await catchUpManifestMirror(options);
     return { outcomes, waiting: studies.filter((study) => !taken.has(study)) };
   } finally {
     await locks.release();

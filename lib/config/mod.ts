@@ -59,6 +59,10 @@ export interface Config {
     readonly multipartThresholdMb: number;
     readonly partSizeMb: number;
     readonly concurrency: number;
+    /** A connection not made within this many seconds is abandoned. */
+    readonly connectTimeoutSeconds: number;
+    /** A request on which S3 sends nothing for this many seconds is abandoned. */
+    readonly idleTimeoutSeconds: number;
   };
   readonly cleanup: {
     readonly freeThresholdPct: number;
@@ -402,6 +406,8 @@ function build(
       multipartThresholdMb: number("s3", "multipart_threshold_mb"),
       partSizeMb: number("s3", "part_size_mb"),
       concurrency: number("s3", "concurrency"),
+      connectTimeoutSeconds: number("s3", "connect_timeout_seconds"),
+      idleTimeoutSeconds: number("s3", "idle_timeout_seconds"),
     },
     cleanup: { freeThresholdPct: number("cleanup", "free_threshold_pct") },
     monitor: {

@@ -187,6 +187,20 @@ export const CONFIG_SCHEMA = {
         max: 64,
         doc: "parts uploaded, or ranges of a large object downloaded, at the same time",
       },
+      connect_timeout_seconds: {
+        kind: "integer",
+        default: 10,
+        min: 1,
+        max: 600,
+        doc: "a connection to S3 not made within this many seconds is abandoned (and retried)",
+      },
+      idle_timeout_seconds: {
+        kind: "integer",
+        default: 15,
+        min: 1,
+        max: 3600,
+        doc: "a request on which S3 sends nothing for this many seconds is abandoned (and retried)",
+      },
     },
   },
   cleanup: {

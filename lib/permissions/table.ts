@@ -154,9 +154,13 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     command: "status",
     paths: "action",
     keeps: {
-      read: "config.toml, the manifest, the job history, the monitor's state, study locks",
-      env: "the home folder (the default config path)",
-      sys: "statfs (the share's free space), the host name (the default instrument)",
+      read: "config.toml, the manifest, the job history, the monitor's state, study locks, AWS " +
+        "profile files",
+      net: "S3 (the bucket's versioning state)",
+      env: "the AWS credential chain (the SDK also reads `AWS_*` as it loads), the home folder " +
+        "(the default config path)",
+      sys: "statfs (the share's free space), the host name (the default instrument), OS facts " +
+        "in the AWS SDK's user agent",
     },
     windows: ON_SHARE,
   },

@@ -1,7 +1,7 @@
 /**
  * The facts an operator checks on Monday, gathered read-only from the
- * instrument folder, the share, the manifest, the monitor's state and the
- * job history. Nothing here writes anything.
+ * instrument folder, the share, the manifest, the monitor's state, the job
+ * history and the bucket's versioning state. Nothing here writes anything.
  *
  * @module
  */
@@ -33,6 +33,7 @@ import {
   readMonitorState,
   sameIdentity,
 } from "../monitor/mod.ts";
+import type { BucketVersioning } from "../storage/s3.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
 /** Free and total bytes of the share's file system. */
@@ -46,6 +47,8 @@ export interface GatherOptions {
   readonly now: Date;
   /** The share's free space (statfs). */
   readonly readSpace: (root: string) => Promise<Space>;
+  /** The bucket's versioning state (GetBucketVersioning). */
+  readonly readVersioning: () => Promise<BucketVersioning>;
 }
 
 /** A study still on the instrument. */
@@ -94,6 +97,15 @@ export interface StatusReport {
     readonly monthly_bytes: number | null;
     /** How many such months the free space holds. */
     readonly months_fit: number | null;
+    readonly problem: string | null;
+  };
+  readonly s3: {
+    readonly bucket: string;
+    /**
+     * Whether the bucket keeps the earlier version of an object that is
+     * replaced or deleted (recommended on); null when S3 could not be asked.
+     */
+    readonly versioning: BucketVersioning | null;
     readonly problem: string | null;
   };
   readonly monitor: {
@@ -339,6 +351,19 @@ async function monitorPosition(
   }
 }
 
+async function s3Facts(config: Config, options: GatherOptions): Promise<StatusReport["s3"]> {
+  const bucket = config.s3.bucket;
+  try {
+    return { bucket, versioning: await options.readVersioning(), problem: null };
+  } catch (error) {
+    return {
+      bucket,
+      versioning: null,
+      problem: `cannot read the bucket's versioning state: ${errorMessage(error)}`,
+    };
+  }
+}
+
 /** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
 export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
   const runs = await lastRuns(config.dir);
@@ -413,6 +438,7 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
         : space.freeBytes / monthly,
       problem: spaceProblem ?? null,
     },
+    s3: await s3Facts(config, options),
     monitor: await monitorFacts(config),
     running: locks.running,
     stale_locks: locks.stale,

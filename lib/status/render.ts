@@ -78,6 +78,20 @@ function shareLines(report: StatusReport): string[] {
   return lines;
 }
 
+const VERSIONING_TEXT = {
+  enabled: "versioning on: a replaced or deleted object keeps its earlier version",
+  suspended: "versioning suspended: turn it back on, so a replaced or deleted object keeps its " +
+    "earlier version (setup guide, AWS credentials)",
+  off: "versioning off: turning it on is recommended, so a replaced or deleted object keeps its " +
+    "earlier version (setup guide, AWS credentials)",
+} as const;
+
+function s3Lines(report: StatusReport): string[] {
+  const { s3 } = report;
+  const detail = s3.versioning === null ? s3.problem ?? "" : VERSIONING_TEXT[s3.versioning];
+  return [`  s3://${s3.bucket}: ${detail}`];
+}
+
 function monitorLines(report: StatusReport): string[] {
   const { monitor } = report;
   const lines = [`  ${monitor.log_path}`];
@@ -126,6 +140,9 @@ export function renderStatus(report: StatusReport): string {
     "",
     "Share",
     ...shareLines(report),
+    "",
+    "S3",
+    ...s3Lines(report),
     "",
     "Monitor",
     ...monitorLines(report),

@@ -17,37 +17,14 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
-  type S3Client,
   type StorageClass,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import type { Logger } from "../log/mod.ts";
 import { closeStream, rangeStream, sha256OfRange } from "./_file_range.ts";
 import { choosePartSize, compositeSha256, type PartRange, planParts, toBase64 } from "./_parts.ts";
 import { forEachLimited } from "../concurrency/mod.ts";
 import { S3StorageError } from "./_s3_errors.ts";
-
-/** Sends one request with retries and friendly errors (see s3.ts). */
-export type SendWithRetries = <T>(
-  operation: string,
-  key: string,
-  attempt: (requestOptions: RequestOptions) => Promise<T>,
-  signal?: AbortSignal,
-) => Promise<T>;
-
-/** Options for `client.send`: the caller's abort signal, if any. */
-export type RequestOptions = { abortSignal?: AbortSignal };
-
-/** What the multipart loop needs from the store. */
-export interface MultipartSession {
-  readonly client: S3Client;
-  readonly bucket: string;
-  readonly storageClass: string;
-  readonly partSizeBytes: number;
-  readonly concurrency: number;
-  readonly logger: Logger | undefined;
-  readonly send: SendWithRetries;
-}
+import type { S3Session, UploadFileInput, UploadSession } from "./_s3_session.ts";
 
 /** A part S3 already holds for an unfinished upload. */
 export interface UploadedPart {
@@ -66,29 +43,26 @@ export interface ResumableUpload {
   readonly parts: ReadonlyMap<number, UploadedPart>;
 }
 
-/** The file to upload, as s3.ts checked it. */
-export interface MultipartInput {
-  readonly key: string;
-  readonly path: string;
-  readonly size: number;
-  readonly sha256Hex: string;
-  readonly partDigests?: readonly Uint8Array[] | undefined;
-  readonly onProgress?: ((bytesDone: number) => void) | undefined;
-  readonly signal?: AbortSignal | undefined;
-}
-
 /** What a multipart upload produced. */
 export interface MultipartResult {
   readonly checksumSha256: string;
   readonly parts: number;
+  /** Whether S3's answer named the composite checksum it computed (it matched). */
+  readonly validated: boolean;
 }
+
+/**
+ * What the completion may replace: nothing (`If-None-Match: *`, a new
+ * object), or exactly the object with this ETag (`If-Match`).
+ */
+type Condition = { readonly ifNoneMatch: "*" } | { readonly ifMatch: string };
 
 /**
  * The newest unfinished SHA-256 multipart upload of exactly `key`, with its
  * parts, or undefined when there is none.
  */
 export async function findResumableUpload(
-  session: MultipartSession,
+  session: S3Session,
   key: string,
   signal?: AbortSignal,
 ): Promise<ResumableUpload | undefined> {
@@ -162,13 +136,16 @@ export async function findResumableUpload(
  * there is one, else starts a new one. Every part carries its SHA-256; the
  * completion lists every part's checksum, so S3 computes the composite one.
  * Parts whose digests are not given are hashed from the file just before they
- * are sent (so a part is read twice, never held in memory).
+ * are sent (so a part is read twice, never held in memory). The completion
+ * carries `If-None-Match: *`: it never replaces an object already at the key.
  *
- * @throws {S3StorageError} when S3 refuses a request or cannot be reached.
+ * @throws {S3StorageError} when S3 refuses a request or cannot be reached;
+ *   a completion refused because an object is already there has a cause with
+ *   HTTP status 412 (see `isPreconditionFailed`).
  */
 export async function uploadMultipart(
-  session: MultipartSession,
-  input: MultipartInput,
+  session: UploadSession,
+  input: UploadFileInput,
 ): Promise<MultipartResult> {
   const partSize = choosePartSize(input.size, session.partSizeBytes);
   const plan = planParts(input.size, partSize);
@@ -181,23 +158,25 @@ export async function uploadMultipart(
   const found = await findResumableUpload(session, input.key, input.signal);
   // An unfinished upload without parts saves nothing: start clean.
   const resumable = found !== undefined && found.parts.size > 0 ? found : undefined;
-  const result = await uploadParts(session, input, plan, resumable);
-  if (resumable === undefined || await carriesDigest(session, input)) return result;
+  const made = await uploadParts(session, input, plan, resumable, { ifNoneMatch: "*" });
+  if (resumable === undefined || await carriesDigest(session, input)) return made.result;
   // The unfinished upload was started for other content (its metadata names
   // another digest): the parts that matched are right, the metadata is not.
+  // The object just made is this upload's own: replace exactly that one.
   session.logger?.warn(
     `s3://${session.bucket}/${input.key}: the resumed upload carried another file's sha256 ` +
       "metadata; uploading it again from the start",
   );
-  return await uploadParts(session, input, plan, undefined);
+  return (await uploadParts(session, input, plan, undefined, { ifMatch: made.etag })).result;
 }
 
 async function uploadParts(
-  session: MultipartSession,
-  input: MultipartInput,
+  session: UploadSession,
+  input: UploadFileInput,
   plan: readonly PartRange[],
   resumable: ResumableUpload | undefined,
-): Promise<MultipartResult> {
+  condition: Condition,
+): Promise<{ result: MultipartResult; etag: string }> {
   const { client, bucket } = session;
   const { key, signal } = input;
   const uploadId = resumable?.uploadId ?? await session.send(
@@ -279,6 +258,9 @@ async function uploadParts(
         Key: key,
         UploadId: uploadId,
         MultipartUpload: { Parts: completed },
+        ...("ifMatch" in condition
+          ? { IfMatch: condition.ifMatch }
+          : { IfNoneMatch: condition.ifNoneMatch }),
       }),
       requestOptions,
     ), signal);
@@ -289,17 +271,27 @@ async function uploadParts(
         `expected ${expected} from the local part digests`,
     );
   }
+  if (done.ETag === undefined) {
+    throw new S3StorageError("service", `S3 gave no ETag for the completed s3://${bucket}/${key}`);
+  }
   if (resumable !== undefined) {
     session.logger?.info(
       `s3://${bucket}/${key}: resumed an unfinished upload; ${reusedParts} of ${plan.length} ` +
         "parts were already in S3 and not sent again",
     );
   }
-  return { checksumSha256: expected, parts: plan.length };
+  return {
+    result: {
+      checksumSha256: expected,
+      parts: plan.length,
+      validated: done.ChecksumSHA256 !== undefined,
+    },
+    etag: done.ETag,
+  };
 }
 
 /** Whether the object now at the key carries `input`'s full-file digest as metadata. */
-async function carriesDigest(session: MultipartSession, input: MultipartInput): Promise<boolean> {
+async function carriesDigest(session: S3Session, input: UploadFileInput): Promise<boolean> {
   const head = await session.send(
     "HeadObject",
     input.key,

@@ -31,7 +31,8 @@ import { errorMessage, OperationFailedError } from "../errors.ts";
 import { writeAll } from "../fs/mod.ts";
 import { MiB, type PartRange, planParts } from "./_parts.ts";
 import type { Permits, Release } from "../concurrency/mod.ts";
-import { archivedObject, isArchivedError, isMissing, type ReadSession } from "./_s3_read.ts";
+import { archivedObject, isArchivedError, isMissing } from "./_s3_read.ts";
+import type { S3Session } from "./_s3_session.ts";
 import { httpStatus, s3ErrorCode } from "./_s3_errors.ts";
 
 /** What a download wrote. */
@@ -54,7 +55,7 @@ export interface DownloadOptions {
 }
 
 /** What {@linkcode downloadFile} needs from the store (see s3.ts). */
-export interface DownloadSession extends ReadSession {
+export interface DownloadSession extends S3Session {
   /** The client for GetObject bodies: fetch-based, so they can be read into our own buffers. */
   readonly downloadClient: S3Client;
   /** Objects larger than this are read in ranges. */
@@ -63,6 +64,8 @@ export interface DownloadSession extends ReadSession {
   readonly rangeBytes: number;
   /** Ranged GETs in flight or waiting for their turn, across all downloads of the store. */
   readonly rangePermits: Permits;
+  /** A request that sends nothing for this long (ms) is abandoned and retried (`[s3]`'s idle timeout). */
+  readonly idleTimeoutMs: number;
 }
 
 /** The largest range: S3's advice for ranged GETs is 8-16 MB. */
@@ -71,8 +74,6 @@ export const MAX_RANGE_BYTES = 8 * MiB;
 export const RANGE_BUFFER_BUDGET = 64 * MiB;
 /** Bytes gathered before one write of a streamed object. */
 const WRITE_BUFFER_BYTES = 4 * MiB;
-/** A request that sends nothing for this long is abandoned and retried. */
-const IDLE_TIMEOUT_MS = 120_000;
 
 /**
  * The range size for `concurrency` ranges at once: the part size (so ranges
@@ -85,44 +86,67 @@ export function chooseRangeSize(partSizeBytes: number, concurrency: number): num
   return Math.min(partSizeBytes, MAX_RANGE_BYTES, Math.max(MiB, share));
 }
 
-/** Aborts a request that has been silent for too long: the node client's socket timeout, for fetch. */
+/**
+ * Ends a request that has been silent for too long: the node client's
+ * socket timeout, for fetch. Before the answer it aborts the request; once
+ * the body is being read it also cancels the body's reader, because an
+ * abort does not reliably reach a body under way (the fetch follows our
+ * signal through its Request object, which may already be collected: a
+ * stalled range was seen to wait forever). The caller's signal is forwarded
+ * by a listener, for the same reason.
+ */
 class Watchdog {
-  readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #timeoutMs: number;
+  readonly #outer: AbortSignal | undefined;
+  readonly #forward = () => this.#controller.abort(this.#outer?.reason);
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #error: Error | undefined;
+  #reader: ReadableStreamBYOBReader | undefined;
 
   constructor(timeoutMs: number, outer: AbortSignal | undefined) {
     this.#timeoutMs = timeoutMs;
-    this.signal = outer === undefined
-      ? this.#controller.signal
-      : AbortSignal.any([outer, this.#controller.signal]);
+    this.#outer = outer;
+    if (outer?.aborted) this.#forward();
+    else outer?.addEventListener("abort", this.#forward, { once: true });
     this.kick();
+  }
+
+  /** Aborts the request: when the watchdog fires, or the caller's signal does. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** The body being read: cancelled too when the watchdog fires. */
+  watch(reader: ReadableStreamBYOBReader): void {
+    this.#reader = reader;
   }
 
   /** Whether it fired; its error is then the request's real failure. */
   get fired(): boolean {
-    return this.#controller.signal.aborted;
+    return this.#error !== undefined;
   }
 
-  get error(): Error {
-    return this.#controller.signal.reason;
+  get error(): Error | undefined {
+    return this.#error;
   }
 
   /** Something arrived: the silence starts again. */
   kick(): void {
     clearTimeout(this.#timer);
-    // "TimeoutError" is a name _s3_errors.ts retries.
-    this.#timer = setTimeout(() =>
-      this.#controller.abort(
-        Object.assign(new Error(`S3 sent nothing for ${this.#timeoutMs / 1000} s`), {
-          name: "TimeoutError",
-        }),
-      ), this.#timeoutMs);
+    this.#timer = setTimeout(() => {
+      // "TimeoutError" is a name _s3_errors.ts retries.
+      this.#error = Object.assign(new Error(`S3 sent nothing for ${this.#timeoutMs / 1000} s`), {
+        name: "TimeoutError",
+      });
+      this.#controller.abort(this.#error);
+      this.#reader?.cancel(this.#error).catch(() => {});
+    }, this.#timeoutMs);
   }
 
   stop(): void {
     clearTimeout(this.#timer);
+    this.#outer?.removeEventListener("abort", this.#forward);
   }
 }
 
@@ -221,7 +245,7 @@ function cannotWrite(path: string, error: unknown): OperationFailedError {
 }
 
 function changedWhileDownloading(
-  session: ReadSession,
+  session: S3Session,
   key: string,
   etag: string,
 ): OperationFailedError {
@@ -317,12 +341,13 @@ async function withObjectBody<T>(
     watchdog: Watchdog,
   ) => Promise<T>,
 ): Promise<T> {
-  const watchdog = new Watchdog(IDLE_TIMEOUT_MS, signal);
+  const watchdog = new Watchdog(session.idleTimeoutMs, signal);
   try {
     const got = await session.downloadClient.send(new GetObjectCommand(input), {
       abortSignal: watchdog.signal,
     });
     const reader = byobReader(got.Body);
+    watchdog.watch(reader);
     try {
       return await use(got, reader, watchdog);
     } finally {

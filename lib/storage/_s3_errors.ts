@@ -14,6 +14,7 @@ export type S3FailureKind =
   | "access_denied"
   | "no_such_bucket"
   | "checksum_rejected"
+  | "exists"
   | "service";
 
 /** An S3 request that failed for good (after any retries); the message is for the user. */
@@ -89,6 +90,8 @@ const TRANSIENT_CODES = new Set([
   "RequestLimitExceeded",
   "TooManyRequestsException",
   "TimeoutError",
+  // Another write of the same key was in progress (conditional writes): S3 says to retry.
+  "ConditionalRequestConflict",
 ]);
 
 const CREDENTIAL_CODES = new Set([
@@ -124,14 +127,30 @@ export function httpStatus(error: unknown): number | undefined {
 /** The system error code of a failed connection (ECONNREFUSED, ...), searched along `cause`. */
 export function networkCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 5; depth++) {
-    const { code, message, cause } = shape(current);
+    const { code, message, cause, name } = shape(current);
     if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
+    // The node client's connect and idle timeouts, and the download watchdog's.
+    if (name === "TimeoutError" && shape(current).$metadata === undefined) return "ETIMEDOUT";
     if (/socket hang up/i.test(text(message))) return "ECONNRESET";
     const fetchFailure = FETCH_FAILURES.find(([pattern]) => pattern.test(text(message)));
     if (fetchFailure !== undefined) return fetchFailure[1];
     current = cause;
   }
   return undefined;
+}
+
+/**
+ * Whether a conditional write was refused because the condition does not
+ * hold (HTTP 412: an object is already at the key, or not the one named),
+ * as the SDK throws it or as `send` wraps it.
+ */
+export function isPreconditionFailed(error: unknown): boolean {
+  for (const candidate of [error, shape(error).cause]) {
+    if (s3ErrorCode(candidate) === "PreconditionFailed" || httpStatus(candidate) === 412) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Whether the request may succeed if sent again: 5xx, throttling, timeouts, dropped connections. */
@@ -201,9 +220,8 @@ export function toS3StorageError(error: unknown, context: FailureContext): S3Sto
     return new S3StorageError(
       "access_denied",
       `access denied by S3 for ${where}: the credentials need s3:PutObject, s3:GetObject, ` +
-        `s3:RestoreObject, s3:ListBucket, s3:ListBucketMultipartUploads and ` +
-        `s3:ListMultipartUploadParts on bucket ` +
-        `'${context.bucket}'`,
+        `s3:RestoreObject, s3:ListBucket, s3:ListBucketMultipartUploads, ` +
+        `s3:ListMultipartUploadParts and s3:GetBucketVersioning on bucket '${context.bucket}'`,
       options,
     );
   }

@@ -1,21 +1,22 @@
 /**
  * Reading the archive back: HeadObject facts (size, storage class, restore
- * state, the `sha256` metadata), small objects read whole, and restore
- * requests for objects in the archive storage classes. Downloads into files
- * are in `_s3_download.ts`.
+ * state, the `sha256` metadata), listings, small objects read whole, restore
+ * requests for objects in the archive storage classes, and the bucket's
+ * versioning state. Downloads into files are in `_s3_download.ts`.
  *
  * @module
  */
 import {
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   RestoreObjectCommand,
-  type S3Client,
 } from "@aws-sdk/client-s3";
 import { OperationFailedError } from "../errors.ts";
 import { ARCHIVE_STORAGE_CLASSES } from "../layout/mod.ts";
-import type { SendWithRetries } from "./_multipart.ts";
 import { s3ErrorCode } from "./_s3_errors.ts";
+import type { S3Session } from "./_s3_session.ts";
 
 /** The state of a restore request, from S3's `x-amz-restore` header. */
 export interface RestoreState {
@@ -51,15 +52,14 @@ export interface ObjectBytes {
 /** How a restore request was answered. */
 export type RestoreRequestResult = "started" | "in_progress" | "restored";
 
+/**
+ * Whether the bucket keeps earlier versions of an object that is replaced
+ * or deleted: `off` when versioning was never turned on.
+ */
+export type BucketVersioning = "enabled" | "suspended" | "off";
+
 /** Retrieval tiers offered for a restore (Expedited is left out: costly, and not for DEEP_ARCHIVE). */
 export type RestoreTier = "Standard" | "Bulk";
-
-/** What the read functions need from the store (see s3.ts). */
-export interface ReadSession {
-  readonly client: S3Client;
-  readonly bucket: string;
-  readonly send: SendWithRetries;
-}
 
 /**
  * Parses `x-amz-restore`, e.g. `ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"`.
@@ -97,7 +97,7 @@ export function isArchivedError(error: unknown): boolean {
 }
 
 /** The error for reading an archived object that is not restored. */
-export function archivedObject(session: ReadSession, key: string): OperationFailedError {
+export function archivedObject(session: S3Session, key: string): OperationFailedError {
   return new OperationFailedError(
     `s3://${session.bucket}/${key} is in an archive storage class and not restored: ` +
       "run the restore again to request its retrieval",
@@ -111,7 +111,7 @@ export function archivedObject(session: ReadSession, key: string): OperationFail
  * @throws {S3StorageError} when S3 cannot be asked.
  */
 export async function headObject(
-  session: ReadSession,
+  session: S3Session,
   key: string,
 ): Promise<ObjectInfo | undefined> {
   let head;
@@ -145,7 +145,7 @@ export async function headObject(
  * @throws {S3StorageError} when S3 cannot be asked; {OperationFailedError} when it is archived.
  */
 export async function getObjectBytes(
-  session: ReadSession,
+  session: S3Session,
   key: string,
 ): Promise<ObjectBytes | undefined> {
   try {
@@ -176,7 +176,7 @@ export async function getObjectBytes(
  * @throws {S3StorageError}
  */
 export async function requestRestore(
-  session: ReadSession,
+  session: S3Session,
   key: string,
   request: { readonly days: number; readonly tier: RestoreTier },
 ): Promise<RestoreRequestResult> {
@@ -197,4 +197,61 @@ export async function requestRestore(
     }
     throw error;
   }
+}
+
+/**
+ * Calls `visit` with every key starting with `prefix`, its size and storage
+ * class (`STANDARD` when the listing names none), one ListObjectsV2 page of
+ * `pageSize` keys at a time (nothing is gathered).
+ *
+ * @throws {S3StorageError}
+ */
+export async function forEachObject(
+  session: S3Session,
+  prefix: string,
+  pageSize: number,
+  visit: (key: string, size: number, storageClass: string) => void,
+): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await session.send(
+      "ListObjectsV2",
+      prefix,
+      (requestOptions) =>
+        session.client.send(
+          new ListObjectsV2Command({
+            Bucket: session.bucket,
+            Prefix: prefix,
+            MaxKeys: pageSize,
+            ...(token === undefined ? {} : { ContinuationToken: token }),
+          }),
+          requestOptions,
+        ),
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key !== undefined) {
+        visit(object.Key, object.Size ?? 0, object.StorageClass ?? "STANDARD");
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+}
+
+/**
+ * The bucket's versioning state (GetBucketVersioning).
+ *
+ * @throws {S3StorageError}
+ */
+export async function bucketVersioning(session: S3Session): Promise<BucketVersioning> {
+  const answer = await session.send(
+    "GetBucketVersioning",
+    "",
+    (requestOptions) =>
+      session.client.send(
+        new GetBucketVersioningCommand({ Bucket: session.bucket }),
+        requestOptions,
+      ),
+  );
+  if (answer.Status === "Enabled") return "enabled";
+  return answer.Status === "Suspended" ? "suspended" : "off";
 }

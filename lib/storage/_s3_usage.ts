@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { ReadSession } from "./_s3_read.ts";
+import { forEachObject } from "./_s3_read.ts";
+import type { S3Session } from "./_s3_session.ts";
 
 /** Objects and bytes of one storage class. */
 export interface ClassUsage {
@@ -21,33 +21,14 @@ export interface ClassUsage {
  * @throws {S3StorageError}
  */
 export async function storageUsage(
-  session: ReadSession,
+  session: S3Session,
   prefix: string,
   pageSize: number,
 ): Promise<Map<string, ClassUsage>> {
   const usage = new Map<string, ClassUsage>();
-  let token: string | undefined;
-  do {
-    const page = await session.send(
-      "ListObjectsV2",
-      prefix,
-      (requestOptions) =>
-        session.client.send(
-          new ListObjectsV2Command({
-            Bucket: session.bucket,
-            Prefix: prefix,
-            MaxKeys: pageSize,
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-          requestOptions,
-        ),
-    );
-    for (const object of page.Contents ?? []) {
-      const storageClass = object.StorageClass ?? "STANDARD";
-      const sum = usage.get(storageClass) ?? { objects: 0, bytes: 0 };
-      usage.set(storageClass, { objects: sum.objects + 1, bytes: sum.bytes + (object.Size ?? 0) });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
+  await forEachObject(session, prefix, pageSize, (_key, size, storageClass) => {
+    const sum = usage.get(storageClass) ?? { objects: 0, bytes: 0 };
+    usage.set(storageClass, { objects: sum.objects + 1, bytes: sum.bytes + size });
+  });
   return usage;
 }

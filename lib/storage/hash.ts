@@ -1,104 +1,71 @@
 /**
- * Streaming SHA-256 of local and share files: copy-with-hash in one pass and
- * read-back hashing. Optionally also the digest of every fixed-size part, so
- * the S3 multipart upload can use the digests computed during the copy.
- * Memory stays at two chunk buffers whatever the file size.
+ * Streaming SHA-256 of local and share files: read-back hashing, hashing a
+ * source while the kernel copies it, and copy-with-hash through memory in
+ * one pass. Optionally also the digest of every fixed-size part, so the S3
+ * multipart upload can use the digests computed during the copy.
+ *
+ * Memory stays flat in the number and size of files: a small file is read
+ * in one operation into a buffer of its own size (one operation instead of
+ * five is what makes 100,000 small files fast), a larger one streams through
+ * a few reused 4 MiB buffers.
  *
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { writeAll } from "../fs/mod.ts";
+import { BufferPool } from "./_buffer_pool.ts";
+import { checkPartSize, type FileDigest, PartHasher } from "./_digest.ts";
+import type { PartWorker } from "./_part_worker.ts";
 
-/** Bytes read or written per operation. */
+export type { FileDigest } from "./_digest.ts";
+
+/** Bytes read or written per operation when streaming. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Files up to this size are read (and written) in one operation each. */
+export const ONE_READ_BYTES = 1024 * 1024;
+/** Part digests go to the worker for files of two chunks or more (below, messages cost more). */
+export const WORKER_MIN_BYTES = 2 * CHUNK_BYTES;
 
-/** What hashing a file produced. */
-export interface FileDigest {
-  readonly size: number;
-  readonly sha256Hex: string;
-  /** Raw SHA-256 of each `partSize` slice, when a part size was given. */
-  readonly partDigests?: readonly Uint8Array[];
-}
+/** The chunk buffers of every stream in this process (two per stream, two more with a worker). */
+export const CHUNKS = new BufferPool(CHUNK_BYTES, 8);
 
-/** Options of {@linkcode copyFileWithHash} and {@linkcode hashFile}. */
+/** Options of {@linkcode hashFile} and {@linkcode copyFileWithHash}. */
 export interface HashOptions {
   /** Also digest each slice of this many bytes (the S3 part size). */
   readonly partSize?: number | undefined;
+  /**
+   * The size the caller expects (from a listing or a stat): a file this
+   * small is then read in one operation. The digest reports what was read.
+   */
+  readonly sizeHint?: number | undefined;
   /** Called with the bytes of each chunk as it is processed. */
   readonly onProgress?: ((bytes: number) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Full-file digest plus per-part digests cut at multiples of `partSize`. */
-class PartHasher {
-  readonly #full: Hash = createHash("sha256");
-  readonly #partSize: number | undefined;
-  readonly #parts: Uint8Array[] = [];
-  #part: Hash | undefined;
-  #partFill = 0;
-  #size = 0;
-
-  constructor(partSize: number | undefined) {
-    if (partSize !== undefined && (!Number.isInteger(partSize) || partSize <= 0)) {
-      throw new RangeError(`part size must be a positive whole number, got ${partSize}`);
-    }
-    this.#partSize = partSize;
-  }
-
-  update(chunk: Uint8Array): void {
-    this.#full.update(chunk);
-    this.#size += chunk.length;
-    if (this.#partSize === undefined) return;
-    let offset = 0;
-    while (offset < chunk.length) {
-      this.#part ??= createHash("sha256");
-      const take = Math.min(chunk.length - offset, this.#partSize - this.#partFill);
-      this.#part.update(chunk.subarray(offset, offset + take));
-      this.#partFill += take;
-      offset += take;
-      if (this.#partFill === this.#partSize) this.#closePart();
-    }
-  }
-
-  #closePart(): void {
-    if (this.#part === undefined) return;
-    this.#parts.push(new Uint8Array(this.#part.digest()));
-    this.#part = undefined;
-    this.#partFill = 0;
-  }
-
-  finish(): FileDigest {
-    const sha256Hex = this.#full.digest("hex");
-    if (this.#partSize === undefined) return { size: this.#size, sha256Hex };
-    if (this.#partFill > 0) this.#closePart();
-    return { size: this.#size, sha256Hex, partDigests: this.#parts };
-  }
-}
-
 /**
- * Reads `input` to its end in chunks, handing each to `consume` while the
- * next read is already under way (reads and writes overlap on the I/O
- * threads; hashing runs between them).
+ * Reads `input` to its end in pool buffers, handing each chunk to `consume`
+ * while the next read is already under way (the read runs on an I/O thread
+ * while this one hashes). `consume` owns the chunk's buffer and gives it
+ * back to {@linkcode CHUNKS} when done.
  */
 async function pump(
   input: Deno.FsFile,
-  size: number,
   consume: (chunk: Uint8Array) => Promise<void> | void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  // Most files of a study are small tiles: buffers sized to the file (one byte more, so the
-  // first read can already meet the end) save allocating and zeroing 8 MiB per file.
-  const bufferBytes = Math.min(CHUNK_BYTES, Math.max(size + 1, 4096));
-  const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
-  let current = 0;
-  let pending = input.read(buffers[0]!);
+  let buffer = CHUNKS.take();
+  let pending = input.read(buffer);
   while (true) {
     const count = await pending;
-    if (count === null) return;
+    if (count === null) {
+      CHUNKS.give(buffer);
+      return;
+    }
     signal?.throwIfAborted();
-    const chunk = buffers[current]!.subarray(0, count);
-    current ^= 1;
-    pending = input.read(buffers[current]!);
+    const chunk = buffer.subarray(0, count);
+    buffer = CHUNKS.take();
+    pending = input.read(buffer);
     try {
       await consume(chunk);
     } catch (error) {
@@ -108,54 +75,187 @@ async function pump(
   }
 }
 
+/** Where one file's chunks go as they are read: the hashers and the progress callback. */
+interface Digesting {
+  /** This thread's share of hashing `chunk`. */
+  hash(chunk: Uint8Array): void;
+  /** Hands the chunk's buffer on: to the part worker, else back to the pool. */
+  release(chunk: Uint8Array): Promise<void> | void;
+  finish(): Promise<FileDigest> | FileDigest;
+  /** Forgets the digests after a failed read. */
+  cancel(): void;
+}
+
 /**
- * Copies `source` to `destination` (created or truncated), hashing the bytes
- * in the same pass, and flushes the copy to disk. The copy keeps the
- * source's modification time.
+ * The full-file digest on this thread and, for a large file with parts
+ * and a `worker`, the part digests on the worker's thread, fed the same
+ * chunks; otherwise both digests on this thread.
+ */
+function digesting(
+  size: number | undefined,
+  options: HashOptions,
+  worker: PartWorker | undefined,
+): Digesting {
+  checkPartSize(options.partSize);
+  const { partSize, onProgress } = options;
+  if (worker !== undefined && partSize !== undefined && (size ?? 0) >= WORKER_MIN_BYTES) {
+    const full = createHash("sha256");
+    const parts = worker.start(partSize);
+    let read = 0;
+    return {
+      hash: (chunk) => {
+        full.update(chunk);
+        read += chunk.length;
+        onProgress?.(chunk.length);
+      },
+      release: (chunk) => parts.push(chunk),
+      finish: async () => ({
+        size: read,
+        sha256Hex: full.digest("hex"),
+        partDigests: await parts.finish(),
+      }),
+      cancel: () => parts.cancel(),
+    };
+  }
+  const hasher = new PartHasher(partSize);
+  return {
+    hash: (chunk) => {
+      hasher.update(chunk);
+      onProgress?.(chunk.length);
+    },
+    release: (chunk) => CHUNKS.give(chunk),
+    finish: () => hasher.finish(),
+    cancel: () => {},
+  };
+}
+
+/** The digest of `bytes` read whole (a small file). */
+function digestWhole(bytes: Uint8Array, options: HashOptions): FileDigest {
+  checkPartSize(options.partSize);
+  const hasher = new PartHasher(options.partSize);
+  hasher.update(bytes);
+  options.onProgress?.(bytes.length);
+  return hasher.finish();
+}
+
+/**
+ * Hashes `path` by reading it to its end; `worker`, when given, takes the
+ * part digests of a large file.
+ */
+export async function digestFile(
+  path: string,
+  options: HashOptions,
+  worker?: PartWorker,
+): Promise<FileDigest> {
+  const { sizeHint, signal } = options;
+  if (sizeHint !== undefined && sizeHint <= ONE_READ_BYTES) {
+    const bytes = await Deno.readFile(path, signal === undefined ? {} : { signal });
+    signal?.throwIfAborted();
+    return digestWhole(bytes, options);
+  }
+  const sink = digesting(sizeHint, options, worker);
+  try {
+    using input = await Deno.open(path, { read: true });
+    await pump(input, (chunk) => {
+      sink.hash(chunk);
+      return sink.release(chunk);
+    }, signal);
+    return await sink.finish();
+  } catch (error) {
+    sink.cancel();
+    throw error;
+  }
+}
+
+/** Hashes a file by reading it to its end. */
+export function hashFile(path: string, options: HashOptions = {}): Promise<FileDigest> {
+  return digestFile(path, options);
+}
+
+/**
+ * Copies `source` to `destination` (created or truncated) through memory,
+ * reading each byte once and hashing it in the same pass; does not flush.
+ * The caller keeps the modification time.
+ */
+export async function copyThroughMemory(
+  source: string,
+  destination: string,
+  options: HashOptions,
+  worker?: PartWorker,
+): Promise<FileDigest> {
+  const { sizeHint, signal } = options;
+  if (sizeHint !== undefined && sizeHint <= ONE_READ_BYTES) {
+    const bytes = await Deno.readFile(source, signal === undefined ? {} : { signal });
+    signal?.throwIfAborted();
+    // The write runs on an I/O thread while this thread hashes the same (unchanging) bytes.
+    const writing = Deno.writeFile(destination, bytes);
+    try {
+      return digestWhole(bytes, options);
+    } finally {
+      await writing;
+    }
+  }
+  const sink = digesting(sizeHint, options, worker);
+  try {
+    using input = await Deno.open(source, { read: true });
+    using output = await Deno.open(destination, { write: true, create: true, truncate: true });
+    await pump(input, async (chunk) => {
+      // The write runs on an I/O thread while this thread hashes the same (unchanging) bytes;
+      // only then may the buffer move on to the part worker.
+      const writing = writeAll(output, chunk);
+      sink.hash(chunk);
+      await writing;
+      await sink.release(chunk);
+    }, signal);
+    return await sink.finish();
+  } catch (error) {
+    sink.cancel();
+    throw error;
+  }
+}
+
+/** The times a copy takes over from its source. */
+export interface FileTimes {
+  readonly atime: Date;
+  readonly mtime: Date;
+}
+
+/** The times of the source `info` describes, when it has a modification time. */
+export function timesOf(info: Deno.FileInfo): FileTimes | undefined {
+  return info.mtime === null ? undefined : { atime: info.atime ?? info.mtime, mtime: info.mtime };
+}
+
+/**
+ * Flushes `path`'s data to its disk (on a share: until the server says it is
+ * stored), first giving it `times` when given, through the same handle (one
+ * open, not two: on a share each is a round trip). A share that refuses the
+ * times loses nothing.
+ */
+export async function flushFile(path: string, times?: FileTimes): Promise<void> {
+  // Write access: Windows flushes (FlushFileBuffers) only through a handle that may write.
+  using file = await Deno.open(path, { write: true });
+  if (times !== undefined) await file.utime(times.atime, times.mtime).catch(() => {});
+  await file.syncData();
+}
+
+/**
+ * Copies `source` to `destination` (created or truncated), hashing the
+ * bytes in the same pass, and flushes the copy to disk. The copy keeps the
+ * source's modification time. It reads the source once, through memory:
+ * restore copies from the share, where a second reader (a kernel copy
+ * beside the hashing) would fetch every byte twice over the network. The
+ * backup's many-file copy to the share is {@linkcode ShareCopier}.
  */
 export async function copyFileWithHash(
   source: string,
   destination: string,
   options: HashOptions = {},
 ): Promise<FileDigest> {
-  const hasher = new PartHasher(options.partSize);
-  const input = await Deno.open(source, { read: true });
-  try {
-    const info = await input.stat();
-    const output = await Deno.open(destination, { write: true, create: true, truncate: true });
-    try {
-      await pump(input, info.size, async (chunk) => {
-        // The write runs on an I/O thread while this thread hashes the same (unchanging) bytes.
-        const writing = writeAll(output, chunk);
-        hasher.update(chunk);
-        await writing;
-        options.onProgress?.(chunk.length);
-      }, options.signal);
-      await output.syncData();
-    } finally {
-      output.close();
-    }
-    if (info.mtime !== null) {
-      // Keeping the mtime helps a later restore; a share that refuses it loses nothing.
-      await Deno.utime(destination, info.atime ?? info.mtime, info.mtime).catch(() => {});
-    }
-  } finally {
-    input.close();
-  }
-  return hasher.finish();
-}
-
-/** Hashes a file by reading it to its end. */
-export async function hashFile(path: string, options: HashOptions = {}): Promise<FileDigest> {
-  const hasher = new PartHasher(options.partSize);
-  const input = await Deno.open(path, { read: true });
-  try {
-    await pump(input, (await input.stat()).size, (chunk) => {
-      hasher.update(chunk);
-      options.onProgress?.(chunk.length);
-    }, options.signal);
-  } finally {
-    input.close();
-  }
-  return hasher.finish();
+  const info = await Deno.stat(source);
+  const digest = await copyThroughMemory(source, destination, {
+    ...options,
+    sizeHint: options.sizeHint ?? info.size,
+  });
+  await flushFile(destination, timesOf(info));
+  return digest;
 }

@@ -17,7 +17,7 @@ import {
   runBackup,
 } from "../../lib/backup/mod.ts";
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
-import { createS3Store } from "../../lib/storage/s3.ts";
+import { type BucketVersioning, createS3Store } from "../../lib/storage/s3.ts";
 import {
   makeSampleStudy,
   sampleConfigToml,
@@ -44,6 +44,8 @@ export interface BackupWorld {
   run(overrides?: Partial<BackupRunOptions>): Promise<BackupRunResult>;
   /** The bytes of an object, read straight from the peer. */
   object(key: string): Promise<Uint8Array | undefined>;
+  /** Asks the world's S3 (wherever `config` points now), once, whether the bucket keeps versions. */
+  readVersioning(): Promise<BucketVersioning>;
 }
 
 /** `{relative path: sha256}` of every file under `root` (empty when it is gone). */
@@ -109,6 +111,17 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
             readSpace: readShareSpace,
             ...overrides,
           });
+        } finally {
+          store.close();
+        }
+      },
+      async readVersioning() {
+        const store = createS3Store(world.config.s3, {
+          credentials: PEER_CREDENTIALS,
+          retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+        });
+        try {
+          return await store.bucketVersioning();
         } finally {
           store.close();
         }

@@ -459,6 +459,7 @@ Deno.test(
       const status = await gatherStatus(world.config, {
         now: new Date(),
         readSpace: readShareSpace,
+        readVersioning: world.readVersioning,
       });
       assert.deepEqual(status.instrument.studies.map((s) => [s.study, s.next]).sort(), [
         [A, "refuse it"],

@@ -36,6 +36,10 @@ Deno.test("status after a backup: the run, the share, nothing to do; a running j
       assert.match(status.stdout, /: no studies$/m);
       assert.match(status.stdout, /^Needs attention \(0\)$/m);
       assert.match(status.stdout, /free of .*; cleanup evicts below 20%/);
+      assert.match(
+        status.stdout,
+        /^ {2}s3:\/\/fusion-test: versioning off: turning it on is recommended/m,
+      );
       assert.match(status.stdout, /the monitor has not run yet/);
       assert.match(status.stdout, /^Running now \(0\)$/m);
       assert.match(status.stdout, /^Locks left by runs that stopped \(0\)$/m);
@@ -68,6 +72,7 @@ Deno.test("status after a backup: the run, the share, nothing to do; a running j
         ]);
         assert.deepEqual(report.stale_locks, []);
         assert.equal(report.runs["backup run"].summary, "1 study backed up");
+        assert.deepEqual(report.s3, { bucket: "fusion-test", versioning: "off", problem: null });
         const text = await run("status");
         assert.match(text.stdout, /^Running now \(1\)$/m);
       } finally {

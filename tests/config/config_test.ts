@@ -105,6 +105,8 @@ Deno.test("a minimal config gets every documented default", () => {
     multipartThresholdMb: 64,
     partSizeMb: 64,
     concurrency: 4,
+    connectTimeoutSeconds: 10,
+    idleTimeoutSeconds: 15,
   });
   assert.equal(config.cleanup.freeThresholdPct, 20);
   assert.equal(config.monitor.logPath, "C:/ProgramData/Akoya/Fusion/Logs/Fusion.log");

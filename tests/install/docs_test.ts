@@ -37,6 +37,7 @@ Deno.test("both guides give the same IAM policy, with no delete permission", () 
   );
   assert.deepEqual(actions.sort(), [
     "s3:AbortMultipartUpload",
+    "s3:GetBucketVersioning",
     "s3:GetObject",
     "s3:ListBucket",
     "s3:ListBucketMultipartUploads",

@@ -99,6 +99,7 @@ Deno.test("status averages the months from every record, not only each backup's 
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.resolve({ freeBytes: 22 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: world.readVersioning,
     });
     assert.equal(report.share.monthly_bytes, 5.5 * GIB);
     assert.equal(report.share.months_fit, 4);
@@ -163,6 +164,7 @@ Deno.test("status gathers runs, waiting studies, attention, space, monitor and l
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: world.readVersioning,
     });
     assert.equal(report.runs["backup run"]?.exit_code, 1);
     assert.deepEqual(report.instrument.studies.map((s) => [s.study, s.idle, s.next]), [
@@ -242,6 +244,7 @@ Deno.test("status on a share of several instruments: their records count, not as
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: world.readVersioning,
     });
     assert.deepEqual(report.attention.map((a) => [a.backup_name, a.problem]), [
       ["fusion-02/b", "upload: no"],
@@ -264,6 +267,7 @@ Deno.test("status during a log rotation: the old file the monitor is finishing, 
       gatherStatus(world.config, {
         now: new Date(),
         readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+        readVersioning: world.readVersioning,
       });
     const position = async () => {
       const { monitor } = await gather();
@@ -330,6 +334,7 @@ Deno.test("status reports an unmounted share and a missing source without failin
     const report = await gatherStatus(world.config, {
       now: new Date(),
       readSpace: () => Promise.reject(new Error("must not be asked")),
+      readVersioning: world.readVersioning,
     });
     assert.equal(report.share.reachable, false);
     assert.match(report.share.problem ?? "", /not reachable \(not mounted\?\)/);
@@ -344,5 +349,45 @@ Deno.test("the free space of the real file system is read", async () => {
   await withTempDir(async (dir) => {
     const space = await readShareSpace(dir);
     assert.ok(space.totalBytes > 0 && space.freeBytes >= 0 && space.freeBytes <= space.totalBytes);
+  });
+});
+
+Deno.test("status says whether the bucket keeps earlier versions, and what to do when it does not", async () => {
+  await withBackupWorld(async (world) => {
+    const gather = () =>
+      gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+        readVersioning: world.readVersioning,
+      });
+    const off = await gather();
+    assert.deepEqual(off.s3, { bucket: "fusion-test", versioning: "off", problem: null });
+    assert.match(
+      renderStatus(off),
+      /^S3\n {2}s3:\/\/fusion-test: versioning off: turning it on is recommended, so a replaced or deleted object keeps its earlier version \(setup guide, AWS credentials\)$/m,
+    );
+    assert.equal(off.attention_needed, false, "a recommendation, not a failure");
+
+    await world.peer.setVersioning("Enabled");
+    const on = await gather();
+    assert.equal(on.s3.versioning, "enabled");
+    assert.match(renderStatus(on), /^ {2}s3:\/\/fusion-test: versioning on: /m);
+    await world.peer.setVersioning("Suspended");
+    assert.match(renderStatus(await gather()), /versioning suspended: turn it back on/);
+
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    world.config = {
+      ...world.config,
+      s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+    };
+    const unreachable = await gather();
+    assert.equal(unreachable.s3.versioning, null);
+    assert.match(
+      unreachable.s3.problem ?? "",
+      /^cannot read the bucket's versioning state: cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): check the network\/endpoint$/,
+    );
+    assert.match(renderStatus(unreachable), /^ {2}s3:\/\/fusion-test: cannot read the bucket's/m);
   });
 });

@@ -84,3 +84,18 @@ Deno.test("a missing source is an error, not an empty copy", async () => {
     await assert.rejects(Deno.stat(join(dir, "b")), Deno.errors.NotFound);
   });
 });
+
+Deno.test("hashFile reads a small file in one go when told its size, with the same digest", async () => {
+  await withTempDir(async (dir) => {
+    for (const size of [0, 1, 4096, 1024 * 1024, 1024 * 1024 + 1]) {
+      const bytes = sampleBytes(size, size % 7);
+      await Deno.writeFile(join(dir, "a"), bytes);
+      const hinted = await hashFile(join(dir, "a"), { sizeHint: size, partSize: 300_000 });
+      assert.deepEqual(hinted, await hashFile(join(dir, "a"), { partSize: 300_000 }));
+      assert.equal(hinted.sha256Hex, sha(bytes));
+      // A file that grew after the caller's listing is hashed whole, and its size says so.
+      await Deno.writeFile(join(dir, "a"), new Uint8Array(5), { append: true });
+      assert.equal((await hashFile(join(dir, "a"), { sizeHint: size })).size, size + 5);
+    }
+  });
+});

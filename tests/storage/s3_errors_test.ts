@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import {
   type FailureContext,
+  isPreconditionFailed,
   isTransientS3Error,
   S3StorageError,
   toS3StorageError,
@@ -150,4 +151,39 @@ Deno.test("the message says how often a request was tried", () => {
   assert.match(unreachable.message, /\(ECONNRESET after 5 attempts\)/);
   const busy = toS3StorageError(serviceError("SlowDown", 503), { ...CONTEXT, attempts: 5 });
   assert.match(busy.message, /failed after 5 attempts: SlowDown, HTTP 503/);
+});
+
+Deno.test("the node client's connect and idle timeouts read as an endpoint that does not answer", () => {
+  const connect = Object.assign(
+    new Error(
+      "@smithy/node-http-handler - the request socket did not establish a connection with the " +
+        "server within the configured timeout of 10000 ms.",
+    ),
+    { name: "TimeoutError" },
+  );
+  const idle = Object.assign(
+    new Error(
+      "@smithy/node-http-handler - the request socket timed out after 20000 ms of " +
+        "inactivity (configured by client requestHandler).",
+    ),
+    { name: "TimeoutError" },
+  );
+  for (const error of [connect, idle]) {
+    assert.ok(isTransientS3Error(error));
+    const failure = toS3StorageError(error, { ...CONTEXT, attempts: 5 });
+    assert.equal(failure.kind, "unreachable");
+    assert.equal(
+      failure.message,
+      "cannot reach S3 at http://127.0.0.1:9 (ETIMEDOUT after 5 attempts): check the network/endpoint",
+    );
+  }
+});
+
+Deno.test("conditional writes: 412 is recognised, wrapped or not; a 409 conflict is retried", () => {
+  const refused = serviceError("PreconditionFailed", 412, "At least one of the pre-conditions");
+  assert.ok(isPreconditionFailed(refused));
+  assert.ok(isPreconditionFailed(toS3StorageError(refused, CONTEXT)));
+  assert.ok(!isTransientS3Error(refused));
+  assert.ok(!isPreconditionFailed(serviceError("NoSuchKey", 404)));
+  assert.ok(isTransientS3Error(serviceError("ConditionalRequestConflict", 409)));
 });

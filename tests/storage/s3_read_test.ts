@@ -135,3 +135,14 @@ Deno.test("an archived object: HEAD works, GET is refused, RestoreObject starts,
     assert.equal(result?.sha256Hex, file.sha256Hex);
   }, "DEEP_ARCHIVE");
 });
+
+Deno.test("bucketVersioning: off until turned on, then enabled, then suspended", async () => {
+  await withStore(async ({ peer, store }) => {
+    assert.equal(await store.bucketVersioning(), "off");
+    await peer.setVersioning("Enabled");
+    assert.equal(await store.bucketVersioning(), "enabled");
+    await peer.setVersioning("Suspended");
+    assert.equal(await store.bucketVersioning(), "suspended");
+    assert.equal(peer.count("GetBucketVersioning"), 3);
+  });
+});

@@ -23,6 +23,7 @@ import {
   type S3StoreOptions,
 } from "../../lib/storage/s3.ts";
 import { PEER_CREDENTIALS, type S3Peer, withS3Peer } from "../../peers/s3.ts";
+import { startSilentServer } from "../../peers/silent_tcp.ts";
 import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { makeFile, partDigests } from "./_files.ts";
@@ -35,6 +36,21 @@ const TEST_SETTINGS: Partial<Config["s3"]> = {
   multipartThresholdMb: 8,
   partSizeMb: 5,
   concurrency: 3,
+};
+
+/** `[s3]` for a store whose endpoint a test sets: nothing of the peer's. */
+const DEAD_SETTINGS: Config["s3"] = {
+  bucket: "fusion-test",
+  prefix: "",
+  region: "us-east-1",
+  endpoint: undefined,
+  forcePathStyle: true,
+  storageClass: "STANDARD",
+  multipartThresholdMb: 8,
+  partSizeMb: 5,
+  concurrency: 2,
+  connectTimeoutSeconds: 10,
+  idleTimeoutSeconds: 15,
 };
 
 interface Fixture {
@@ -111,6 +127,7 @@ Deno.test("a file up to the threshold goes in one PUT with its full SHA-256, met
       checksumSha256: fullBase64,
       multipart: false,
       parts: 1,
+      proof: "validated",
     });
     assert.deepEqual(progress, [file.size]);
     assert.equal(peer.count("PutObject"), 1);
@@ -139,6 +156,7 @@ Deno.test("above the threshold: parts with their own SHA-256, S3's composite mat
     assert.equal(result.multipart, true);
     assert.equal(result.parts, 5);
     assert.equal(result.checksumSha256, local);
+    assert.equal(result.proof, "validated", "S3 answered with the composite it computed");
     assert.match(local, /^[A-Za-z0-9+/]{43}=-5$/);
     assert.equal(peer.count("CreateMultipartUpload"), 1);
     assert.equal(peer.count("UploadPart"), 5);
@@ -268,6 +286,148 @@ Deno.test("putBytes stores small bytes with their SHA-256 and an optional storag
   }, { settings: { storageClass: "GLACIER" } });
 });
 
+const encode = (text: string) => new TextEncoder().encode(text);
+
+/** A store straight to the peer, beside the one under test: another writer. */
+function directStore(peer: S3Peer): S3Store {
+  return createS3Store(peer.settings, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
+}
+
+Deno.test("an object with other content at the key is never replaced: the upload fails naming it", async () => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
+    const small = await makeFile(dir, "a.bin", 1000, 1);
+    const smallOther = await makeFile(dir, "a2.bin", 1000, 2);
+    await store.uploadFile({ key: "s/a.bin", ...small });
+    await assert.rejects(
+      store.uploadFile({ key: "s/a.bin", ...smallOther }),
+      isKind(
+        "exists",
+        /^s3:\/\/fusion-test\/s\/a\.bin already holds another object \(ChecksumSHA256 is \S+, expected \S+; metadata sha256 is [0-9a-f]{64}, expected [0-9a-f]{64}\): a backup never replaces an object in S3$/,
+      ),
+    );
+    assert.ok(
+      proxy!.requests.some((request) =>
+        request.operation === "PutObject" && request.status === 412
+      ),
+      "S3 refused the write (If-None-Match: *)",
+    );
+    await assertStoredIntact(peer, "s/a.bin", small);
+
+    const big = await makeFile(dir, "big.qptiff", 12 * MiB, 3);
+    const bigOther = await makeFile(dir, "big2.qptiff", 12 * MiB, 4);
+    await store.uploadFile({ key: "s/big.qptiff", ...big });
+    const partsBefore = proxy!.count("UploadPart");
+    await assert.rejects(
+      store.uploadFile({ key: "s/big.qptiff", ...bigOther }),
+      isKind("exists", /^s3:\/\/fusion-test\/s\/big\.qptiff already holds another object /),
+    );
+    assert.equal(proxy!.count("UploadPart"), partsBefore, "not a part is sent for it");
+    await assertStoredIntact(peer, "s/big.qptiff", big);
+
+    await store.putBytes("s/_checksums.sha256", encode("one\n"));
+    await assert.rejects(
+      store.putBytes("s/_checksums.sha256", encode("two\n")),
+      isKind("exists", /^s3:\/\/fusion-test\/s\/_checksums\.sha256 already holds another object/),
+    );
+    await assertStoredIntact(peer, "s/_checksums.sha256", {
+      size: 4,
+      sha256Hex: createHash("sha256").update("one\n").digest("hex"),
+    });
+  }, { proxy: true });
+});
+
+Deno.test("the same content already at the key is confirmed and kept, not sent again", async () => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
+    const small = await makeFile(dir, "a.bin", 1000, 1);
+    const big = await makeFile(dir, "big.qptiff", 12 * MiB, 3);
+    const first = [
+      await store.uploadFile({ key: "s/a.bin", ...small }),
+      await store.uploadFile({ key: "s/big.qptiff", ...big }),
+      await store.putBytes("s/marker/", new Uint8Array(0), "application/x-directory"),
+    ];
+    assert.deepEqual(first.map((result) => result.proof), ["validated", "validated", "validated"]);
+    const partsBefore = proxy!.count("UploadPart");
+    // A later run that does not know about them (its manifest was lost) uploads them again.
+    const again = [
+      await store.uploadFile({ key: "s/a.bin", ...small }),
+      await store.uploadFile({ key: "s/big.qptiff", ...big }),
+      await store.putBytes("s/marker/", new Uint8Array(0), "application/x-directory"),
+    ];
+    assert.deepEqual(again.map((result) => result.proof), ["found", "found", "found"]);
+    assert.deepEqual(
+      again.map((result) => result.checksumSha256),
+      first.map((r) => r.checksumSha256),
+    );
+    assert.equal(proxy!.count("UploadPart"), partsBefore);
+    assert.equal(
+      proxy!.requests.filter((request) =>
+        request.operation === "PutObject" && request.status === 412
+      )
+        .length,
+      2,
+      "the small file and the marker: S3 refused each, HeadObject then confirmed it",
+    );
+    await assertStoredIntact(peer, "s/a.bin", small);
+    await assertStoredIntact(peer, "s/big.qptiff", big);
+  }, { proxy: true });
+});
+
+Deno.test("a multipart completion refused because another writer finished first is settled by what is there", async () => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
+    const direct = directStore(peer);
+    try {
+      // 10 MiB: two parts for the store, one PUT for the other writer (full-object checksum).
+      const file = await makeFile(dir, "ours.qptiff", 10 * MiB, 5);
+      const cases = [
+        { key: "s/same", theirs: file, settled: "found" },
+        { key: "s/other", theirs: await makeFile(dir, "theirs.qptiff", 10 * MiB, 6), settled: "" },
+      ];
+      for (const { key, theirs, settled } of cases) {
+        // Another writer finishes first, while the completion is on its way.
+        proxy!.interceptRequests(async (request): Promise<"forward"> => {
+          if (request.operation === "CompleteMultipartUpload" && request.key === key) {
+            await direct.putBytes(key, await Deno.readFile(theirs.path));
+          }
+          return "forward";
+        });
+        const upload = store.uploadFile({ key, ...file });
+        if (settled === "found") {
+          const result = await upload;
+          assert.equal(result.proof, "found", "the same bytes, proven by their full SHA-256");
+        } else {
+          await assert.rejects(upload, isKind("exists", /already holds another object/));
+        }
+        assert.ok(
+          proxy!.requests.some((request) =>
+            request.operation === "CompleteMultipartUpload" && request.key === key &&
+            request.status === 412
+          ),
+        );
+        await assertStoredIntact(peer, key, theirs);
+      }
+    } finally {
+      direct.close();
+    }
+  }, { proxy: true });
+});
+
+Deno.test("replaceBytes replaces the object at its key (the manifest mirror)", async () => {
+  await withStore(async ({ peer, store }) => {
+    await store.replaceBytes("_manifest/2025-04.jsonl", encode("a\n"), "application/x-ndjson");
+    const longer = encode("a\nb\n");
+    const result = await store.replaceBytes(
+      "_manifest/2025-04.jsonl",
+      longer,
+      "application/x-ndjson",
+    );
+    assert.equal(result.proof, "validated");
+    await assertStoredIntact(peer, "_manifest/2025-04.jsonl", {
+      size: longer.length,
+      sha256Hex: createHash("sha256").update(longer).digest("hex"),
+    });
+  }, { proxy: true });
+});
+
 Deno.test("a body corrupted in flight is rejected with BadDigest as a clear error (single PUT)", async () => {
   await withStore(async ({ peer, store, dir, proxy }) => {
     const file = await makeFile(dir, "a.qptiff", 2 * MiB);
@@ -341,7 +501,7 @@ Deno.test("persistent 503s give up after the policy's attempts", async () => {
   }, { proxy: true });
 });
 
-Deno.test("an endpoint that refuses connections is reported as unreachable", async () => {
+Deno.test("an endpoint that refuses connections is reported as unreachable, once per store", async () => {
   // A port that was just free: nothing listens there.
   const port = await new Promise<number>((resolve) => {
     const server = createServer();
@@ -352,69 +512,134 @@ Deno.test("an endpoint that refuses connections is reported as unreachable", asy
       );
     });
   });
+  const settings: Config["s3"] = { ...DEAD_SETTINGS, endpoint: `http://127.0.0.1:${port}` };
+  const refused = new RegExp(
+    `^cannot reach S3 at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED after 3 attempts\\): check the network/endpoint$`,
+  );
   await withTempDir(async (dir) => {
     const file = await makeFile(dir, "a.bin", 10);
-    const store = createS3Store({
-      bucket: "fusion-test",
-      prefix: "",
-      region: "us-east-1",
-      endpoint: `http://127.0.0.1:${port}`,
-      forcePathStyle: true,
-      storageClass: "STANDARD",
-      multipartThresholdMb: 8,
-      partSizeMb: 5,
-      concurrency: 2,
-    }, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
+    const store = createS3Store(settings, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
     try {
+      const before = store.outage;
       await assert.rejects(
         store.uploadFile({ key: "a.bin", ...file }),
-        isKind(
-          "unreachable",
-          new RegExp(
-            `^cannot reach S3 at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED after 3 attempts\\): check the network/endpoint$`,
-          ),
-        ),
+        isKind("unreachable", refused),
       );
-      await assert.rejects(store.listSizes(""), isKind("unreachable"));
-      // Downloads go through fetch: its failures read the same.
-      await assert.rejects(
-        store.downloadFile("a.bin", join(dir, "out")),
-        isKind(
-          "unreachable",
-          new RegExp(
-            `^cannot reach S3 at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED after 3 attempts\\): check the network/endpoint$`,
+      assert.equal(before, undefined);
+      assert.match(store.outage?.message ?? "", refused);
+      // Every later request of this store fails at once, saying why.
+      for (const later of [store.listSizes(""), store.downloadFile("a.bin", join(dir, "out"))]) {
+        await assert.rejects(
+          later,
+          isKind(
+            "unreachable",
+            /^\w+ s3:\/\/fusion-test\/\S* not tried: S3 did not answer earlier in this run \(cannot reach S3 at .* \(ECONNREFUSED after 3 attempts\): check the network\/endpoint\)$/,
           ),
-        ),
-      );
+        );
+      }
     } finally {
       store.close();
+    }
+    // Downloads go through fetch: its failures read the same.
+    const fresh = createS3Store(settings, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
+    try {
+      await assert.rejects(
+        fresh.downloadFile("a.bin", join(dir, "out")),
+        isKind("unreachable", refused),
+      );
+    } finally {
+      fresh.close();
     }
   });
 });
 
 Deno.test("dropped connections are retried, then reported as unreachable", async () => {
-  await withStore(async ({ store, dir, proxy }) => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
     const file = await makeFile(dir, "a.bin", 10);
+    const dropped = /^cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(\w+ after 3 attempts\)/;
     proxy!.refuseConnections(true);
     await assert.rejects(
       store.uploadFile({ key: "a.bin", ...file }),
-      isKind(
-        "unreachable",
-        /^cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(\w+ after 3 attempts\)/,
-      ),
+      isKind("unreachable", dropped),
     );
     proxy!.refuseConnections(false);
-    const result = await store.uploadFile({ key: "a.bin", ...file });
-    assert.equal(result.size, 10);
-    proxy!.refuseConnections(true);
-    await assert.rejects(
-      store.downloadFile("a.bin", join(dir, "out")),
-      isKind(
-        "unreachable",
-        /^cannot reach S3 at http:\/\/127\.0\.0\.1:\d+ \(\w+ after 3 attempts\)/,
-      ),
-    );
+    // The next run's store tries again.
+    const next = createS3Store({ ...peer.settings, endpoint: proxy!.endpoint }, {
+      credentials: PEER_CREDENTIALS,
+      retry: FAST_RETRY,
+    });
+    try {
+      const result = await next.uploadFile({ key: "a.bin", ...file });
+      assert.equal(result.size, 10);
+      proxy!.refuseConnections(true);
+      await assert.rejects(
+        next.downloadFile("a.bin", join(dir, "out")),
+        isKind("unreachable", dropped),
+      );
+    } finally {
+      next.close();
+    }
   }, { proxy: true });
+});
+
+Deno.test("an endpoint that accepts connections and never answers: each attempt ends at the idle timeout, once per store", async () => {
+  const silent = startSilentServer();
+  await withTempDir(async (dir) => {
+    const file = await makeFile(dir, "a.bin", 10);
+    const settings = {
+      ...DEAD_SETTINGS,
+      endpoint: silent.endpoint,
+      connectTimeoutSeconds: 1,
+      idleTimeoutSeconds: 1,
+    };
+    const timedOut = new RegExp(
+      `^cannot reach S3 at ${
+        silent.endpoint.replaceAll(".", "\\.")
+      } \\(ETIMEDOUT after 3 attempts\\): check the network/endpoint$`,
+    );
+    const store = createS3Store(settings, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
+    try {
+      const began = performance.now();
+      await assert.rejects(
+        store.uploadFile({ key: "a.bin", ...file }),
+        isKind("unreachable", timedOut),
+      );
+      const seconds = (performance.now() - began) / 1000;
+      assert.equal(silent.accepted, 3, "one connection per attempt");
+      // A correctness bound, not a benchmark: 3 attempts of a 1 s idle timeout, then no more.
+      assert.ok(seconds >= 2.5 && seconds < 30, `${seconds} s`);
+      await assert.rejects(store.listSizes(""), isKind("unreachable", /not tried/));
+      assert.equal(silent.accepted, 3, "a store that found S3 unreachable does not ask again");
+    } finally {
+      store.close();
+    }
+    // Downloads (through fetch) are bounded by the same idle timeout.
+    const fresh = createS3Store(settings, { credentials: PEER_CREDENTIALS, retry: FAST_RETRY });
+    try {
+      await assert.rejects(
+        fresh.downloadFile("a.bin", join(dir, "out")),
+        isKind("unreachable", timedOut),
+      );
+    } finally {
+      fresh.close();
+    }
+  }).finally(() => silent.stop());
+});
+
+Deno.test("an endpoint that answers, then goes quiet half-way through a request body, is abandoned at the idle timeout", async () => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
+    const first = await makeFile(dir, "a.bin", 2 * MiB, 1);
+    const second = await makeFile(dir, "b.bin", 2 * MiB, 2);
+    proxy!.stallAfter(1);
+    await store.uploadFile({ key: "s/a.bin", ...first });
+    await assert.rejects(
+      store.uploadFile({ key: "s/b.bin", ...second }),
+      isKind("unreachable", /^cannot reach S3 at \S+ \(ETIMEDOUT after 3 attempts\)/),
+    );
+    assert.deepEqual(new Set(proxy!.stalled.map((request) => request.key)), new Set(["s/b.bin"]));
+    await assertStoredIntact(peer, "s/a.bin", first);
+    assert.equal(peer.storageClassOf("s/b.bin"), undefined, "nothing half-written is stored");
+  }, { proxy: true, settings: { idleTimeoutSeconds: 1 } });
 });
 
 Deno.test("access denied and a missing bucket are clear errors", async () => {
@@ -612,7 +837,7 @@ Deno.test("an interrupted multipart upload is resumed: only the missing parts ar
 
 Deno.test("an unfinished upload of other content is not trusted: the file is uploaded whole", async () => {
   const { logger, logLines } = capturingLogger();
-  await withStore(async ({ peer, store, dir }) => {
+  await withStore(async ({ peer, store, dir, proxy }) => {
     const key = "fusion/study/big.qptiff";
     const before = await makeFile(dir, "before.qptiff", 16 * MiB, 21);
     const controller = new AbortController();
@@ -636,5 +861,11 @@ Deno.test("an unfinished upload of other content is not trusted: the file is upl
     );
     assert.equal(result.checksumSha256, compositeSha256(await partDigests(after.path, 5 * MiB)));
     assert.ok(logLines.some((line) => /carried another file's sha256 metadata/.test(line)));
-  }, { settings: { concurrency: 1 }, store: { logger } });
+    // The second completion replaced only the object the first had just made (If-Match).
+    assert.deepEqual(
+      proxy!.requests.filter((request) => request.operation === "CompleteMultipartUpload")
+        .map((request) => request.status),
+      [200, 200],
+    );
+  }, { proxy: true, settings: { concurrency: 1 }, store: { logger } });
 });

@@ -156,7 +156,7 @@ async function finishDeleting(
     await removeAside(aside);
     const recorder = BackupRecorder.continuing(context, complete, timestamp(clock()));
     await recorder.update({ source_deleted_at: timestamp(clock()) });
-    await recorder.mirror().catch((error) => logger.warn(errorMessage(error)));
+    await recorder.mirrorIfReachable();
     logger.info(`${study}: source deleted (its backup was complete)`);
     return outcome(true, recorder.appended);
   } catch (error) {

@@ -1,18 +1,22 @@
 /**
  * Step: upload every file, the file list and a marker for each empty folder
  * to the study's prefix in S3 with SHA-256 checksums S3 verifies, then
- * confirm every object (size, ChecksumSHA256, `sha256` metadata). An object
- * an earlier run of this backup already uploaded is confirmed, not sent
- * again. A file an earlier revision holds is checked to be there with its
- * digest (and sent only if its object is missing); an object that holds
- * other content is never replaced.
+ * confirm every object. An object an earlier run of this backup already
+ * uploaded is confirmed by HeadObject (size, ChecksumSHA256, `sha256`
+ * metadata), not sent again; an object sent now is proven by S3's own
+ * checksum validation (its answer names the checksum it computed); one
+ * ListObjectsV2 pass over the prefix then shows every object there with its
+ * size. A file an earlier revision holds is checked to be there with its
+ * digest (and sent only if its object is missing). No object is ever
+ * replaced: one with other content at a key fails the study naming it.
  *
  * @module
  */
 import { forEachBySize, forEachLimited } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import { listName, localPath, metadataStorageClass } from "../../layout/mod.ts";
-import { sha256Hex } from "../../storage/mod.ts";
+import { S3StorageError, sha256Hex } from "../../storage/mod.ts";
+import type { UploadProof } from "../../storage/s3.ts";
 import {
   type DigestMap,
   digestOf,
@@ -29,8 +33,8 @@ interface Uploaded {
   readonly size: number;
   readonly sha256Hex: string;
   readonly checksumSha256: string;
-  /** Already confirmed (an earlier run's object, checked before it was reused). */
-  readonly confirmed: boolean;
+  /** How it is known right; `earlier`: an earlier run's object, checked before it was reused. */
+  readonly proof: UploadProof | "earlier";
 }
 
 /**
@@ -49,7 +53,8 @@ export async function uploadStudy(
   sidecarText: string,
 ): Promise<void> {
   const { progress } = context;
-  const uploaded: Uploaded[] = [];
+  // Kept per object only when HeadObject must still confirm it (normally none).
+  const unvalidated: Uploaded[] = [];
   const sent: PlannedFile[] = [];
   const already: PlannedFile[] = [];
   progress.stage(studyName, "upload", work.files.length, totalBytes(work.files));
@@ -58,21 +63,30 @@ export async function uploadStudy(
     const object = file.kept === undefined
       ? await uploadFile(context, source, prefixKey, file, digests)
       : await keepObject(context, source, prefixKey, file, file.kept);
-    uploaded.push(object);
-    (object.confirmed ? already : sent).push(file);
+    if (object.proof === "unvalidated") unvalidated.push(object);
+    (object.proof === "validated" || object.proof === "unvalidated" ? sent : already).push(file);
   });
-  uploaded.push(...await uploadMetadata(context, work, prefixKey, sidecarText));
+  const metadata = await uploadMetadata(context, work, prefixKey, sidecarText);
+  unvalidated.push(...metadata.filter((object) => object.proof === "unvalidated"));
   let line = rateLine(`${studyName}: uploaded`, sent, began);
   if (already.length > 0) {
     line += `; ${already.length} files, ${totalBytes(already)} bytes were already in S3 ` +
       `from an earlier ${work.revision === 1 ? "run" : "run or revision"}, checksums confirmed`;
   }
   context.logger.info(line);
-  await confirmObjects(context, studyName, uploaded.filter((object) => !object.confirmed));
+  // By path under the prefix: the plan's own strings, no key built per file.
+  const expected = new Map<string, number>();
+  for (const file of work.files) expected.set(file.stored, file.size);
+  for (const object of metadata) expected.set(object.key.slice(prefixKey.length + 1), object.size);
+  await confirmObjects(context, studyName, prefixKey, expected, unvalidated);
 }
 
 function uploadFailure(what: string, error: unknown): StepFailure {
-  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}`);
+  const advice = error instanceof S3StorageError && error.kind === "exists"
+    ? " — if the manifest that lists this backup was lost or [truenas] manifest_root changed, " +
+      "point manifest_root at it; otherwise rename the study folder to back it up under a new name"
+    : "";
+  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}${advice}`);
 }
 
 /** Sends one file, unless an earlier run of this backup already put it there intact. */
@@ -98,7 +112,7 @@ async function uploadFile(
     }
     if (check.ok) {
       progress.advance(1, file.size);
-      return { ...expected, confirmed: true };
+      return { ...expected, proof: "earlier" };
     }
   }
   return await send(context, source, key, file, digest.sha256Hex, digest.partDigests);
@@ -138,7 +152,7 @@ async function send(
     size: file.size,
     sha256Hex,
     checksumSha256: object.checksumSha256,
-    confirmed: false,
+    proof: object.proof,
   };
 }
 
@@ -179,7 +193,7 @@ async function keepObject(
     size: file.size,
     sha256Hex,
     checksumSha256: head.checksumSha256 ?? "",
-    confirmed: true,
+    proof: "earlier",
   };
 }
 
@@ -213,7 +227,7 @@ async function uploadMetadata(
         size: bytes.length,
         sha256Hex: sha256Hex(bytes),
         checksumSha256: object.checksumSha256,
-        confirmed: false,
+        proof: object.proof,
       });
     }
   } catch (error) {
@@ -222,28 +236,52 @@ async function uploadMetadata(
   return uploaded;
 }
 
-/** HeadObject on every object sent in this run. */
+/**
+ * Confirms the study's objects: HeadObject for those whose upload S3 answered
+ * without the checksum it computed, then one ListObjectsV2 pass over the
+ * prefix in which every expected object (`expected`: size by path under the
+ * prefix) must appear with its size.
+ */
 async function confirmObjects(
   context: StudyContext,
   studyName: string,
-  objects: readonly Uploaded[],
+  prefixKey: string,
+  expected: Map<string, number>,
+  unvalidated: readonly Uploaded[],
 ): Promise<void> {
   const { store, progress } = context;
-  progress.stage(studyName, "confirm", objects.length, 0);
-  await forEachLimited(objects, context.config.s3.concurrency, async (object) => {
+  const confirmFailure = (what: string) => new StepFailure("confirm", "failed_s3", what);
+  progress.stage(studyName, "confirm", expected.size, 0);
+  await forEachLimited(unvalidated, context.config.s3.concurrency, async (object) => {
     let check;
     try {
       check = await store.verifyObject(object.key, object);
     } catch (error) {
-      throw new StepFailure(
-        "confirm",
-        "failed_s3",
-        `checking ${object.key}: ${errorMessage(error)}`,
-      );
+      throw confirmFailure(`checking ${object.key}: ${errorMessage(error)}`);
     }
-    if (!check.ok) {
-      throw new StepFailure("confirm", "failed_s3", `${store.uri(object.key)}: ${check.reason}`);
-    }
-    progress.advance(1, 0);
+    if (!check.ok) throw confirmFailure(`${store.uri(object.key)}: ${check.reason}`);
   });
+  const wrongSize: string[] = [];
+  const folder = `${prefixKey}/`;
+  try {
+    await store.forEachObject(folder, (key, size) => {
+      const path = key.slice(folder.length);
+      const want = expected.get(path);
+      if (want === undefined) return;
+      if (size !== want) wrongSize.push(`${store.uri(key)} is ${size} bytes, expected ${want}`);
+      expected.delete(path);
+      progress.advance(1, 0);
+    });
+  } catch (error) {
+    throw confirmFailure(`listing ${store.uri(folder)}: ${errorMessage(error)}`);
+  }
+  if (wrongSize.length > 0) throw confirmFailure(wrongSize.join("; "));
+  const missing = [...expected.keys()].map((path) => `${folder}${path}`);
+  if (missing.length > 0) {
+    throw confirmFailure(
+      `${missing.length} uploaded object${missing.length === 1 ? " is" : "s are"} not in S3's ` +
+        `listing of ${store.uri(`${prefixKey}/`)}: ${missing.slice(0, 3).join(", ")}` +
+        (missing.length > 3 ? ", ..." : ""),
+    );
+  }
 }

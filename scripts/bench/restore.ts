@@ -13,15 +13,16 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../lib/install/permissions.ts";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import type { BenchCase } from "./_case.ts";
 import { type MeasuredRun, runMeasured } from "./_rss.ts";
-import { findAws, startPeerProcess } from "./_bench_s3.ts";
-import { makeSampleStudy, sampleConfigToml } from "./sample_data.ts";
+import { findAws, startPeerProcess } from "./s3.ts";
+import { makeSampleStudy, sampleConfigToml } from "../sample_data.ts";
 
 const MiB = 1024 * 1024;
 const STUDY = "20250101_bench_restore_run1";
 const SMALL_FILES = 2000;
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: "fusion-bench",
   AWS_SECRET_ACCESS_KEY: "fusion-bench",
@@ -38,8 +39,16 @@ function main(args: readonly string[]): string[] {
   return ["run", "--quiet", ...PRODUCT_PERMISSIONS, MAIN, ...args];
 }
 
+export const restore: BenchCase = {
+  name: "restore",
+  what: "restore of a backed-up study (one FUSION_BENCH_GIB GiB qptiff, default 2, + 2,000 small " +
+    "files) from the share and from the local S3 peer, verified, vs cp -r, cp -r + sha256sum -c, " +
+    "aws s3 cp",
+  run: benchRestore,
+};
+
 /** Runs the case in `dir` and prints its table. */
-export async function benchRestore(dir: string): Promise<void> {
+async function benchRestore(dir: string): Promise<void> {
   const gib = Number(Deno.env.get("FUSION_BENCH_GIB") ?? "2");
   const source = join(dir, "FusionData");
   const share = join(dir, "truenas");

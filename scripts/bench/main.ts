@@ -3,26 +3,18 @@
  * on generated data. Never part of the test suite (the machines are shared
  * and noisy); quote ratios measured side by side in one run.
  *
- * Usage: `deno task bench [case ...]`; with no case, every case runs.
+ * Usage: `deno task bench [case ...]`; with no case, every case runs. Run
+ * as root with `deno run -A scripts/bench/main.ts` to let the cases that
+ * compare with other tools drop the page cache between rows.
  *
  * @module
  */
 import { join } from "node:path";
-import { validateRoot } from "../lib/study/mod.ts";
-import { makeSampleStudy } from "./sample_data.ts";
-import { benchCopyHash } from "./_bench_copy.ts";
-import { benchRestore } from "./_bench_restore.ts";
-import { reportBench } from "./_bench_report.ts";
-import { benchS3Upload } from "./_bench_s3.ts";
+import { validateRoot } from "../../lib/study/mod.ts";
+import { makeSampleStudy } from "../sample_data.ts";
+import type { BenchCase } from "./_case.ts";
 import { peakRssMiB } from "./_rss.ts";
-import { writeSampleFusionLog } from "./sample_log.ts";
-
-/** One benchmark case: prepares its data in `dir` and prints its own table rows. */
-interface BenchCase {
-  readonly name: string;
-  readonly what: string;
-  run(dir: string): Promise<void>;
-}
+import { writeSampleFusionLog } from "../sample_log.ts";
 
 /** Milliseconds of `body`, best and median of `rounds` runs. */
 async function timeRounds(rounds: number, body: () => Promise<unknown>) {
@@ -64,21 +56,6 @@ const validateTree: BenchCase = {
   },
 };
 
-const s3Upload: BenchCase = {
-  name: "s3-upload",
-  what: "upload of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + 2,000 small files to the " +
-    "local S3 peer, ours vs aws s3 cp (targets: at least as fast; peak RSS under 300 MB)",
-  run: benchS3Upload,
-};
-
-const copyHash: BenchCase = {
-  name: "copy-hash",
-  what: "copy+hash and read-back verify of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + " +
-    "2,000 small files, ours vs cp, cp + sha256sum, rclone (target: copy+hash within 1.2x of cp; " +
-    "peak RSS under 300 MB)",
-  run: benchCopyHash,
-};
-
 /** Seconds a shell command takes, best of `rounds`. */
 async function commandSeconds(rounds: number, script: string): Promise<number> {
   const { best } = await timeRounds(rounds, async () => {
@@ -100,7 +77,7 @@ interface CatchupReport {
 
 /** One catch-up pass in a process of its own, with the permissions `monitor tail` has. */
 async function catchUp(log: string, stateFile: string): Promise<CatchupReport> {
-  const script = new URL("./monitor_catchup.ts", import.meta.url).pathname;
+  const script = new URL("../monitor_catchup.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", "--allow-read", "--allow-write", script, log, stateFile],
     stderr: "inherit",
@@ -150,34 +127,28 @@ const monitorCatchup: BenchCase = {
   },
 };
 
-const restore: BenchCase = {
-  name: "restore",
-  what: "restore of a backed-up study (one FUSION_BENCH_GIB GiB qptiff, default 2, + 2,000 small " +
-    "files) from the share and from the local S3 peer, verified, vs cp -r, cp -r + sha256sum -c, " +
-    "aws s3 cp",
-  run: benchRestore,
+/** Every case, one line each, loaded only when it runs; `deno task bench NAME` picks some. */
+const CASES: Readonly<Record<string, () => BenchCase | Promise<BenchCase>>> = {
+  "validate-root": () => validateTree,
+  "copy-hash": async () => (await import("./copy.ts")).copyHash,
+  "copy-30k": async () => (await import("./copy.ts")).copy30k,
+  "copy-100k": async () => (await import("./copy.ts")).copy100k,
+  "s3-upload": async () => (await import("./s3.ts")).s3Upload,
+  "monitor-catchup": () => monitorCatchup,
+  "restore": async () => (await import("./restore.ts")).restore,
+  "report": async () => (await import("./report.ts")).reportBench,
 };
 
-const CASES: readonly BenchCase[] = [
-  validateTree,
-  copyHash,
-  s3Upload,
-  monitorCatchup,
-  restore,
-  reportBench,
-];
-
 async function main(): Promise<number> {
-  const wanted = Deno.args;
-  const unknown = wanted.filter((name) => !CASES.some((item) => item.name === name));
+  const known = Object.keys(CASES);
+  const wanted = Deno.args.length > 0 ? Deno.args : known;
+  const unknown = wanted.filter((name) => !known.includes(name));
   if (unknown.length > 0) {
-    console.error(
-      `unknown case(s): ${unknown.join(", ")}; known: ${CASES.map((c) => c.name).join(", ")}`,
-    );
+    console.error(`unknown case(s): ${unknown.join(", ")}; known: ${known.join(", ")}`);
     return 2;
   }
-  for (const item of CASES) {
-    if (wanted.length > 0 && !wanted.includes(item.name)) continue;
+  for (const name of known.filter((name) => wanted.includes(name))) {
+    const item = await CASES[name]!();
     console.log(`\n## ${item.name}: ${item.what}`);
     const dir = await Deno.makeTempDir({ prefix: `fusion-toolkit-bench-${item.name}-` });
     try {

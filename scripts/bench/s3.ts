@@ -13,9 +13,10 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Config } from "../lib/config/mod.ts";
-import { s3Key } from "../lib/layout/mod.ts";
-import { choosePartSize, createS3Store, type S3Store } from "../lib/storage/s3.ts";
+import type { Config } from "../../lib/config/mod.ts";
+import { s3Key } from "../../lib/layout/mod.ts";
+import { choosePartSize, createS3Store, type S3Store } from "../../lib/storage/s3.ts";
+import type { BenchCase } from "./_case.ts";
 import { runMeasured } from "./_rss.ts";
 
 const MiB = 1024 * 1024;
@@ -95,7 +96,7 @@ export interface PeerProcess {
 
 /** Starts peers/s3_server.ts in a child process (its memory is not ours). */
 export async function startPeerProcess(): Promise<PeerProcess> {
-  const script = fileURLToPath(new URL("../peers/s3_server.ts", import.meta.url));
+  const script = fileURLToPath(new URL("../../peers/s3_server.ts", import.meta.url));
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net=127.0.0.1", script],
     stdin: "piped",
@@ -132,6 +133,8 @@ function settingsFor(endpoint: string, bucket: string, partSizeMb: number): Conf
     multipartThresholdMb: partSizeMb,
     partSizeMb,
     concurrency: CONCURRENCY,
+    connectTimeoutSeconds: 10,
+    idleTimeoutSeconds: 15,
   };
 }
 
@@ -179,7 +182,7 @@ interface Row {
   readonly check: string;
 }
 
-/** Our upload, run as `deno run scripts/_bench_s3.ts upload ...` so its memory is its own. */
+/** Our upload, run as `deno run scripts/bench/s3.ts upload ...` so its memory is its own. */
 async function runOurs(
   endpoint: string,
   bucket: string,
@@ -355,8 +358,15 @@ async function readFileList(path: string): Promise<GeneratedFile[]> {
   );
 }
 
+export const s3Upload: BenchCase = {
+  name: "s3-upload",
+  what: "upload of one multi-GiB qptiff (FUSION_BENCH_GIB, default 2) + 2,000 small files to the " +
+    "local S3 peer, ours vs aws s3 cp (targets: at least as fast; peak RSS under 300 MB)",
+  run: benchS3Upload,
+};
+
 /** Runs the case in `dir` and prints its table. */
-export async function benchS3Upload(dir: string): Promise<void> {
+async function benchS3Upload(dir: string): Promise<void> {
   const gib = Number(Deno.env.get("FUSION_BENCH_GIB") ?? "2");
   const bigBytes = Math.round(gib * 1024 * MiB);
   const root = join(dir, "20250101_bench_s3_upload");
@@ -418,7 +428,7 @@ export async function benchS3Upload(dir: string): Promise<void> {
 async function uploadChild(args: readonly string[]): Promise<void> {
   const [endpoint, bucket, partSizeMb, listFile] = args;
   if (endpoint === undefined || bucket === undefined || listFile === undefined) {
-    throw new Error("usage: _bench_s3.ts upload <endpoint> <bucket> <partSizeMb> <files.json>");
+    throw new Error("usage: s3.ts upload <endpoint> <bucket> <partSizeMb> <files.json>");
   }
   const files = await readFileList(listFile);
   const store = createS3Store(settingsFor(endpoint, bucket, Number(partSizeMb)), {

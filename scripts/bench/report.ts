@@ -8,8 +8,9 @@
  * @module
  */
 import { join } from "node:path";
-import { readShareSpace } from "../lib/cleanup/mod.ts";
-import { loadConfig } from "../lib/config/mod.ts";
+import type { BenchCase } from "./_case.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
+import { loadConfig } from "../../lib/config/mod.ts";
 import {
   addMonths,
   buildReport,
@@ -19,9 +20,9 @@ import {
   renderEmailHtml,
   renderPage,
   renderText,
-} from "../lib/report/mod.ts";
-import { evicted, sampleArchive, writeSampleArchive } from "./sample_archive.ts";
-import { sampleConfigToml } from "./sample_data.ts";
+} from "../../lib/report/mod.ts";
+import { evicted, sampleArchive, writeSampleArchive } from "../sample_archive.ts";
+import { sampleConfigToml } from "../sample_data.ts";
 
 const INSTRUMENTS = ["fusion-01", "fusion-02", "fusion-03", "fusion-04"];
 const MONTHS = 120;
@@ -104,8 +105,8 @@ async function run(dir: string): Promise<void> {
   );
 }
 
-/** The case, as scripts/bench.ts lists them. */
-export const reportBench = {
+/** The case, as scripts/bench/main.ts lists them. */
+export const reportBench: BenchCase = {
   name: "report",
   what: "report over 10 years of 4 instruments' records, ~5,000 backups (target: well under 1 s)",
   run,
