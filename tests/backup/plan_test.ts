@@ -7,6 +7,7 @@ import {
   revisionWork,
   spaceNeeded,
   unchanged,
+  workCounts,
 } from "../../lib/backup/mod.ts";
 import type { ManifestRecord } from "../../lib/manifest/mod.ts";
 import { EMPTY_LISTING } from "../../lib/study/mod.ts";
@@ -90,6 +91,13 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
   ]);
   assert.deepEqual(work.emptyDirs, ["_revisions/3/x/empty"]);
   assert.equal(work.revision, 3);
+  // The record counts the whole state, and what the revision stores itself.
+  assert.deepEqual(workCounts(work), {
+    file_count: 4,
+    total_bytes: 10,
+    stored_file_count: 2,
+    stored_bytes: 7,
+  });
 });
 
 Deno.test("firstBackup stores every file at its own path", () => {
@@ -104,6 +112,8 @@ Deno.test("firstBackup stores every file at its own path", () => {
     emptyDirs: ["e"],
     changes: undefined,
   });
+  // A first backup stores every file: nothing more to record.
+  assert.deepEqual(workCounts(firstBackup(listing)), { file_count: 1, total_bytes: 1 });
 });
 
 Deno.test("spaceNeeded: the bytes still to write, a block per file, and room for the lists", () => {
