@@ -33,6 +33,11 @@ export interface StudyContext {
   readonly logger: Logger;
   readonly progress: BackupProgress;
   readonly hostname: string;
+  /**
+   * How the user starts this program (lib/invocation.ts), for the messages
+   * that name a command to type, e.g. `fusion-toolkit.exe audit --s3`.
+   */
+  readonly command: string;
   readonly clock: () => Date;
   /** Free bytes of the file system holding the share's root (statfs). */
   readonly readSpace: (root: string) => Promise<{ readonly freeBytes: number }>;

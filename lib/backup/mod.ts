@@ -26,6 +26,8 @@ export {
   type StateChanges,
   type StudyDecision,
   unchanged,
+  type WorkCounts,
+  workCounts,
 } from "./plan.ts";
 export {
   type BackupPlan,

@@ -153,6 +153,24 @@ export function revisionWork(
   };
 }
 
+/** What a backup's record counts of `work`. */
+export type WorkCounts = Pick<
+  ManifestRecord,
+  "file_count" | "total_bytes" | "stored_file_count" | "stored_bytes"
+>;
+
+/**
+ * The record's counts of `work`: every file of the study's state, and, for
+ * a revision, the files it stores itself (not kept from an earlier one).
+ */
+export function workCounts(work: BackupWork): WorkCounts {
+  const bytes = (files: readonly PlannedFile[]) => files.reduce((sum, file) => sum + file.size, 0);
+  const counts = { file_count: work.files.length, total_bytes: bytes(work.files) };
+  if (work.revision === 1) return counts;
+  const stored = work.files.filter((file) => file.kept === undefined);
+  return { ...counts, stored_file_count: stored.length, stored_bytes: bytes(stored) };
+}
+
 /** `3 added, 1 changed, 0 removed`, for log lines. */
 export function describeChanges(changes: StateChanges): string {
   return `${changes.added.length} added, ${changes.changed.length} changed, ` +

@@ -190,12 +190,14 @@ function actionText(decision: StudyDecision): string {
 /**
  * The dry run: reads the source, the share and the manifest, makes the run's
  * decisions (the same assessment, the same rules, the same space check), and
- * writes nothing anywhere.
+ * writes nothing anywhere. `command` is how the user starts this program,
+ * for the hints of the checks it shares with the run.
  */
 export async function planBackup(
   config: Config,
   now: Date,
   readSpace: StudyContext["readSpace"],
+  command: string,
 ): Promise<BackupPlan> {
   await requireSourceRoot(config);
   const instrument = config.backup.instrument;
@@ -237,7 +239,7 @@ export async function planBackup(
     const decision = decideStudy(previous, lastComplete.get(name), unknownBackupThere);
     let blocker = study.refusal ?? (decision.kind === "refuse" ? decision.message : undefined);
     if (blocker === undefined && decision.kind === "first" && free !== undefined) {
-      const plan = await planCopy(previous, firstBackup(study.listing), destination);
+      const plan = await planCopy(previous, firstBackup(study.listing), destination, command);
       const needed = spaceNeeded(plan);
       if (plan.toCopy.length > 0 && needed > free) {
         blocker = `the share would have ${formatBytes(free)} free and this study needs ` +

@@ -8,6 +8,7 @@ import {
   revisionWork,
   spaceNeeded,
   unchanged,
+  workCounts,
 } from "../../lib/backup/mod.ts";
 import { formatAttemptTag } from "../../lib/layout/mod.ts";
 import type { ManifestRecord } from "../../lib/manifest/mod.ts";
@@ -92,6 +93,13 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
   ]);
   assert.deepEqual(work.emptyDirs, ["_revisions/3/x/empty"]);
   assert.equal(work.revision, 3);
+  // The record counts the whole state, and what the revision stores itself.
+  assert.deepEqual(workCounts(work), {
+    file_count: 4,
+    total_bytes: 10,
+    stored_file_count: 2,
+    stored_bytes: 7,
+  });
 });
 
 Deno.test("firstBackup stores every file at its own path", () => {
@@ -106,6 +114,8 @@ Deno.test("firstBackup stores every file at its own path", () => {
     emptyDirs: ["e"],
     changes: undefined,
   });
+  // A first backup stores every file: nothing more to record.
+  assert.deepEqual(workCounts(firstBackup(listing)), { file_count: 1, total_bytes: 1 });
 });
 
 Deno.test("spaceNeeded: the bytes still to write, a block per file, and room for the lists", () => {

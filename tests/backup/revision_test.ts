@@ -65,6 +65,7 @@ async function restored(world: BackupWorld, from: RestoreSource): Promise<Record
       days: 1,
       store: () => store,
       logger: new Logger({ console: () => {} }),
+      command: "fusion-toolkit",
       progress: { stage() {}, advance() {}, end() {} },
     });
     assert.equal(outcome.kind, "restored");
@@ -153,6 +154,18 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
     assert.deepEqual(history, [[1, false], [2, false], [2, true]]);
     const latest = manifest.latest.get(`fusion-01/${A}`);
     assert.equal(latest?.file_count, Object.keys(state2).length);
+    // What each revision stored: the first every file (no field), revision 2 its two files.
+    const storedBytes = (await Promise.all(
+      added.filter((path) => path.startsWith("_revisions/")).map((path) =>
+        Deno.stat(join(folder, ...path.split("/"))).then((info) => info.size)
+      ),
+    )).reduce((sum, size) => sum + size, 0);
+    assert.equal(storedBytes, 164);
+    assert.deepEqual(
+      manifest.records.filter((r) => r.run_name === A && r.status === "complete")
+        .map((r) => [r.stored_file_count, r.stored_bytes]),
+      [[undefined, undefined], [2, storedBytes], [2, storedBytes]],
+    );
     // Each revision's records hold the SHA-256 of its own list: the same bytes in S3.
     assert.deepEqual(
       manifest.records.filter((r) => r.run_name === A && r.status === "complete")

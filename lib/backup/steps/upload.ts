@@ -228,7 +228,7 @@ async function keepObject(
       "failed_s3",
       `${store.uri(key)} holds ${head.size} bytes with sha256 metadata ${head.sha256Hex}, not ` +
         `the backup's ${file.size} bytes with ${sha256Hex}: a stored object changed; it is never ` +
-        "replaced — run `fusion-toolkit audit --s3`",
+        `replaced — run \`${context.command} audit --s3\``,
     );
   }
   progress.advance(1, file.size);
