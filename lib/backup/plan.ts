@@ -182,16 +182,20 @@ export function describeChanges(changes: StateChanges): string {
  * a key it writes, the object tagged `found` (its metadata `attempt`), given
  * `history`: every record of this backup in the manifest before this run.
  * Only an object written by an attempt of the same backup and revision
- * that the manifest lists (or by `current` itself), while no attempt of
- * that revision ever completed, is replaced: it is this backup's own
- * unfinished work, which the study's change since made wrong. Anything
+ * that the manifest lists, while no attempt of that revision ever
+ * completed, is replaced: it is this backup's own unfinished work, which
+ * the study's change since made wrong. (`started_at` has whole seconds, so
+ * a tag naming `current`'s own start but no listed attempt is not taken as
+ * `current`'s: it could be a lost attempt of the same second.) Anything
  * else — no tag, a tag the manifest does not list, another instrument's or
- * revision's, a revision that completed — is refused, with what to do.
+ * revision's, a revision that completed — is refused, with what to do
+ * (`command`: how the user starts this program).
  */
 export function judgeFoundObject(
   history: readonly ManifestRecord[],
   current: AttemptTag,
   found: string | undefined,
+  command: string,
 ): ReplaceVerdict {
   const refuse = (why: string, advice: string): ReplaceVerdict => ({
     replace: false,
@@ -222,7 +226,7 @@ export function judgeFoundObject(
     return refuse(
       `revision ${current.revision} of this backup is complete (the attempt started ` +
         `${completed.started_at}) and this object may be part of it`,
-      "run `fusion-toolkit audit --s3`",
+      `run \`${command} audit --s3\``,
     );
   }
   const records = history.filter((record) =>
@@ -230,7 +234,7 @@ export function judgeFoundObject(
     record.instrument === tag.instrument
   );
   const last = records.at(-1);
-  if (last === undefined && tag.startedAt !== current.startedAt) {
+  if (last === undefined) {
     return refuse(
       `it was written by ${describeAttempt(tag)}, which the manifest does not list (a lost ` +
         "manifest, or [truenas] manifest_root changed?)",
@@ -239,9 +243,7 @@ export function judgeFoundObject(
   }
   return {
     replace: true,
-    note: last === undefined
-      ? "it was written earlier by this attempt"
-      : `it was written by ${describeAttempt(tag)} of this backup, which never completed (its ` +
-        `last record: ${last.status})`,
+    note: `it was written by ${describeAttempt(tag)} of this backup, which never completed (its ` +
+      `last record: ${last.status})`,
   };
 }

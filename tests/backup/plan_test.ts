@@ -130,6 +130,7 @@ Deno.test("spaceNeeded: the bytes still to write, a block per file, and room for
 });
 
 Deno.test("judgeFoundObject: only an unfinished attempt of the same revision that the manifest lists is replaced", () => {
+  const CMD = "fusion-toolkit.exe";
   const A = "2025-04-01T02:00:00Z";
   const B = "2025-05-01T02:00:00Z";
   const now = "2025-06-01T02:00:00Z";
@@ -141,19 +142,17 @@ Deno.test("judgeFoundObject: only an unfinished attempt of the same revision tha
     record({ status: "failed_s3", started_at: A, completed_at: null }),
     record({ status: "in_progress", started_at: B, completed_at: null }),
   ];
-  const replaced = judgeFoundObject(unfinished, current, tagOf(A));
+  const replaced = judgeFoundObject(unfinished, current, tagOf(A), CMD);
   assert.deepEqual(replaced, {
     replace: true,
     note: `it was written by the attempt started ${A} (revision 1) of this backup, which never ` +
       "completed (its last record: failed_s3)",
   });
   // A killed attempt: its last record is in_progress.
-  assert.equal(judgeFoundObject(unfinished, current, tagOf(B)).replace, true);
-  // This attempt's own earlier write (not in the manifest read before the run).
-  assert.equal(judgeFoundObject(unfinished, current, tagOf(now)).replace, true);
+  assert.equal(judgeFoundObject(unfinished, current, tagOf(B), CMD).replace, true);
 
   const refusal = (history: ManifestRecord[], found: string | undefined) => {
-    const verdict = judgeFoundObject(history, current, found);
+    const verdict = judgeFoundObject(history, current, found, CMD);
     assert.equal(verdict.replace, false, found);
     return verdict.replace ? "" : verdict.reason;
   };
@@ -162,6 +161,8 @@ Deno.test("judgeFoundObject: only an unfinished attempt of the same revision tha
     /^it names no backup attempt \(it was written by an earlier version of fusion-toolkit, or by another program\), so nothing proves .*: a backup never replaces it — if the manifest .* rename the study folder/,
   );
   assert.match(refusal(unfinished, "written by hand"), /^it names no backup attempt/);
+  // Not even one naming this attempt's own start: a lost attempt of the same second could.
+  assert.match(refusal(unfinished, tagOf(now)), /which the manifest does not list/);
   assert.match(
     refusal(unfinished, tagOf("2025-03-01T00:00:00Z")),
     /which the manifest does not list \(a lost manifest, or \[truenas\] manifest_root changed\?\): a backup never replaces it — point manifest_root at the manifest that lists that attempt$/,
@@ -175,7 +176,10 @@ Deno.test("judgeFoundObject: only an unfinished attempt of the same revision tha
   const completed = [...unfinished, record({ started_at: B })];
   assert.match(
     refusal(completed, tagOf(A)),
-    new RegExp(`^revision 1 of this backup is complete \\(the attempt started ${B}\\)`),
+    new RegExp(
+      `^revision 1 of this backup is complete \\(the attempt started ${B}\\) and this object ` +
+        "may be part of it: a backup never replaces it — run `fusion-toolkit.exe audit --s3`$",
+    ),
   );
   // A record of the same start but another revision is not the attempt the tag names.
   assert.match(

@@ -84,7 +84,7 @@ export async function uploadStudy(
     prefixKey,
     rules: {
       attempt: formatAttemptTag(attempt),
-      judge: (found) => judgeFoundObject(context.history, attempt, found),
+      judge: (found) => judgeFoundObject(context.history, attempt, found, context.command),
     },
   };
   // Kept per object only when HeadObject must still confirm it (normally none).
