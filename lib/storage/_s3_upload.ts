@@ -75,23 +75,6 @@ export function partSizeFor(session: UploadSession, size: number): number | unde
 }
 
 /**
- * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
- * base64, or the composite of its part digests when uploaded in parts.
- *
- * @throws {Error} when the file goes in parts and `partDigests` is missing.
- */
-export function expectedChecksum(
-  session: UploadSession,
-  size: number,
-  sha256Hex: string,
-  partDigests: readonly Uint8Array[] | undefined,
-): string {
-  if (partSizeFor(session, size) === undefined) return hexToBase64(sha256Hex);
-  if (partDigests === undefined) throw new Error("a multipart checksum needs the part digests");
-  return compositeSha256(partDigests);
-}
-
-/**
  * Uploads a file: one PUT up to the multipart threshold, else in parts
  * (resuming an unfinished upload of the same key). An object already at the
  * key is settled (see the module's notes): kept when it holds the file,

@@ -58,7 +58,6 @@ import type {
   WriteRules,
 } from "./_s3_session.ts";
 import {
-  expectedChecksum,
   type ExpectedObject,
   partSizeFor,
   putBytes,
@@ -112,17 +111,6 @@ export interface S3Store {
    * {@link choosePartSize}), or undefined when it goes in a single PUT.
    */
   partSizeFor(size: number): number | undefined;
-  /**
-   * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
-   * base64, or the composite of its part digests (`...-N`) when uploaded in parts.
-   *
-   * @throws {Error} when the file goes in parts and `partDigests` is missing.
-   */
-  expectedChecksum(
-    size: number,
-    sha256Hex: string,
-    partDigests: readonly Uint8Array[] | undefined,
-  ): string;
   /**
    * Uploads a file: one PUT up to the multipart threshold, else in parts
    * (resuming an unfinished upload of the same key). An object already at
@@ -399,8 +387,6 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
     bucket,
     uri: (key) => `s3://${bucket}/${key}`,
     partSizeFor: (size) => partSizeFor(session, size),
-    expectedChecksum: (size, sha256Hex, partDigests) =>
-      expectedChecksum(session, size, sha256Hex, partDigests),
     uploadFile: (input) => uploadFile(session, input),
     putBytes: (key, bytes, contentType = "application/octet-stream", storageClass, rules) =>
       putBytes(session, key, bytes, contentType, storageClass ?? settings.storageClass, rules),
