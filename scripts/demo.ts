@@ -222,7 +222,13 @@ async function tell(demo: Demo, steps: readonly Step[]): Promise<string[]> {
       console.log(`\n$ fusion-toolkit ${args.join(" ")}`);
       // The steps share this process with the S3 peer, so none may revoke what the next needs;
       // each command's narrowing is tested in tests/permissions.
-      const code = await runCli(args, { io: denoIo(), shareSpace, narrow: () => {} });
+      const code = await runCli(args, {
+        io: denoIo(),
+        shareSpace,
+        narrow: () => {},
+        // Its hints name the command as the demo shows it.
+        command: "fusion-toolkit",
+      });
       if (code === step.expect) {
         console.log(`(exit ${code}${code === 0 ? "" : ", as announced"})`);
       } else {

@@ -80,6 +80,25 @@ export function completeBackup(backup: SampleBackup): ManifestRecord[] {
   return [counted, onShare, inS3, complete, { ...complete, source_deleted_at: step(backup, 22) }];
 }
 
+/** A later revision of a backup: the study's whole state (`bytes`, `files`) and what it stored. */
+export interface SampleRevision extends SampleBackup {
+  /** 2, 3, … */
+  readonly revision: number;
+  /** The new and changed files it stored under `_revisions/<revision>/`, and their bytes. */
+  readonly storedFiles: number;
+  readonly storedBytes: number;
+}
+
+/** The five records of a successful revision, as the pipeline appends them. */
+export function completeRevision(revision: SampleRevision): ManifestRecord[] {
+  return completeBackup(revision).map((record) => ({
+    ...record,
+    revision: revision.revision,
+    stored_file_count: revision.storedFiles,
+    stored_bytes: revision.storedBytes,
+  }));
+}
+
 /** The records of an attempt that failed with `status`, as the pipeline appends them. */
 export function failedBackup(
   backup: SampleBackup,

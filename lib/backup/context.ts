@@ -33,6 +33,11 @@ export interface StudyContext {
   readonly logger: Logger;
   readonly progress: BackupProgress;
   readonly hostname: string;
+  /**
+   * How the user starts this program (lib/invocation.ts), for the messages
+   * that name a command to type, e.g. `fusion-toolkit.exe audit --s3`.
+   */
+  readonly command: string;
   readonly clock: () => Date;
   /** Free bytes of the file system holding the share's root (statfs). */
   readonly readSpace: (root: string) => Promise<{ readonly freeBytes: number }>;
@@ -40,6 +45,12 @@ export interface StudyContext {
   readonly previous: ManifestRecord | undefined;
   /** The study's latest `complete` record (the revision a later one builds on), if any. */
   readonly lastComplete: ManifestRecord | undefined;
+  /**
+   * Every record of the study's backup before this run, oldest first: which
+   * attempts there were, and whether each completed (an object in S3 names
+   * the attempt that wrote it; see steps/upload.ts).
+   */
+  readonly history: readonly ManifestRecord[];
   readonly signal?: AbortSignal | undefined;
   /** Test seam: runs between the copy and the read-back (a test corrupts the copy here). */
   readonly afterCopy?: ((destination: string) => Promise<void>) | undefined;

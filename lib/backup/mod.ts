@@ -20,11 +20,14 @@ export {
   diffState,
   firstBackup,
   type HashedFile,
+  judgeFoundObject,
   type PlannedFile,
   revisionWork,
   type StateChanges,
   type StudyDecision,
   unchanged,
+  type WorkCounts,
+  workCounts,
 } from "./plan.ts";
 export {
   type BackupPlan,

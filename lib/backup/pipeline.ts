@@ -37,6 +37,7 @@ import {
   firstBackup,
   revisionWork,
   unchanged,
+  workCounts,
 } from "./plan.ts";
 import { compareWithBackup } from "./steps/compare.ts";
 import { copyStudy, planCopy, ShareWrites } from "./steps/copy.ts";
@@ -188,10 +189,7 @@ async function backUp(story: Story): Promise<StudyOutcome> {
     if (decided.kind === "unchanged") return await finish(story, decided.base);
     const work = decided.work;
     attempt.work = work;
-    await attempt.recorder.update({
-      file_count: work.files.length,
-      total_bytes: totalBytes(work.files),
-    });
+    await attempt.recorder.update(workCounts(work));
     const proven = await storeOnShare(story, attempt, work);
     await storeInS3(story, attempt, work, proven);
     await completeAndDelete(story, attempt, work);
@@ -257,7 +255,7 @@ interface Proven {
 /** Room, copy, read back, file list: the share holds the work, proven. */
 async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): Promise<Proven> {
   const { study, context, destination } = story;
-  const plan = await planCopy(context.previous, work, destination);
+  const plan = await planCopy(context.previous, work, destination, context.command);
   await requireSpace(context, study.name, plan);
   const digests = await copyStudy(
     context,
@@ -296,6 +294,11 @@ async function storeInS3(
     story.prefixKey,
     proven.digests,
     proven.list.text,
+    {
+      instrument: context.config.backup.instrument,
+      startedAt: story.place.startedAt,
+      revision: work.revision,
+    },
   );
   await attempt.recorder.update({ s3_verified_at: timestamp(context.clock()) });
   context.logger.info(

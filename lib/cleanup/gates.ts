@@ -14,8 +14,11 @@
  *    was never uploaded; the backup's copy journal, left by a crash just
  *    after `complete`, is the backup's own bookkeeping, and what an
  *    unfinished later revision left is not part of it), every file of the
- *    record's list is there, and its count and total size are the record's.
- *    Sizes for the S3 gate come from these files.
+ *    record's list is there, and the list is the one the record describes
+ *    (its SHA-256, the count of files it lists and their total size: the
+ *    check restore and audit make, lib/manifest/agreement.ts). Sizes for the
+ *    S3 gate come from these files, so a rewritten list would make it check
+ *    the wrong files.
  * 3. The S3 gate: S3 holds every listed file on the share, and each file
  *    list, under the record's `s3_uri`, each with the size of the share
  *    copy's file. (The backup confirmed every object's SHA-256 with
@@ -25,7 +28,7 @@
  * @module
  */
 import { isOwnFile, listName, listRevision, revisionOf, type SidecarEntry } from "../layout/mod.ts";
-import type { ManifestRecord } from "../manifest/mod.ts";
+import { disagreementsWithRecord, type ManifestRecord } from "../manifest/mod.ts";
 
 /** How many example paths a reason names. */
 const EXAMPLES = 3;
@@ -80,6 +83,8 @@ export interface ShareCopy {
    * first backup); undefined when missing, a message when unreadable.
    */
   readonly sidecar: readonly SidecarEntry[] | undefined | string;
+  /** SHA-256 of that list's bytes as stored, when it was read. */
+  readonly sidecarSha256?: string;
   /** What the lists of earlier revisions name (a revision keeps their files). */
   readonly earlier?: readonly SidecarEntry[];
 }
@@ -114,12 +119,14 @@ export function shareGate(copy: ShareCopy, record: ManifestRecord): string | und
     return `it holds ${plural(unlisted.length, "file")} not listed in ${list}, so not ` +
       `in S3: ${examples(unlisted)}`;
   }
-  const bytes = copy.sidecar.reduce((sum, entry) => sum + (copy.files.get(entry.path) ?? 0), 0);
-  if (copy.sidecar.length !== record.file_count || bytes !== record.total_bytes) {
-    return `the share copy has ${plural(copy.sidecar.length, "file")} and ${bytes} bytes, ` +
-      `its manifest record ${record.file_count} and ${record.total_bytes}`;
-  }
-  return undefined;
+  const disagreements = disagreementsWithRecord(record, {
+    sidecarName: list,
+    sidecarSha256: copy.sidecarSha256,
+    files: copy.sidecar.length,
+    // Every listed file is there (checked above), so the total is the copy's.
+    bytes: copy.sidecar.reduce((sum, entry) => sum + (copy.files.get(entry.path) ?? 0), 0),
+  });
+  return disagreements.length > 0 ? disagreements.join("; ") : undefined;
 }
 
 /** What S3 holds under a backup's key prefix. */

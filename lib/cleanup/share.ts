@@ -20,7 +20,8 @@
 import * as nodePath from "node:path";
 import type { PlatformPath } from "node:path";
 import { type EntryKind, walk } from "../fs/mod.ts";
-import { listName, readSidecar, type SidecarEntry } from "../layout/mod.ts";
+import { listName, readSidecar, readStoredSidecar, type SidecarEntry } from "../layout/mod.ts";
+import { sha256Hex } from "../storage/mod.ts";
 import type { ShareCopy } from "./gates.ts";
 import type { ShareEntry } from "./plan.ts";
 
@@ -73,8 +74,8 @@ export async function listShare(root: string, manifestRoot: string): Promise<Sha
 
 /**
  * Reads a backup folder: every file with its size, links and special files,
- * the file list of `revision` (a parse error becomes the message) and what
- * the lists of earlier revisions name.
+ * the file list of `revision` (a parse error becomes the message) with the
+ * SHA-256 of its bytes, and what the lists of earlier revisions name.
  */
 export async function readShareCopy(path: string, revision = 1): Promise<ShareCopy> {
   const files = new Map<string, number>();
@@ -87,8 +88,11 @@ export async function readShareCopy(path: string, revision = 1): Promise<ShareCo
     }
   }
   let sidecar: ShareCopy["sidecar"];
+  let sidecarSha256: string | undefined;
   try {
-    sidecar = await readSidecar(path, listName(revision));
+    const stored = await readStoredSidecar(path, listName(revision));
+    sidecar = stored?.entries;
+    sidecarSha256 = stored === undefined ? undefined : sha256Hex(stored.bytes);
   } catch (error) {
     sidecar = (error as Error).message;
   }
@@ -97,7 +101,13 @@ export async function readShareCopy(path: string, revision = 1): Promise<ShareCo
     // An unreadable earlier list leaves its files unlisted, and the share gate refuses them.
     earlier.push(...await readSidecar(path, listName(before)).catch(() => undefined) ?? []);
   }
-  return { files, others, sidecar, earlier };
+  return {
+    files,
+    others,
+    sidecar,
+    ...(sidecarSha256 === undefined ? {} : { sidecarSha256 }),
+    earlier,
+  };
 }
 
 /** Where an eviction moves the backup folder `folder` (`<instrument>/<study>`). */

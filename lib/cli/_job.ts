@@ -52,7 +52,11 @@ export async function startJob(
   name: string,
   options: JobOptions,
 ): Promise<Job> {
-  const config = await loadConfig({ path: options.config, env: context.env });
+  const config = await loadConfig({
+    path: options.config,
+    env: context.env,
+    command: context.command,
+  });
   // Before the job touches anything: only its permission row from now on.
   context.permissions.configLoaded(config, options.paths);
   context.logger.attachFile(join(config.dir, "logs"));

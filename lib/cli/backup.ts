@@ -194,7 +194,12 @@ export function registerBackup(program: Command, context: CliContext): void {
       });
       const { config } = job;
       if (options.dryRun === true) {
-        const plan = await planBackup(config, new Date(), context.readShareSpace);
+        const plan = await planBackup(
+          config,
+          new Date(),
+          context.readShareSpace,
+          context.command,
+        );
         context.io.out(renderPlan(plan, config));
         const blocked = plan.studies.some((item) => item.blocker !== undefined);
         context.exitCode = await job.finish(blocked ? ExitCode.failure : ExitCode.ok);
@@ -207,6 +212,7 @@ export function registerBackup(program: Command, context: CliContext): void {
           logger: context.logger,
           progress: new TerminalProgress(context.status),
           hostname: Deno.hostname(),
+          command: context.command,
           clock: () => new Date(),
           readSpace: context.readShareSpace,
         });

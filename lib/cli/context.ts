@@ -23,6 +23,11 @@ export interface CliContext {
   /** The terminal's status line; log lines print above it. */
   readonly status: StatusLine;
   readonly env: EnvReader;
+  /**
+   * How the user starts this program (lib/invocation.ts): the name in the
+   * usage lines, and in every hint that names a command to type.
+   */
+  readonly command: string;
   /** The narrowing of this run's Deno permissions to the command's row. */
   readonly permissions: CliPermissions;
   /** The TrueNAS share's free space, for cleanup and status: statfs, unless the caller set it. */

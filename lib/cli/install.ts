@@ -13,7 +13,6 @@ import {
   type PathPlatform,
 } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
-import { thisCommand } from "../invocation.ts";
 import {
   buildDeleteArgv,
   defaultTaskUser,
@@ -140,7 +139,7 @@ async function installTasks(context: CliContext, options: TasksOptions): Promise
   const { io, env, logger } = context;
   const platform = currentPlatform();
   // Load it now, so a task never fails at 02:00 on a config that could not have worked.
-  const config = await loadConfig({ path: options.config, env });
+  const config = await loadConfig({ path: options.config, env, command: context.command });
   context.permissions.configLoaded(config);
   const launcher = taskLauncher({
     standalone: Deno.build.standalone,
@@ -233,7 +232,7 @@ export function registerInstall(program: Command, context: CliContext): void {
       io.out(renderInitReport(result, {
         privacy: smtpEnvPrivacy(result.smtpEnvFile, platform, env.get("USERPROFILE")),
         isDefaultDir: options.configDir === undefined || isDefaultDir(dir, env, platform),
-        command: thisCommand(),
+        command: context.command,
       }));
     });
 

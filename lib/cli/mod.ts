@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander";
 import { readShareSpace, type SpaceReader } from "../cleanup/mod.ts";
 import { type EnvReader } from "../config/mod.ts";
 import { ExitCode, ToolkitError } from "../errors.ts";
+import { thisCommand } from "../invocation.ts";
 import { describeError, Logger } from "../log/mod.ts";
 import { type Narrow, revokeAllBut } from "../permissions/mod.ts";
 import { VERSION } from "../version.ts";
@@ -74,7 +75,7 @@ function commandPath(command: Command): string {
 
 /** Builds the command tree; `context` receives the exit code the command chooses. */
 export function buildProgram(context: CliContext): Command {
-  const program = new ToolkitCommand("fusion-toolkit")
+  const program = new ToolkitCommand(context.command)
     .description("Keeps PhenoCycler Fusion study data safe: validate, back up, clean up, monitor.")
     .version(VERSION, "--version", "print the version and exit")
     .option("-v, --verbose", "debug logging, and stack traces on errors")
@@ -129,6 +130,13 @@ export interface RunOptions {
    */
   readonly narrow?: Narrow;
   /**
+   * How the user starts this program, for the usage lines and the hints
+   * that name a command; default: as this process was started
+   * (`fusion-toolkit.exe`, `deno run -A main.ts`). A host that runs commands
+   * in its own process (scripts/demo.ts) passes the one it shows.
+   */
+  readonly command?: string;
+  /**
    * The share's free space; default: the file system's (statfs). `deno task demo` passes a
    * share of a size it sets, as its share is a temp folder on whatever disk the machine has.
    */
@@ -146,6 +154,8 @@ export async function runCli(args: readonly string[], options: RunOptions): Prom
     logger,
     status,
     env: options.env ?? Deno.env,
+    // Before any narrowing: naming itself may take a permission a command gives up.
+    command: options.command ?? thisCommand(),
     permissions: new CliPermissions(options.narrow ?? revokeAllBut, (line) => logger.debug(line)),
     readShareSpace: options.shareSpace ?? readShareSpace,
     exitCode: ExitCode.ok,

@@ -111,7 +111,11 @@ export function registerNotify(program: Command, context: CliContext): void {
     .addOption(eventOption("only this event"))
     .addOption(configOption())
     .action(async (options: ListOptions) => {
-      const config = await loadConfig({ path: options.config, env: context.env });
+      const config = await loadConfig({
+        path: options.config,
+        env: context.env,
+        command: context.command,
+      });
       context.permissions.configLoaded(config);
       const dir = config.notify.recipientsDir;
       let text = "";
@@ -134,7 +138,11 @@ export function registerNotify(program: Command, context: CliContext): void {
     .option("--dry-run", "print who would get what; send nothing")
     .action(async (options: TestOptions) => {
       const { event } = options;
-      const config = await loadConfig({ path: options.config, env: context.env });
+      const config = await loadConfig({
+        path: options.config,
+        env: context.env,
+        command: context.command,
+      });
       context.permissions.configLoaded(config);
       const setup = await resolveSmtpSetup(config, context.env, options.smtpEnv);
       const notifier = new Notifier({ config, logger: context.logger, setup });

@@ -144,6 +144,7 @@ export function registerRestore(program: Command, context: CliContext): void {
           days: options.days,
           store,
           logger: context.logger,
+          command: context.command,
           progress: new TerminalProgress(context.status),
         });
         // What the share's job log keeps of a restore, for the monthly report.

@@ -27,7 +27,11 @@ export function registerStatus(program: Command, context: CliContext): void {
     )
     .action(async (options: { config?: string; format: "text" | "json" }) => {
       // Read-only: no job history entry, no alerts, no log file — just the facts.
-      const config = await loadConfig({ path: options.config, env: context.env });
+      const config = await loadConfig({
+        path: options.config,
+        env: context.env,
+        command: context.command,
+      });
       context.permissions.configLoaded(config);
       const report = await gatherStatus(config, {
         now: new Date(),

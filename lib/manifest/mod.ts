@@ -23,6 +23,7 @@ export {
   recordedSidecarSha256,
   unrecordedSidecarNote,
 } from "./agreement.ts";
+export { type CompletedRevision, completedRevisions, type Stored, storedBy } from "./growth.ts";
 export {
   appendJsonLine,
   appendRecord,

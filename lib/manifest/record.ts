@@ -60,6 +60,14 @@ export interface ManifestRecord {
    * changed was added (lib/layout/revision.ts).
    */
   readonly revision?: number;
+  /**
+   * For a revision (2, 3, …): the new and changed files it stored under
+   * `_revisions/<N>/`, and their total size; the other files it lists stay
+   * where earlier revisions stored them. Absent for a first backup, which
+   * stores every file it lists (`file_count`, `total_bytes`).
+   */
+  readonly stored_file_count?: number;
+  readonly stored_bytes?: number;
 }
 
 const STRING_FIELDS = [
@@ -101,6 +109,14 @@ export function recordProblem(value: unknown): string | undefined {
   for (const field of ["file_count", "total_bytes"]) {
     const count = record[field];
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      return `'${field}' is not a whole number`;
+    }
+  }
+  for (const field of ["stored_file_count", "stored_bytes"]) {
+    const count = record[field];
+    if (
+      count !== undefined && (typeof count !== "number" || !Number.isInteger(count) || count < 0)
+    ) {
       return `'${field}' is not a whole number`;
     }
   }

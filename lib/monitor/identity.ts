@@ -29,6 +29,29 @@ export function sameIdentity(a: FileIdentity | undefined, b: FileIdentity | unde
   return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
+/**
+ * Whether `file` (`info` its stat) can be the file a saved position belongs
+ * to: it holds at least `offset` bytes, and starts with the first bytes
+ * remembered of it (`head`, as far as it holds them).
+ */
+export async function holdsPosition(
+  file: Deno.FsFile,
+  info: Deno.FileInfo,
+  offset: number,
+  head: Uint8Array,
+): Promise<boolean> {
+  if (info.size < offset) return false;
+  const start = new Uint8Array(Math.min(info.size, head.length));
+  await file.seek(0, Deno.SeekMode.Start);
+  let filled = 0;
+  while (filled < start.length) {
+    const count = await file.read(start.subarray(filled));
+    if (count === null) break;
+    filled += count;
+  }
+  return start.subarray(0, filled).every((byte, index) => byte === head[index]);
+}
+
 /** A file found by its identity, open for reading. */
 export interface FoundFile {
   readonly path: string;

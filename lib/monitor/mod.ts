@@ -17,7 +17,13 @@
 export { blockAlert, blockTitle, describeContext, emailFusionErrors } from "./alert.ts";
 export { DEDUP_KEY_CHARS, dedupKey, pruneSent, type SentTimes, sentWithin } from "./dedup.ts";
 export { detectEncoding, lastLineEnd, type LogEncoding } from "./encoding.ts";
-export { type FileIdentity, findRenamedFile, identityOf, sameIdentity } from "./identity.ts";
+export {
+  type FileIdentity,
+  findRenamedFile,
+  holdsPosition,
+  identityOf,
+  sameIdentity,
+} from "./identity.ts";
 export {
   BlockParser,
   EMPTY_PARSER_STATE,

@@ -41,7 +41,13 @@ import type { Logger } from "../log/mod.ts";
 import { blockTitle, describeContext } from "./alert.ts";
 import { dedupKey, pruneSent, type SentTimes, sentWithin } from "./dedup.ts";
 import { detectEncoding, lastLineEnd } from "./encoding.ts";
-import { type FileIdentity, findRenamedFile, identityOf, sameIdentity } from "./identity.ts";
+import {
+  type FileIdentity,
+  findRenamedFile,
+  holdsPosition,
+  identityOf,
+  sameIdentity,
+} from "./identity.ts";
 import { BlockParser, type ErrorBlock, type MonitorPatterns, type ParserState } from "./parser.ts";
 import { type MonitorState, readMonitorState, writeMonitorState } from "./state.ts";
 
@@ -388,7 +394,7 @@ export class LogTail {
       const renamed = await findRenamedFile(
         logPath,
         previous,
-        (old, info) => this.#isOurs(old, info),
+        (old, info) => holdsPosition(old, info, this.#offset, this.#head),
       );
       if (renamed !== undefined) {
         file.close();
@@ -409,13 +415,6 @@ export class LogTail {
       this.#dirty = true;
     }
     return "read";
-  }
-
-  /** Whether `file`, found by its identity, is the file the position belongs to. */
-  async #isOurs(file: Deno.FsFile, info: Deno.FileInfo): Promise<boolean> {
-    if (info.size < this.#offset) return false;
-    const head = await this.#readHead(file, Math.min(info.size, HEAD_BYTES));
-    return startsAlike(head, this.#head);
   }
 
   /**

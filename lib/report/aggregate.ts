@@ -7,7 +7,12 @@
  * @module
  */
 import type { LedgerLine } from "../cleanup/mod.ts";
-import type { JobRecord, ManifestRecord, WaitingStudyFact } from "../manifest/mod.ts";
+import {
+  completedRevisions,
+  type JobRecord,
+  type ManifestRecord,
+  type WaitingStudyFact,
+} from "../manifest/mod.ts";
 import {
   addMonths,
   type Calendar,
@@ -80,7 +85,10 @@ export interface MissedJob {
 /** One instrument's month. */
 export interface InstrumentMonth {
   readonly instrument: string;
-  /** Backups completed in the month, their bytes and files. */
+  /**
+   * Backups completed in the month (a revision counts as one), and the bytes
+   * and files they stored (a revision only its new and changed files).
+   */
   readonly backups: number;
   readonly bytes: number;
   readonly files: number;
@@ -149,7 +157,7 @@ export interface MonthBytes {
 /** The share's backups at the end of a month. */
 export interface ShareMonth {
   readonly month: string;
-  /** Bytes of backups on the share: completed by then, less those evicted by then. */
+  /** Bytes of backups on the share: stored by then, less those evicted by then. */
   readonly backupBytes: number;
 }
 
@@ -252,7 +260,7 @@ export interface MonthlyReport {
     readonly cost: number;
     /** Classes with bytes but no price. */
     readonly unpriced: readonly string[];
-    /** Bytes backed up per month (the first chart). */
+    /** Bytes stored per month by backups and revisions (the first chart). */
     readonly added: readonly MonthBytes[];
     /** The archive at each month's end, at the configured class's price. */
     readonly growth: readonly S3Month[];
@@ -273,10 +281,8 @@ interface BackupFacts {
   readonly name: string;
   readonly instrument: string;
   latest: ManifestRecord;
-  /** From its complete record. */
+  /** From its latest complete record. */
   completedAt: number | undefined;
-  bytes: number;
-  files: number;
   /** Start of the unbroken series of failed validations up to the latest record. */
   failingSince: number | undefined;
   attempts: Attempt[];
@@ -301,8 +307,6 @@ function foldBackups(
         instrument: record.instrument,
         latest: record,
         completedAt: undefined,
-        bytes: 0,
-        files: 0,
         failingSince: undefined,
         attempts: [],
       };
@@ -312,8 +316,6 @@ function foldBackups(
     const started = time(record.started_at);
     if (record.status === "complete" && record.completed_at !== null) {
       facts.completedAt = time(record.completed_at);
-      facts.bytes = record.total_bytes;
-      facts.files = record.file_count;
     }
     facts.failingSince = record.status === "failed_validation"
       ? facts.failingSince ?? started
@@ -380,6 +382,11 @@ export function buildReport(input: ReportInput): MonthlyReport {
   const inMonth = (at: number) => at >= start && at < end;
 
   const backups = foldBackups(input.manifest, start, end);
+  // What each backup and each revision stored, once, when it completed: the share's and S3's growth.
+  const stored = completedRevisions(input.manifest).map((revision) => ({
+    ...revision,
+    at: time(revision.completedAt),
+  }));
 
   // The instruments: records in the last year up to now, and this PC's.
   const names = new Set([settings.instrument]);
@@ -448,13 +455,13 @@ export function buildReport(input: ReportInput): MonthlyReport {
     let files = 0;
     let failures = 0;
     for (const facts of backups.values()) {
-      if (facts.instrument !== instrument) continue;
-      failures += facts.attempts.length;
-      if (facts.completedAt !== undefined && inMonth(facts.completedAt)) {
-        count++;
-        bytes += facts.bytes;
-        files += facts.files;
-      }
+      if (facts.instrument === instrument) failures += facts.attempts.length;
+    }
+    for (const revision of stored) {
+      if (revision.instrument !== instrument || !inMonth(revision.at)) continue;
+      count++;
+      bytes += revision.bytes;
+      files += revision.files;
     }
     return { instrument, backups: count, bytes, files, failures };
   });
@@ -522,15 +529,16 @@ export function buildReport(input: ReportInput): MonthlyReport {
   );
   const ends = chartMonths.map((chartMonth) => monthStart(calendar, addMonths(chartMonth, 1)));
   const starts = chartMonths.map((chartMonth) => monthStart(calendar, chartMonth));
-  const complete = [...backups.values()].filter((facts) => facts.completedAt !== undefined);
 
   const added: MonthBytes[] = chartMonths.map((chartMonth, index) => {
     const byInstrument = instruments.map(() => 0);
-    for (const facts of complete) {
-      const at = facts.completedAt as number;
-      const column = instruments.indexOf(facts.instrument);
-      if (at >= (starts[index] as number) && at < (ends[index] as number) && column >= 0) {
-        byInstrument[column] = (byInstrument[column] ?? 0) + facts.bytes;
+    for (const revision of stored) {
+      const column = instruments.indexOf(revision.instrument);
+      if (
+        revision.at >= (starts[index] as number) && revision.at < (ends[index] as number) &&
+        column >= 0
+      ) {
+        byInstrument[column] = (byInstrument[column] ?? 0) + revision.bytes;
       }
     }
     return {
@@ -540,28 +548,32 @@ export function buildReport(input: ReportInput): MonthlyReport {
     };
   });
 
-  // The share: what each eviction took off it, once per backup.
+  // The share: what each eviction took off it, once per backup: what all its revisions stored.
+  const storedPerBackup = new Map<string, number>();
+  for (const revision of stored) {
+    storedPerBackup.set(
+      revision.backupName,
+      (storedPerBackup.get(revision.backupName) ?? 0) + revision.bytes,
+    );
+  }
   const evictions = new Map<string, { at: number; bytes: number }>();
   for (const line of input.ledger) {
     if (line.event !== "evicted" || line.evicted_at === null) continue;
     if (evictions.has(line.backup_name)) continue;
-    const bytes = backups.get(line.backup_name)?.bytes ?? line.bytes;
+    const bytes = storedPerBackup.get(line.backup_name) ?? line.bytes;
     evictions.set(line.backup_name, { at: time(line.evicted_at), bytes });
   }
   const history: ShareMonth[] = chartMonths.map((chartMonth, index) => {
     const until = ends[index] as number;
     let bytes = 0;
-    for (const facts of complete) if ((facts.completedAt as number) < until) bytes += facts.bytes;
+    for (const revision of stored) if (revision.at < until) bytes += revision.bytes;
     for (const eviction of evictions.values()) if (eviction.at < until) bytes -= eviction.bytes;
     return { month: chartMonth, backupBytes: bytes };
   });
   const evictedInMonth = [...evictions.values()].filter((eviction) => inMonth(eviction.at));
 
   // The forecast's rate: months since the first backup, up to the report's month.
-  const firstBackup = complete.reduce(
-    (first, facts) => Math.min(first, facts.completedAt as number),
-    Infinity,
-  );
+  const firstBackup = stored.reduce((first, revision) => Math.min(first, revision.at), Infinity);
   let forecast: ShareForecast | undefined;
   if (input.space !== undefined && Number.isFinite(firstBackup)) {
     const since = monthsBetween(monthOf(calendar, firstBackup), month) + 1;
@@ -576,13 +588,14 @@ export function buildReport(input: ReportInput): MonthlyReport {
     }
   }
 
-  // S3: the listing when there is one, else every complete backup at the configured class.
+  // S3: the listing when there is one, else what every complete revision stored, at the
+  // configured class.
   let usage: ReadonlyMap<string, Usage> | undefined = input.s3Usage;
   if (usage === undefined) {
-    const bytes = complete.reduce((sum, facts) => sum + facts.bytes, 0);
-    // Each backup's files and its _checksums.sha256.
-    const objects = complete.reduce((sum, facts) => sum + facts.files + 1, 0);
-    usage = new Map(complete.length === 0 ? [] : [[settings.storageClass, { objects, bytes }]]);
+    const bytes = stored.reduce((sum, revision) => sum + revision.bytes, 0);
+    // Each revision's files and its list (_checksums.sha256, _checksums.r<N>.sha256).
+    const objects = stored.reduce((sum, revision) => sum + revision.files + 1, 0);
+    usage = new Map(stored.length === 0 ? [] : [[settings.storageClass, { objects, bytes }]]);
   }
   const classes: ClassLine[] = [...usage].sort(([a], [b]) => a.localeCompare(b)).map((
     [storageClass, { objects, bytes }],
@@ -597,10 +610,10 @@ export function buildReport(input: ReportInput): MonthlyReport {
     const until = ends[index] as number;
     let bytes = 0;
     let objects = 0;
-    for (const facts of complete) {
-      if ((facts.completedAt as number) >= until) continue;
-      bytes += facts.bytes;
-      objects += facts.files + 1;
+    for (const revision of stored) {
+      if (revision.at >= until) continue;
+      bytes += revision.bytes;
+      objects += revision.files + 1;
     }
     return {
       month: chartMonth,

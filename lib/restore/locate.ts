@@ -35,6 +35,8 @@ export interface LocateOptions {
   /** The S3 store, opened on first use (a mounted share needs no S3). */
   readonly store: () => S3Store;
   readonly logger: Logger;
+  /** How the user starts this program (lib/invocation.ts), for the hint that lists the backups. */
+  readonly command: string;
 }
 
 /** The manifest from the share when it is mounted, else its mirror in S3. */
@@ -61,7 +63,7 @@ export async function locateBackup(options: LocateOptions): Promise<LocatedBacku
   for (const warning of manifest.warnings) {
     options.logger.warn(`${warning.file}:${warning.line}: ${warning.message}`);
   }
-  const latest = resolveBackup(options.name, manifest.latest, manifest.label);
+  const latest = resolveBackup(options.name, manifest.latest, manifest.label, options.command);
   // A revision still in progress, or one that failed, leaves the last complete one to restore.
   const record = latest.status === "complete"
     ? latest

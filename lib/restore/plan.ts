@@ -48,7 +48,8 @@ function nearBackupNames(wanted: string, names: readonly string[]): string[] {
 
 /**
  * The latest record of the backup `name` means: `<instrument>/<study>`
- * exactly, or a bare `<study>` when one instrument has it.
+ * exactly, or a bare `<study>` when one instrument has it. `command` is how
+ * the user starts this program, for the hint that lists the backups.
  *
  * @throws {UsageError} when no backup or several have that name.
  */
@@ -56,6 +57,7 @@ export function resolveBackup(
   name: string,
   latest: ReadonlyMap<string, ManifestRecord>,
   manifestLabel: string,
+  command: string,
 ): ManifestRecord {
   const wanted = name.trim().replaceAll("\\", "/").replace(/\/+$/, "");
   const exact = latest.get(wanted);
@@ -76,7 +78,7 @@ export function resolveBackup(
   throw new UsageError(
     `no backup named '${wanted}' in the manifest ${manifestLabel}` +
       (near.length > 0 ? ` (did you mean ${near.join(", ")}?)` : "") +
-      "; `fusion-toolkit manifest show` lists them",
+      `; \`${command} manifest show\` lists them`,
   );
 }
 

@@ -52,6 +52,8 @@ export interface RestoreOptions {
   /** The S3 store, opened on first use (restoring from the share needs no S3). */
   readonly store: () => S3Store;
   readonly logger: Logger;
+  /** How the user starts this program (lib/invocation.ts), for hints that name a command. */
+  readonly command: string;
   readonly progress: RestoreProgress;
   readonly signal?: AbortSignal | undefined;
 }

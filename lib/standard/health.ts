@@ -1,6 +1,7 @@
 /**
- * The soft pre-backup health check of the seed: warnings, not violations.
- * A library function; the backup run does not call it.
+ * A soft health check of a study: warnings, not violations (the original
+ * Python fusion_toolkit made it before a backup). A library function; the
+ * backup run does not call it.
  *
  * @module
  */

@@ -17,9 +17,22 @@ import {
   type ShareLockReport,
   shareLockReport,
 } from "../layout/mod.ts";
-import { foldComplete, type ManifestRecord, readManifest } from "../manifest/mod.ts";
+import {
+  completedRevisions,
+  foldComplete,
+  type ManifestRecord,
+  readManifest,
+} from "../manifest/mod.ts";
 import { assessRoot, dueStudies, isIdle } from "../study/mod.ts";
-import { monitorStatePath, readMonitorState } from "../monitor/mod.ts";
+import {
+  findRenamedFile,
+  holdsPosition,
+  identityOf,
+  type MonitorState,
+  monitorStatePath,
+  readMonitorState,
+  sameIdentity,
+} from "../monitor/mod.ts";
 import type { BucketVersioning } from "../storage/s3.ts";
 import { lastRuns, type RunRecord } from "./runs.ts";
 
@@ -80,7 +93,7 @@ export interface StatusReport {
     readonly total_bytes: number | null;
     readonly free_pct: number | null;
     readonly cleanup_threshold_pct: number;
-    /** Average bytes backed up per month over the last months with backups. */
+    /** Average bytes backups stored per month (a revision: what it added) over the last months with any. */
     readonly monthly_bytes: number | null;
     /** How many such months the free space holds. */
     readonly months_fit: number | null;
@@ -101,8 +114,18 @@ export interface StatusReport {
     readonly last_error_sent_at: string | null;
     readonly offset: number | null;
     readonly log_bytes: number | null;
-    /** Bytes of the log not read yet (log size - offset). */
+    /**
+     * Bytes not read yet: the rest of the file `offset` is in, and during a
+     * rotation the new log too (the monitor reads it from its start next).
+     */
     readonly lag_bytes: number | null;
+    /**
+     * Set while `offset` belongs to an earlier file than the one at
+     * `log_path` (a rotation the monitor has not finished): that file's path
+     * while it is still beside the log, which the monitor finishes first;
+     * null when it is gone.
+     */
+    readonly rotation: { readonly old_file: string | null } | null;
     readonly problem: string | null;
   };
   /** Jobs that hold the share's locks now: `backup running since …, pid … on …`. */
@@ -120,15 +143,17 @@ export interface StatusReport {
 const AVERAGE_MONTHS = 6;
 
 /**
- * The average bytes completed per month, over up to the last
- * {@linkcode AVERAGE_MONTHS} months that had any backup. Pure.
+ * The average bytes backups stored on the share per month, over up to the
+ * last {@linkcode AVERAGE_MONTHS} months that had any: each complete backup
+ * and revision counted once, in the month it completed, with what it stored
+ * (a revision only its new and changed files). From every record, in the
+ * order written. Pure.
  */
 export function monthlyAverage(records: Iterable<ManifestRecord>): number | undefined {
   const byMonth = new Map<string, number>();
-  for (const record of records) {
-    if (record.status !== "complete" || record.completed_at === null) continue;
-    const month = record.completed_at.slice(0, 7);
-    byMonth.set(month, (byMonth.get(month) ?? 0) + record.total_bytes);
+  for (const revision of completedRevisions(records)) {
+    const month = revision.completedAt.slice(0, 7);
+    byMonth.set(month, (byMonth.get(month) ?? 0) + revision.bytes);
   }
   const months = [...byMonth.keys()].sort().slice(-AVERAGE_MONTHS);
   if (months.length === 0) return undefined;
@@ -257,6 +282,7 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
     offset: null,
     log_bytes: null,
     lag_bytes: null,
+    rotation: null,
   };
   let reading;
   try {
@@ -269,21 +295,60 @@ async function monitorFacts(config: Config): Promise<StatusReport["monitor"]> {
     return { ...base, problem: reading.problem ?? "the monitor has not run yet" };
   }
   const lastSent = Math.max(0, ...state.sent.values());
-  let logBytes: number | null = null;
-  try {
-    logBytes = (await Deno.stat(state.logPath)).size;
-  } catch {
-    // the log may be missing while the instrument software is not running
-  }
+  // The log may be missing while the instrument software is not running, or mid-rotation.
+  const log = await Deno.stat(state.logPath).catch(() => undefined);
+  const position = await monitorPosition(state, log);
   return {
     ...base,
     log_path: state.logPath,
     last_error_sent_at: lastSent > 0 ? new Date(lastSent).toISOString() : null,
     offset: state.offset,
-    log_bytes: logBytes,
-    lag_bytes: logBytes === null ? null : Math.max(0, logBytes - state.offset),
-    problem: logBytes === null ? `the log ${state.logPath} is not there` : null,
+    log_bytes: log?.size ?? null,
+    ...position,
+    problem: log === undefined ? `the log ${state.logPath} is not there` : null,
   };
+}
+
+/**
+ * How far behind the monitor is. Its position is in the file it saved the
+ * identity of: when the log path names another file (or none), the log was
+ * rotated and the monitor finishes the old file, found beside the log by its
+ * identity as the monitor finds it, before it reads the new log from its
+ * start. Without a saved identity (a platform that gives none) the position
+ * is taken to be in the log.
+ */
+async function monitorPosition(
+  state: MonitorState,
+  log: Deno.FileInfo | undefined,
+): Promise<Pick<StatusReport["monitor"], "lag_bytes" | "rotation">> {
+  const logBytes = log?.size;
+  const saved = state.identity;
+  if (saved === undefined || (log !== undefined && sameIdentity(identityOf(log), saved))) {
+    return {
+      lag_bytes: logBytes === undefined ? null : Math.max(0, logBytes - state.offset),
+      rotation: null,
+    };
+  }
+  const old = await findRenamedFile(
+    state.logPath,
+    saved,
+    (file, info) => holdsPosition(file, info, state.offset, state.head),
+  );
+  if (old === undefined) {
+    // Gone: the monitor goes on with the log from its start.
+    return log === undefined
+      ? { lag_bytes: null, rotation: null }
+      : { lag_bytes: log.size, rotation: { old_file: null } };
+  }
+  try {
+    const oldBytes = (await old.file.stat()).size;
+    return {
+      lag_bytes: oldBytes - state.offset + (logBytes ?? 0),
+      rotation: { old_file: old.path },
+    };
+  } finally {
+    old.file.close();
+  }
 }
 
 async function s3Facts(config: Config, options: GatherOptions): Promise<StatusReport["s3"]> {
@@ -304,12 +369,14 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   const runs = await lastRuns(config.dir);
 
   let manifestProblem: string | undefined;
+  let records: readonly ManifestRecord[] = [];
   let latest: ReadonlyMap<string, ManifestRecord> = new Map();
   let complete: ReadonlyMap<string, ManifestRecord> = new Map();
   const shareReachable = await kindAt(config.truenas.root) === "dir";
   if (shareReachable) {
     try {
       const manifest = await readManifest(config.truenas.manifestRoot);
+      records = manifest.records;
       latest = manifest.latest;
       complete = foldComplete(manifest.records);
     } catch (error) {
@@ -341,7 +408,7 @@ export async function gatherStatus(config: Config, options: GatherOptions): Prom
   } else {
     spaceProblem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
   }
-  const monthly = monthlyAverage(latest.values());
+  const monthly = monthlyAverage(records);
   const locks = await lockFacts(config, shareReachable);
   const waiting = studies ?? [];
   const refused = waiting.some((study) => study.next === REFUSED);

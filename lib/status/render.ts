@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { basename } from "node:path";
 import { formatBytes, renderTable } from "../text/mod.ts";
 import { REFUSED, type StatusReport } from "./gather.ts";
 
@@ -98,7 +99,17 @@ function monitorLines(report: StatusReport): string[] {
     const lag = monitor.lag_bytes === null
       ? ""
       : `; ${formatBytes(monitor.lag_bytes)} not read yet`;
-    lines.push(`  read up to byte ${monitor.offset}${lag}`);
+    const log = basename(monitor.log_path);
+    const { rotation } = monitor;
+    lines.push(
+      rotation === null
+        ? `  read up to byte ${monitor.offset}${lag}`
+        : rotation.old_file !== null
+        ? `  rotating: finishing the old file ${rotation.old_file} (read up to byte ` +
+          `${monitor.offset}), then ${log} from its start${lag}`
+        : `  rotated: the file read up to byte ${monitor.offset} is no longer beside ${log}; ` +
+          `the monitor reads ${log} from its start${lag}`,
+    );
     lines.push(
       monitor.last_error_sent_at === null
         ? "  no instrument error emailed in the dedup window"

@@ -6,18 +6,15 @@
  *
  * @module
  */
+export { assessFolder, assessLink, type AssessOptions, assessRoot } from "./assess.ts";
 export {
-  assessFolder,
-  assessLink,
-  type AssessOptions,
-  assessRoot,
   EMPTY_LISTING,
   type StudyAssessment,
   type StudyFile,
   type StudyKind,
   type StudyListing,
   type Unreadable,
-} from "./assess.ts";
+} from "./types.ts";
 export { dueStudies, isIdle, listingChange, refusalOf, refusedWhateverItsAge } from "./verdict.ts";
 export {
   reportOf,

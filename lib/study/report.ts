@@ -8,7 +8,8 @@ import { basename, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import type { Violation } from "../standard/mod.ts";
-import { assessFolder, assessRoot, type StudyAssessment, type Unreadable } from "./assess.ts";
+import { assessFolder, assessRoot } from "./assess.ts";
+import type { StudyAssessment, Unreadable } from "./types.ts";
 
 /** The verdict on one study folder; this is also the JSON shape of `validate study -f json`. */
 export interface StudyReport {

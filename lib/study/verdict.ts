@@ -6,7 +6,7 @@
  * @module
  */
 import { compareNames } from "../fs/mod.ts";
-import type { StudyAssessment, StudyListing } from "./assess.ts";
+import type { StudyAssessment, StudyListing } from "./types.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -105,6 +105,7 @@ export function captureContext(
     logger: new Logger({ console: (line) => lines.push(line) }),
     status: new StatusLine(io),
     env: envOf(env),
+    command: "fusion-toolkit",
     // As the program's; no command is entered here, so nothing is ever revoked.
     permissions: new CliPermissions(revokeAllBut, () => {}),
     readShareSpace,

@@ -106,6 +106,7 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
             logger: new Logger({ console: (line) => logLines.push(line) }),
             progress: NO_PROGRESS,
             hostname: "test-host",
+            command: "fusion-toolkit",
             clock: () => new Date(),
             readSpace: readShareSpace,
             ...overrides,

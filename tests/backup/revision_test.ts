@@ -65,6 +65,7 @@ async function restored(world: BackupWorld, from: RestoreSource): Promise<Record
       days: 1,
       store: () => store,
       logger: new Logger({ console: () => {} }),
+      command: "fusion-toolkit",
       progress: { stage() {}, advance() {}, end() {} },
     });
     assert.equal(outcome.kind, "restored");
@@ -79,9 +80,10 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { tempFiles: 4, qptiffBytes: 64 * 1024 });
     const first = await world.run({
-      // The instrument writes while the backup copies: one tile changed, one added.
+      // The instrument writes a new tile while the backup copies. (A tile rewritten in place at
+      // this point would not get this far: the upload reads the source, and S3 refuses bytes
+      // that differ from the SHA-256 the copy hashed — failed_s3, tested in run_test.ts.)
       afterCopy: async () => {
-        await Deno.writeFile(join(study, ...CHANGED.split("/")), new Uint8Array(64).fill(9));
         await Deno.writeFile(join(study, ...ADDED.split("/")), new Uint8Array(100).fill(5));
       },
     });
@@ -97,7 +99,8 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
     const revision1 = await snapshot(folder);
     const objects1 = await objects(world);
 
-    // Later, before the next run, a tile is deleted on the instrument.
+    // Later, before the next run, a tile is rewritten and another deleted on the instrument.
+    await Deno.writeFile(join(study, ...CHANGED.split("/")), new Uint8Array(64).fill(9));
     await Deno.remove(join(study, ...REMOVED.split("/")));
     await makeIdle(study);
     const state2 = await snapshot(study);
@@ -153,6 +156,18 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
     assert.deepEqual(history, [[1, false], [2, false], [2, true]]);
     const latest = manifest.latest.get(`fusion-01/${A}`);
     assert.equal(latest?.file_count, Object.keys(state2).length);
+    // What each revision stored: the first every file (no field), revision 2 its two files.
+    const storedBytes = (await Promise.all(
+      added.filter((path) => path.startsWith("_revisions/")).map((path) =>
+        Deno.stat(join(folder, ...path.split("/"))).then((info) => info.size)
+      ),
+    )).reduce((sum, size) => sum + size, 0);
+    assert.equal(storedBytes, 164);
+    assert.deepEqual(
+      manifest.records.filter((r) => r.run_name === A && r.status === "complete")
+        .map((r) => [r.stored_file_count, r.stored_bytes]),
+      [[undefined, undefined], [2, storedBytes], [2, storedBytes]],
+    );
     // Each revision's records hold the SHA-256 of its own list: the same bytes in S3.
     assert.deepEqual(
       manifest.records.filter((r) => r.run_name === A && r.status === "complete")

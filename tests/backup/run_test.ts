@@ -341,7 +341,7 @@ Deno.test("the dry run plans with counts and sizes and writes nothing anywhere",
     const before = { source: await snapshot(world.source), share: await snapshot(world.share) };
     const everything = async () => (await Array.fromAsync(walk(world.dir))).map((e) => e.path);
     const entries = await everything();
-    const plan = await planBackup(world.config, new Date(), readShareSpace);
+    const plan = await planBackup(world.config, new Date(), readShareSpace, "fusion-toolkit");
     assert.deepEqual(plan.studies.map((s) => [s.study.name, s.violations, s.files, s.bytes]), [
       [A, 0, 5, 2000 + 30 + `<xpd name="${A}"/>\n`.length],
       [
@@ -434,7 +434,7 @@ Deno.test(
       await Deno.utime(join(piped, B, "Scan1", "pipe"), old, old);
       const root = await validateRoot(world.source);
       assert.deepEqual(root.studies.map((s) => [s.study, s.ok]), [[A, false], [B, false]]);
-      const plan = await planBackup(world.config, new Date(), readShareSpace);
+      const plan = await planBackup(world.config, new Date(), readShareSpace, "fusion-toolkit");
       assert.deepEqual(plan.studies.map((s) => [s.study.name, s.action]), [
         [A, "refuse"],
         [B, "refuse"],

@@ -117,11 +117,29 @@ Deno.test("share gate: the share copy must be exactly what the sidecar and the r
   );
   assert.equal(
     shareGate(copy(), record({ total_bytes: 151 })),
-    "the share copy has 2 files and 150 bytes, its manifest record 2 and 151",
+    "its files hold 150 bytes, the manifest recorded 151",
   );
   assert.equal(
     shareGate(copy(), record({ file_count: 3 })),
-    "the share copy has 2 files and 150 bytes, its manifest record 3 and 150",
+    "its _checksums.sha256 lists 2 files, the manifest recorded 3",
+  );
+});
+
+Deno.test("share gate: a file list other than the one the manifest recorded is no proof", () => {
+  const listed = "b".repeat(64);
+  const recorded = record({ sidecar_sha256: listed });
+  assert.equal(shareGate(copy({ sidecarSha256: listed }), recorded), undefined);
+  // A file changed on the share together with its line: counts and sizes agree, the list does not.
+  assert.equal(
+    shareGate(copy({ sidecarSha256: "c".repeat(64) }), recorded),
+    "its _checksums.sha256 has SHA-256 cccccccccccc…, the manifest recorded bbbbbbbbbbbb… " +
+      "(the list was changed after the backup)",
+  );
+  // A record of an earlier version holds no digest: its count and bytes are still checked.
+  assert.equal(shareGate(copy({ sidecarSha256: "c".repeat(64) }), record()), undefined);
+  assert.equal(
+    shareGate(copy({ sidecarSha256: "c".repeat(64) }), record({ total_bytes: 151 })),
+    "its files hold 150 bytes, the manifest recorded 151",
   );
 });
 
@@ -220,6 +238,15 @@ Deno.test("gates on a revised backup: every revision's files are listed; an unfi
     }],
   };
   assert.equal(shareGate(revised, two), undefined);
+  // The revision's own list is the one its record's digest names.
+  assert.equal(
+    shareGate(
+      { ...revised, sidecarSha256: "d".repeat(64) },
+      { ...two, sidecar_sha256: "e".repeat(64) },
+    ),
+    "its _checksums.r2.sha256 has SHA-256 dddddddddddd…, the manifest recorded eeeeeeeeeeee… " +
+      "(the list was changed after the backup)",
+  );
   const all = {
     "_checksums.sha256": 150,
     "_checksums.r2.sha256": 160,

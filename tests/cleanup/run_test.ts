@@ -13,7 +13,8 @@ import {
   needsOperator,
   readShareSpace,
 } from "../../lib/cleanup/mod.ts";
-import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
+import { COPY_JOURNAL_NAME, readSidecar, writeSidecar } from "../../lib/layout/mod.ts";
+import { sha256Hex } from "../../lib/storage/mod.ts";
 import { LockHeldError, OperationFailedError } from "../../lib/errors.ts";
 import { kindAt } from "../../lib/fs/mod.ts";
 import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
@@ -320,6 +321,40 @@ Deno.test("the gates keep what is not proven; unknown folders are reported and n
       world.peer.requests.map((request) => request.operation),
       ["ListObjects", "ListObjects", "ListObjects"],
     );
+  });
+});
+
+Deno.test("a share copy whose file list was rewritten after the backup is kept, though every size agrees", async () => {
+  await withCleanupWorld(0, async (world) => {
+    await world.backUp(A, "2025-01-05");
+    await world.backUp(B, "2025-02-05");
+    // A's image changed on the share, its line in the list with it: the per-file digests, the
+    // count, every size (on the share and in S3) agree. Only the list's own digest tells.
+    const folder = world.studyOnShare(A);
+    const image = `${A}/Scan1/${A}.qptiff`;
+    const bytes = await Deno.readFile(join(folder, image));
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await Deno.writeFile(join(folder, image), bytes);
+    const list = (await readSidecar(folder)) ?? [];
+    await writeSidecar(
+      folder,
+      list.map((entry) => entry.path === image ? { ...entry, sha256Hex: sha256Hex(bytes) } : entry),
+    );
+    const before = await snapshot(folder);
+    world.shareBytes = (await bytesUnder(world.share)) + 10 * KIB;
+    setThreshold(world, 99);
+    const result = await world.cleanup();
+
+    assert.deepEqual(
+      result.evictions.map((outcome) => [outcome.backupName, outcome.ok]),
+      [[`fusion-01/${B}`, true]],
+    );
+    assert.deepEqual(result.skipped.map((item) => item.candidate.backupName), [`fusion-01/${A}`]);
+    assert.match(
+      result.skipped[0]?.reason ?? "",
+      /^its _checksums\.sha256 has SHA-256 [0-9a-f]{12}…, the manifest recorded [0-9a-f]{12}… \(the list was changed after the backup\)$/,
+    );
+    assert.deepEqual(await snapshot(folder), before, "A's share copy is untouched");
   });
 });
 

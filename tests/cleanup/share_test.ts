@@ -19,6 +19,7 @@ import {
   spaceFromStatfs,
 } from "../../lib/cleanup/mod.ts";
 import { OperationFailedError } from "../../lib/errors.ts";
+import { sha256Hex } from "../../lib/storage/mod.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
@@ -165,6 +166,11 @@ Deno.test("readShareCopy: files with sizes, links apart, the sidecar parsed or i
     await Deno.writeTextFile(join(dir, "_checksums.sha256"), `${"b".repeat(64)}  a/x.bin\n`);
     copy = await readShareCopy(dir);
     assert.deepEqual(copy.sidecar, [{ path: "a/x.bin", sha256Hex: "b".repeat(64) }]);
+    // The list's own digest, of its bytes as stored, for the record's sidecar_sha256.
+    assert.equal(
+      copy.sidecarSha256,
+      sha256Hex(new TextEncoder().encode(`${"b".repeat(64)}  a/x.bin\n`)),
+    );
     await Deno.writeTextFile(join(dir, "_checksums.sha256"), "garbage\n");
     copy = await readShareCopy(dir);
     assert.match(String(copy.sidecar), /_checksums\.sha256: line 1 is not/);

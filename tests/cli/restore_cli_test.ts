@@ -177,7 +177,8 @@ Deno.test("restore usage errors exit 2 with one line saying what to do", async (
     const cases: [string[], RegExp][] = [
       [
         ["restore", "2025_nobody", "--to", to],
-        /^error: no backup named '2025_nobody' in the manifest /m,
+        // The command to type is the one the user ran: here main.ts from source.
+        /^error: no backup named '2025_nobody' in the manifest .*; `deno run -A main\.ts manifest show` lists them$/m,
       ],
       // One character off, replaced or extra: the near name is listed.
       [

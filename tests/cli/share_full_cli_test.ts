@@ -71,7 +71,9 @@ Deno.test(
         new RegExp(
           `${A}: space failed: the share has [\\d.]+ MiB free and this study needs [\\d.]+ MiB ` +
             "\\([\\d.]+ MiB still to copy\\): nothing was copied — once cleanup " +
-            "\\(`fusion-toolkit cleanup run`\\) or a larger share makes room, the next backup run takes it",
+            // The command to type is the one the user ran: main.ts from source here.
+            "\\(`deno run -A \\S*main\\.ts cleanup run`\\) or a larger share makes room, the next " +
+            "backup run takes it",
         ),
       );
       assert.match(

@@ -23,7 +23,8 @@ Deno.test("--version prints the version of deno.json", async () => {
 Deno.test("--help works on every level and lists the exit codes", async () => {
   const top = await runMain(["--help"], { permissions: [] });
   assert.equal(top.code, 0);
-  assert.match(top.stdout, /Usage: fusion-toolkit \[options\] \[command\]/);
+  // Usage lines name the program as it was started: main.ts from source here.
+  assert.match(top.stdout, /^Usage: deno run -A main\.ts \[options\] \[command\]/);
   assert.match(top.stdout, /validate\s+check study folders/);
   assert.match(top.stdout, /2 {2}config or usage error/);
   const group = await runMain(["validate", "--help"], { permissions: [] });
@@ -38,11 +39,11 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   const command = await runMain(["frobnicate"], { permissions: [] });
   assert.equal(command.code, 2);
   assert.match(command.stderr, /^error: unknown command 'frobnicate'/);
-  assert.match(command.stderr, /Usage: fusion-toolkit/);
+  assert.match(command.stderr, /Usage: deno run -A main\.ts/);
   const flag = await runMain(["validate", "study", ".", "--colour"], { permissions: READ_ONLY });
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /^error: unknown option '--colour'/);
-  assert.match(flag.stderr, /Usage: fusion-toolkit validate study/);
+  assert.match(flag.stderr, /Usage: deno run -A main\.ts validate study/);
   const format = await runMain(["validate", "study", ".", "-f", "xml"], { permissions: READ_ONLY });
   assert.equal(format.code, 2);
   assert.match(format.stderr, /Allowed choices are text, json/);
@@ -51,15 +52,19 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   assert.match(missing.stderr, /missing required argument 'path'/);
   const bare = await runMain(["validate"], { permissions: [] });
   assert.equal(bare.code, 2);
-  assert.match(bare.stderr, /^error: 'fusion-toolkit validate' needs a command: study, root\n/);
-  assert.match(bare.stderr, /Usage: fusion-toolkit validate/);
+  assert.match(
+    bare.stderr,
+    /^error: 'deno run -A main\.ts validate' needs a command: study, root\n/,
+  );
+  assert.match(bare.stderr, /Usage: deno run -A main\.ts validate/);
   assert.equal(bare.stdout, "");
 });
 
 /**
- * Runs the CLI in this process, as main.ts does, with captured streams. Its
- * narrowing revokes nothing: the next tests in this file still need their
- * permissions (tests/permissions proves each command's narrowing).
+ * Runs the CLI in this process, as main.ts does, with captured streams, as
+ * if started as `fusion-toolkit.exe`. Its narrowing revokes nothing: the
+ * next tests in this file still need their permissions (tests/permissions
+ * proves each command's narrowing).
  */
 async function runInProcess(args: string[]): Promise<CliResult> {
   let stdout = "";
@@ -68,6 +73,7 @@ async function runInProcess(args: string[]): Promise<CliResult> {
     io: { out: (text) => stdout += text, err: (text) => stderr += text, stderrIsTerminal: false },
     env: new Map<string, string>(),
     narrow: () => {},
+    command: "fusion-toolkit.exe",
   });
   return { code, stdout, stderr };
 }
@@ -88,7 +94,7 @@ Deno.test("a group without its subcommand exits 2 with an error line, then the u
   ];
   for (const [args, commands] of groups) {
     const result = await runInProcess(args);
-    const name = ["fusion-toolkit", ...args].join(" ");
+    const name = ["fusion-toolkit.exe", ...args].join(" ");
     assert.equal(result.code, 2, name);
     assert.equal(result.stdout, "", name);
     const [first, second, usage] = result.stderr.split("\n");
@@ -98,11 +104,14 @@ Deno.test("a group without its subcommand exits 2 with an error line, then the u
   }
   const unknownHelp = await runInProcess(["help", "bogus"]);
   assert.equal(unknownHelp.code, 2);
-  assert.match(unknownHelp.stderr, /^error: unknown command 'bogus'\n\nUsage: fusion-toolkit /);
+  assert.match(
+    unknownHelp.stderr,
+    /^error: unknown command 'bogus'\n\nUsage: fusion-toolkit\.exe /,
+  );
   // `help` alone is a request, not an error.
   const help = await runInProcess(["help"]);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /^Usage: fusion-toolkit \[options\] \[command\]/);
+  assert.match(help.stdout, /^Usage: fusion-toolkit\.exe \[options\] \[command\]/);
 });
 
 Deno.test("validate study: a good study passes with exit 0", async () => {

@@ -206,7 +206,7 @@ Deno.test("displayCommandLine masks the password and quotes like cmd.exe expects
   assert.ok(!line.includes("hunter2"));
 });
 
-Deno.test("taskXml: well-formed, escaped, no run-time limit, the seed's triggers, the account", () => {
+Deno.test("taskXml: well-formed, escaped, no run-time limit, each task's trigger, the account", () => {
   const launcher = { ...EXE_LAUNCHER, program: String.raw`C:\R&D <tools>\fusion-toolkit.exe` };
   const [backup, cleanup, monitor, report] = SCHEDULED_TASKS.map((task) => {
     const action = taskAction(task, launcher, CONFIG);

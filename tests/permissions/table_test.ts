@@ -34,6 +34,7 @@ function recordingContext(
     logger: new Logger({ console: () => {} }),
     status: new StatusLine(io),
     env: { get: () => undefined },
+    command: "fusion-toolkit",
     permissions: new CliPermissions((keep) => narrowed.push(new Set(keep)), () => {}),
     readShareSpace,
     exitCode: 0,

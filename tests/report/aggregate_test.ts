@@ -5,8 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { buildReport, type Calendar, MONTH_MS, renderText } from "../../lib/report/mod.ts";
-import { at, jobRun } from "../../scripts/sample_archive.ts";
-import { completeBackup } from "../../scripts/sample_archive.ts";
+import {
+  at,
+  completeBackup,
+  completeRevision,
+  evicted,
+  jobRun,
+} from "../../scripts/sample_archive.ts";
 import { GIB, NOW, scenarioInput, SETTINGS, SPACE, UTC } from "./_scenario.ts";
 
 const t = (iso: string) => Date.parse(iso);
@@ -408,4 +413,76 @@ Deno.test("below the threshold, the forecast says cleanup is evicting; with no b
     renderText(idle),
     /Nothing was backed up in the last 6 months: the share is not filling\./,
   );
+});
+
+Deno.test("a revision counts what it stored, in its month; the first backup stays in its own", () => {
+  const study = {
+    instrument: "fusion-01",
+    study: "20260903_alice_lung_panel1",
+    startedAt: at("2026-09", 3, 10),
+    bytes: 10 * GIB,
+    files: 100,
+  };
+  // September: the first backup, 10 GiB in 100 files; the study changed, so its source was kept.
+  // October: revision 2 stored 1 GiB (one file changed, one added) of the study's 11 GiB.
+  // November: revision 3 stored 0.5 GiB (one file changed) of 11.5 GiB.
+  const manifest = [
+    ...completeBackup(study).slice(0, 4),
+    ...completeRevision({
+      ...study,
+      startedAt: at("2026-10", 3, 10),
+      bytes: 11 * GIB,
+      files: 101,
+      revision: 2,
+      storedFiles: 2,
+      storedBytes: GIB,
+    }).slice(0, 4),
+    ...completeRevision({
+      ...study,
+      startedAt: at("2026-11", 3, 10),
+      bytes: 11.5 * GIB,
+      files: 101,
+      revision: 3,
+      storedFiles: 1,
+      storedBytes: 0.5 * GIB,
+    }),
+  ];
+  const input = { ...scenarioInput(), manifest, jobs: [], ledger: [] };
+  const report = buildReport(input);
+  assert.deepEqual(report.perInstrument, [
+    { instrument: "fusion-01", backups: 1, bytes: 0.5 * GIB, files: 1, failures: 0 },
+  ]);
+  assert.deepEqual(
+    report.s3.added.slice(-3).map((point) => [point.month, point.total / GIB]),
+    [["2026-09", 10], ["2026-10", 1], ["2026-11", 0.5]],
+  );
+  assert.deepEqual(
+    report.share.history.slice(-3).map((point) => [point.month, point.backupBytes / GIB]),
+    [["2026-09", 10], ["2026-10", 11], ["2026-11", 11.5]],
+  );
+  // The share grew 11.5 GiB in the three months since the first backup.
+  assert.equal(report.share.forecast?.months, 3);
+  assert.equal(report.share.forecast?.bytesPerMonth, (11.5 * GIB) / 3);
+  // S3 holds each revision's files and its list once: 101 + 3 + 2 objects.
+  const objectCost = (objects: number, gib: number) =>
+    gib * 0.00099 + (objects * (32 * 1024 * 0.00099 + 8 * 1024 * 0.023)) / 2 ** 30;
+  assert.deepEqual(
+    [report.s3.bytes, report.s3.objects, report.s3.cost],
+    [11.5 * GIB, 106, objectCost(106, 11.5)],
+  );
+  assert.deepEqual(report.s3.growth.at(-2), {
+    month: "2026-10",
+    bytes: 11 * GIB,
+    cost: objectCost(104, 11),
+  });
+
+  // Evicted on the 20th: the folder held what every revision stored.
+  const latest = manifest.at(-1);
+  assert.ok(latest !== undefined);
+  const evictedReport = buildReport({
+    ...input,
+    ledger: [evicted(latest, at("2026-11", 20, 2))],
+  });
+  assert.deepEqual(evictedReport.share.evicted, { count: 1, bytes: 11.5 * GIB });
+  assert.equal(evictedReport.share.history.at(-1)?.backupBytes, 0);
 });

@@ -28,19 +28,25 @@ const LATEST = new Map(
   ].map((r) => [r.backup_name, r]),
 );
 
+/** How the user starts the program (lib/invocation.ts), for the hint that lists the backups. */
+const COMMAND = "fusion-toolkit.exe";
+
 Deno.test("resolveBackup: <instrument>/<study>, a bare unambiguous study, Windows slashes", () => {
   const alice = "fusion-01/20250301_alice_lung_panel1";
-  assert.equal(resolveBackup(alice, LATEST, "m").backup_name, alice);
-  assert.equal(resolveBackup("20250301_alice_lung_panel1", LATEST, "m").backup_name, alice);
+  assert.equal(resolveBackup(alice, LATEST, "m", COMMAND).backup_name, alice);
   assert.equal(
-    resolveBackup("fusion-01\\20250301_alice_lung_panel1\\", LATEST, "m").backup_name,
+    resolveBackup("20250301_alice_lung_panel1", LATEST, "m", COMMAND).backup_name,
+    alice,
+  );
+  assert.equal(
+    resolveBackup("fusion-01\\20250301_alice_lung_panel1\\", LATEST, "m", COMMAND).backup_name,
     alice,
   );
 });
 
 Deno.test("resolveBackup: ambiguous and unknown names are usage errors that help", () => {
   assert.throws(
-    () => resolveBackup("20250302_bob_tonsil_run2", LATEST, "m"),
+    () => resolveBackup("20250302_bob_tonsil_run2", LATEST, "m", COMMAND),
     (error: unknown) =>
       error instanceof UsageError &&
       error.message ===
@@ -49,32 +55,38 @@ Deno.test("resolveBackup: ambiguous and unknown names are usage errors that help
           "<instrument>/<study>",
   );
   assert.throws(
-    () => resolveBackup("fusion-03/20250302_bob_tonsil_run2", LATEST, "Z:\\_manifest"),
+    () =>
+      resolveBackup(
+        "fusion-03/20250302_bob_tonsil_run2",
+        LATEST,
+        "Z:\\_manifest",
+        "deno run -A main.ts",
+      ),
     (error: unknown) =>
       error instanceof UsageError &&
-      /^no backup named 'fusion-03\/20250302_bob_tonsil_run2' in the manifest Z:\\_manifest \(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\); `fusion-toolkit manifest show` lists them$/
+      /^no backup named 'fusion-03\/20250302_bob_tonsil_run2' in the manifest Z:\\_manifest \(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\); `deno run -A main\.ts manifest show` lists them$/
         .test(error.message),
   );
   // A typo of a character or two lists the near names, nearest first.
   assert.throws(
-    () => resolveBackup("fusion-01/20250302_bob_tonsil_run3", LATEST, "m"),
+    () => resolveBackup("fusion-01/20250302_bob_tonsil_run3", LATEST, "m", COMMAND),
     /\(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\)/,
   );
   assert.throws(
-    () => resolveBackup("20250301_alice_lung_pnael1", LATEST, "m"),
+    () => resolveBackup("20250301_alice_lung_pnael1", LATEST, "m", COMMAND),
     /\(did you mean fusion-01\/20250301_alice_lung_panel1\?\)/,
   );
   assert.throws(
-    () => resolveBackup("fusion-01/20250301_alice_lung_panel12", LATEST, "m"),
+    () => resolveBackup("fusion-01/20250301_alice_lung_panel12", LATEST, "m", COMMAND),
     /\(did you mean fusion-01\/20250301_alice_lung_panel1\?\)/,
   );
   // A part of a name lists the backups it is part of.
   assert.throws(
-    () => resolveBackup("bob_tonsil", LATEST, "m"),
+    () => resolveBackup("bob_tonsil", LATEST, "m", COMMAND),
     /\(did you mean fusion-01\/20250302_bob_tonsil_run2, fusion-02\/20250302_bob_tonsil_run2\?\)/,
   );
   assert.throws(
-    () => resolveBackup("nothing_like_it", LATEST, "m"),
+    () => resolveBackup("nothing_like_it", LATEST, "m", COMMAND),
     /: no backup named 'nothing_like_it' in the manifest m; /,
   );
 });

@@ -66,6 +66,7 @@ async function backedUp(world: BackupWorld): Promise<Restored> {
           days: 7,
           store: () => store,
           logger: new Logger({ console: (line) => logLines.push(line) }),
+          command: "fusion-toolkit",
           progress: { stage() {}, advance() {}, end() {} },
           ...overrides,
         });
@@ -211,6 +212,7 @@ Deno.test("share not mounted: the S3 copies of every instrument's manifest, and 
         days: 7,
         store: () => store,
         logger: new Logger({ console: () => {} }),
+        command: "fusion-toolkit",
         progress: { stage() {}, advance() {}, end() {} },
       });
       assert.equal(outcome.source, "s3");

@@ -18,6 +18,7 @@ import {
 } from "../../lib/status/mod.ts";
 import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
+import { startEmpty } from "../monitor/_tail.ts";
 import { makeIdle, withBackupWorld } from "../backup/_fixture.ts";
 
 const GIB = 1024 ** 3;
@@ -55,6 +56,58 @@ Deno.test("monthlyAverage averages the last six months that had complete backups
   records.push(record("failed_s3", { backup_name: "x", total_bytes: 100 * GIB }));
   assert.equal(monthlyAverage(records), (2 + 3 + 4 + 5 + 6 + 7) / 6 * GIB);
   assert.equal(monthlyAverage([]), undefined);
+});
+
+Deno.test("monthlyAverage counts what each backup and revision stored, once, in the month it completed", () => {
+  const first = record("complete", { completed_at: "2025-01-05T00:00:00Z", total_bytes: 10 * GIB });
+  // The source found gone a month later: the complete record again, with its completed_at.
+  const settled = { ...first, started_at: "2025-02-01T00:00:00Z", source_deleted_at: "t" };
+  // Revision 2 stored one new 1 GiB file; the study is 11 GiB.
+  const revision = record("complete", {
+    revision: 2,
+    started_at: "2025-03-01T00:00:00Z",
+    completed_at: "2025-03-02T00:00:00Z",
+    file_count: 2,
+    total_bytes: 11 * GIB,
+    stored_file_count: 1,
+    stored_bytes: GIB,
+  });
+  const revisionSettled = { ...revision, source_deleted_at: "2025-03-02T00:00:05Z" };
+  assert.equal(monthlyAverage([first, settled, revision, revisionSettled]), (10 + 1) / 2 * GIB);
+});
+
+Deno.test("status averages the months from every record, not only each backup's latest", async () => {
+  await withBackupWorld(async (world) => {
+    const root = world.config.truenas.manifestRoot;
+    const first = record("complete", {
+      started_at: "2025-01-05T00:00:00Z",
+      completed_at: "2025-01-05T01:00:00Z",
+      total_bytes: 10 * GIB,
+    });
+    const revision = record("complete", {
+      revision: 2,
+      started_at: "2025-03-01T00:00:00Z",
+      completed_at: "2025-03-02T00:00:00Z",
+      file_count: 2,
+      total_bytes: 11 * GIB,
+      stored_file_count: 1,
+      stored_bytes: GIB,
+    });
+    for (const line of [first, revision, { ...revision, source_deleted_at: "t" }]) {
+      await appendRecord(root, line);
+    }
+    const report = await gatherStatus(world.config, {
+      now: new Date(),
+      readSpace: () => Promise.resolve({ freeBytes: 22 * GIB, totalBytes: 100 * GIB }),
+      readVersioning: world.readVersioning,
+    });
+    assert.equal(report.share.monthly_bytes, 5.5 * GIB);
+    assert.equal(report.share.months_fit, 4);
+    assert.match(
+      renderStatus(report),
+      /^ {2}backups average 5\.5 GiB a month: about 4\.0 months of backups fit$/m,
+    );
+  });
 });
 
 Deno.test("attentionFor says why a record needs a person", () => {
@@ -204,6 +257,73 @@ Deno.test("status on a share of several instruments: their records count, not as
         "back up what changed as revision 2",
       ],
     ]);
+  });
+});
+
+Deno.test("status during a log rotation: the old file the monitor is finishing, and the new log after it", async () => {
+  await withBackupWorld(async (world) => {
+    using run = await startEmpty(world.config.dir);
+    const gather = () =>
+      gatherStatus(world.config, {
+        now: new Date(),
+        readSpace: () => Promise.resolve({ freeBytes: 30 * GIB, totalBytes: 100 * GIB }),
+        readVersioning: world.readVersioning,
+      });
+    const position = async () => {
+      const { monitor } = await gather();
+      return [monitor.offset, monitor.lag_bytes, monitor.rotation];
+    };
+    /** A log line of 50 bytes. */
+    const line = (text: string) => new TextEncoder().encode(`${text.padEnd(49, ".")}\n`);
+    // The instrument holds the log open, as a .NET logger does.
+    const writer = await Deno.open(run.log, { write: true, append: true });
+    try {
+      await writer.write(line("2025-03-01 10:00:00 INFO one"));
+      await writer.write(line("2025-03-01 10:00:01 INFO two"));
+      await run.tail.poll();
+      assert.deepEqual(await position(), [100, 0, null]);
+      // Rotation: the log is renamed, the instrument's handle writes 50 bytes more to it, a new
+      // log of 30 bytes appears; the monitor reads the old file on.
+      await Deno.rename(run.log, `${run.log}.1`);
+      await writer.write(line("2025-03-01 10:00:02 INFO three"));
+      await Deno.writeTextFile(run.log, "2025-03-01 10:00:04 INFO new.\n");
+      await run.tail.poll();
+      // And 50 more, not read yet.
+      await writer.write(line("2025-03-01 10:00:03 INFO four"));
+      const report = await gather();
+      assert.deepEqual(report.monitor.rotation, { old_file: `${run.log}.1` });
+      assert.equal(report.monitor.offset, 150, "the position is in the old file");
+      assert.equal(report.monitor.log_bytes, 30);
+      assert.equal(report.monitor.lag_bytes, 50 + 30, "the old file's rest, then the new log");
+      assert.equal(report.monitor.problem, null);
+      assert.ok(
+        renderStatus(report).includes(
+          `\n  rotating: finishing the old file ${run.log}.1 (read up to byte 150), then ` +
+            "Fusion.log from its start; 80 B not read yet\n",
+        ),
+      );
+    } finally {
+      writer.close();
+    }
+    // The old file stays unchanged for a pass: finished; then the new log is read.
+    await run.tail.poll();
+    await run.tail.poll();
+    assert.deepEqual(await position(), [30, 0, null]);
+
+    // A rotation whose old file is gone by the time status looks: the new log is all there is.
+    run.tail.close();
+    await Deno.rename(run.log, `${run.log}.2`);
+    await Deno.writeTextFile(run.log, "x".repeat(12));
+    await Deno.remove(`${run.log}.2`);
+    const report = await gather();
+    assert.deepEqual(
+      [report.monitor.offset, report.monitor.lag_bytes, report.monitor.rotation],
+      [30, 12, { old_file: null }],
+    );
+    assert.match(
+      renderStatus(report),
+      /^ {2}rotated: the file read up to byte 30 is no longer beside Fusion\.log; the monitor reads Fusion\.log from its start; 12 B not read yet$/m,
+    );
   });
 });
 

@@ -54,7 +54,7 @@ export async function readBaseList(
       "compare",
       undefined,
       `the file list of its complete backup (${name}) ${problem}; the source was kept — ` +
-        "`fusion-toolkit audit --s3` checks that backup",
+        `\`${context.command} audit --s3\` checks that backup`,
     );
   try {
     const onShare = await readSidecar(destination, name);

@@ -127,6 +127,7 @@ export async function planCopy(
   previous: ManifestRecord | undefined,
   work: BackupWork,
   destination: string,
+  command: string,
 ): Promise<CopyPlan> {
   // An earlier attempt of this backup that stopped part-way left a journal of what it copied.
   const journal = previous === undefined
@@ -145,7 +146,7 @@ export async function planCopy(
           "failed_truenas",
           `${file.stored} on the share is ${size} bytes, but the backup recorded ${file.size}: ` +
             "a verified copy changed on the share; it is never overwritten — run " +
-            "`fusion-toolkit audit` and restore that file from S3",
+            `\`${command} audit\` and restore that file from S3`,
         );
       }
       present.push(file);

@@ -54,6 +54,7 @@ export async function requireSpace(
     "failed_truenas",
     `the share has ${formatBytes(free)} free and this study needs ${formatBytes(needed)} ` +
       `(${formatBytes(plan.bytesToWrite)} still to copy): nothing was copied — once cleanup ` +
-      "(`fusion-toolkit cleanup run`) or a larger share makes room, the next backup run takes it",
+      `(\`${context.command} cleanup run\`) or a larger share makes room, the next backup run ` +
+      "takes it",
   );
 }
