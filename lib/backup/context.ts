@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { BackupStatus, ManifestRecord } from "../manifest/mod.ts";
@@ -70,14 +71,72 @@ export class StepFailure extends Error {
 /** What is known of each file once it is on the share. */
 export interface FileDigest {
   readonly sha256Hex: string;
-  /** Raw SHA-256 of each S3 part, when the file goes up in parts. */
+  /** Raw SHA-256 of each S3 part, when the file goes up in parts (cut at the read-back). */
   readonly partDigests: readonly Uint8Array[] | undefined;
-  /** The share copy was already read back and matched (kept from an earlier run). */
+  /** The share copy was read back and matched (now, or when kept from an earlier run). */
   readonly verified: boolean;
 }
 
-/** Each file's digest, by its stored path (relative to the backup's folder). */
-export type DigestMap = Map<string, FileDigest>;
+const SHA256_BYTES = 32;
+
+/**
+ * Each file's digest, by its stored path (relative to the backup's folder).
+ * Compact, since a study can hold 100,000 files: each digest is 32 bytes
+ * in one shared buffer (not an object and a 64-character string per file)
+ * and its state one byte; part digests exist only for the few files that
+ * go to S3 in parts. {@linkcode get} builds the digest's view on demand.
+ */
+export class DigestMap {
+  readonly #slots = new Map<string, number>();
+  readonly #parts = new Map<number, readonly Uint8Array[]>();
+  #digests: Uint8Array;
+  #verified: Uint8Array;
+
+  /** `files`: how many digests it will probably hold (it grows past that). */
+  constructor(files = 0) {
+    this.#digests = new Uint8Array(Math.max(files, 1) * SHA256_BYTES);
+    this.#verified = new Uint8Array(Math.max(files, 1));
+  }
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  set(path: string, digest: FileDigest): void {
+    const bytes = Buffer.from(digest.sha256Hex, "hex");
+    if (bytes.length !== SHA256_BYTES) throw new Error(`not a SHA-256: ${digest.sha256Hex}`);
+    let slot = this.#slots.get(path);
+    if (slot === undefined) {
+      slot = this.#slots.size;
+      if (slot === this.#verified.length) this.#grow();
+      this.#slots.set(path, slot);
+    }
+    this.#digests.set(bytes, slot * SHA256_BYTES);
+    this.#verified[slot] = digest.verified ? 1 : 0;
+    if (digest.partDigests === undefined) this.#parts.delete(slot);
+    else this.#parts.set(slot, digest.partDigests);
+  }
+
+  get(path: string): FileDigest | undefined {
+    const slot = this.#slots.get(path);
+    if (slot === undefined) return undefined;
+    const at = slot * SHA256_BYTES;
+    return {
+      sha256Hex: Buffer.from(this.#digests.buffer, at, SHA256_BYTES).toString("hex"),
+      partDigests: this.#parts.get(slot),
+      verified: this.#verified[slot] === 1,
+    };
+  }
+
+  #grow(): void {
+    const digests = new Uint8Array(this.#digests.length * 2);
+    digests.set(this.#digests);
+    this.#digests = digests;
+    const verified = new Uint8Array(this.#verified.length * 2);
+    verified.set(this.#verified);
+    this.#verified = verified;
+  }
+}
 
 /** The digest of `path`; a missing one is a bug, not a user error. */
 export function digestOf(digests: DigestMap, path: string): FileDigest {

@@ -28,7 +28,7 @@ import {
 import type { ManifestRecord } from "../../manifest/mod.ts";
 import { FileHasher, FlushError, ShareCopier } from "../../storage/mod.ts";
 import {
-  type DigestMap,
+  DigestMap,
   type FileDigest,
   rateLine,
   StepFailure,
@@ -178,7 +178,7 @@ export async function copyStudy(
   writes: ShareWrites,
 ): Promise<DigestMap> {
   const { progress } = context;
-  const digests: DigestMap = new Map();
+  const digests = new DigestMap(work.files.length);
   for (const file of plan.present) {
     digests.set(file.stored, {
       sha256Hex: file.kept ?? "",

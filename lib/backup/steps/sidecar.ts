@@ -11,7 +11,8 @@
  */
 import { join } from "node:path";
 import { errorMessage } from "../../errors.ts";
-import { formatSidecar, listName, writeSidecar } from "../../layout/mod.ts";
+import { atomicWriteFile } from "../../fs/mod.ts";
+import { formatSidecar, listName } from "../../layout/mod.ts";
 import { sha256Hex } from "../../storage/mod.ts";
 import { type DigestMap, digestOf, StepFailure } from "../context.ts";
 import type { BackupWork } from "../plan.ts";
@@ -34,16 +35,17 @@ export async function sealShareCopy(
   destination: string,
   digests: DigestMap,
 ): Promise<SealedSidecar> {
-  const entries = work.files.map((file) => ({
+  const name = listName(work.revision);
+  // Formatted and encoded once: for 100,000 files the list is some 11 MB.
+  const text = formatSidecar(work.files.map((file) => ({
     path: file.stored,
     sha256Hex: digestOf(digests, file.stored).sha256Hex,
-  }));
-  const name = listName(work.revision);
-  const text = formatSidecar(entries);
-  const expected = sha256Hex(new TextEncoder().encode(text));
+  })));
+  const bytes = new TextEncoder().encode(text);
+  const expected = sha256Hex(bytes);
   let stored: string;
   try {
-    await writeSidecar(destination, entries, name);
+    await atomicWriteFile(join(destination, name), bytes);
     stored = sha256Hex(await Deno.readFile(join(destination, name)));
   } catch (error) {
     throw new StepFailure("sidecar", "failed_truenas", `writing ${name}: ${errorMessage(error)}`);
