@@ -8,6 +8,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeAll } from "../fs/mod.ts";
 
 /** The journal's file name, in the backup's folder on the share. */
 export const COPY_JOURNAL_NAME = ".fusion-toolkit-copied.jsonl";
@@ -78,11 +79,37 @@ export async function readCopyJournal(destination: string): Promise<Map<string, 
 }
 
 /**
- * Records one copied file. Not flushed to disk on its own: a line lost in a
- * crash only means that file is copied again.
+ * The journal open for appending while a copy runs: one handle for the
+ * whole copy (on a share, opening the file for each line would cost a round
+ * trip or two per file), one write per line. Lines are not flushed one by
+ * one: a line lost in a crash only means that file is copied again. Close
+ * it (`using`) when the copy ends.
  */
-export async function appendCopyJournal(destination: string, entry: CopiedFile): Promise<void> {
-  await Deno.writeTextFile(join(destination, COPY_JOURNAL_NAME), toLine(entry), { append: true });
+export class CopyJournal {
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /** Opens the journal of `destination`, creating it when there is none. */
+  static async open(destination: string): Promise<CopyJournal> {
+    const file = await Deno.open(join(destination, COPY_JOURNAL_NAME), {
+      append: true,
+      create: true,
+    });
+    return new CopyJournal(file);
+  }
+
+  /** Records one copied file; one at a time. */
+  async append(entry: CopiedFile): Promise<void> {
+    await writeAll(this.#file, this.#encoder.encode(toLine(entry)));
+  }
+
+  [Symbol.dispose](): void {
+    this.#file.close();
+  }
 }
 
 /** Removes the journal of a completed backup. */

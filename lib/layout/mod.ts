@@ -20,9 +20,9 @@ export {
 } from "./paths.ts";
 export { type AttemptTag, describeAttempt, formatAttemptTag, parseAttemptTag } from "./attempt.ts";
 export {
-  appendCopyJournal,
   type CopiedFile,
   COPY_JOURNAL_NAME,
+  CopyJournal,
   readCopyJournal,
   removeCopyJournal,
 } from "./journal.ts";

@@ -132,7 +132,7 @@ async function writeBackWhileCopying(destination: string, copying: Promise<unkno
  *
  * ```ts
  * await using copier = new ShareCopier<SourceFile>(async (file, digest) => {
- *   await appendCopyJournal(destination, { ...file, sha256Hex: digest.sha256Hex });
+ *   await journal.append({ ...file, sha256Hex: digest.sha256Hex });
  * });
  * await inSizeOrder(files, 4, async (file) => {
  *   const digest = await copier.copy(from(file), to(file), file, { partSize, onProgress });

@@ -1,90 +1,88 @@
 /**
- * The child process of the copy cases: our copy to the share, or our
- * read-back verify, of every file of a study folder, driven as the backup's
- * steps drive them. `copy` lists the study (as the list step does), copies
- * it (small files four at a time, then large ones alone; part digests for
- * files above the multipart threshold; each copy flushed before it counts)
- * and writes each file's size and SHA-256 to a JSON file; `verify` reads
- * that file, as the verify step has the copy step's digests, and hashes
- * every copy against it. Run alone, with the product's file permissions,
- * so its time and peak memory are its own.
+ * The child process of the copy cases: the backup's own copy and read-back
+ * steps, called as `backup run` calls them (lib/backup/pipeline.ts), on one
+ * study folder. It assesses the study (the shared assessment), plans its
+ * first backup, then times the copy (`planCopy`, `requireSpace`,
+ * `copyStudy`: kernel copy beside the source's hash, background flushes,
+ * the journal) and the read-back (`verifyCopies`: every copy hashed again,
+ * S3 part digests on a second core) with the product's settings, and prints
+ * `{"copySeconds": …, "verifySeconds": …, "files": …, "bytes": …}` on
+ * stdout. Its peak memory is that of these two steps of a real run.
  *
- * Usage: `deno run --allow-read --allow-write _copy_child.ts copy <source> <copy> <digests.json>`
- * or `... verify <copy> <digests.json>`
+ * Usage: `deno run -A _copy_child.ts <study folder> <share root>`
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { forEachBySize } from "../../lib/concurrency/mod.ts";
-import { walk } from "../../lib/fs/mod.ts";
-import { hashFile, ShareCopier } from "../../lib/storage/mod.ts";
-import { choosePartSize, MiB } from "../../lib/storage/_parts.ts";
+import { basename, join } from "node:path";
+import { firstBackup, NO_PROGRESS, type StudyContext, totalBytes } from "../../lib/backup/mod.ts";
+import { copyStudy, planCopy, ShareWrites } from "../../lib/backup/steps/copy.ts";
+import { requireSpace } from "../../lib/backup/steps/space.ts";
+import { verifyCopies } from "../../lib/backup/steps/verify.ts";
+import { readShareSpace } from "../../lib/cleanup/mod.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { backupFolder } from "../../lib/layout/mod.ts";
+import { Logger } from "../../lib/log/mod.ts";
+import { createS3Store } from "../../lib/storage/s3.ts";
+import { assessFolder } from "../../lib/study/mod.ts";
+import { sampleConfigToml } from "../sample_data.ts";
 
-/** As lib/backup/steps/copy.ts and verify.ts; files above 64 MiB go to S3 in 64 MiB parts. */
-const SMALL_FILE_CONCURRENCY = 4;
-const MULTIPART_THRESHOLD_BYTES = 64 * MiB;
-const PART_BYTES = 64 * MiB;
-
-interface Listed {
-  readonly path: string;
-  readonly size: number;
-}
-
-// Once lib/backup/steps/copy.ts drives a ShareCopier (and verify.ts passes sizeHint), call
-// copyStudy and the verify step here instead of these two loops, so the bench times exactly
-// what `backup run` does; today they still use copyFileWithHash.
-async function copyStudy(
-  source: string,
-  destination: string,
-  files: readonly Listed[],
-): Promise<Copied[]> {
-  const copied: Copied[] = [];
-  const copier = new ShareCopier<Listed>((file, digest) => {
-    copied.push({ ...file, sha256: digest.sha256Hex });
-  });
-  await forEachBySize(files, SMALL_FILE_CONCURRENCY, async (file) => {
-    const partSize = file.size > MULTIPART_THRESHOLD_BYTES
-      ? choosePartSize(file.size, PART_BYTES)
-      : undefined;
-    await copier.copy(join(source, file.path), join(destination, file.path), file, { partSize });
-  });
-  await copier.drain();
-  return copied;
-}
-
-interface Copied extends Listed {
-  readonly sha256: string;
-}
-
-async function verifyStudy(copy: string, files: readonly Copied[]) {
-  await forEachBySize(files, SMALL_FILE_CONCURRENCY, async (file) => {
-    const digest = await hashFile(join(copy, file.path), { sizeHint: file.size });
-    if (digest.size !== file.size || digest.sha256Hex !== file.sha256) {
-      throw new Error(`${file.path}: the copy differs from what was copied`);
-    }
-  });
-}
-
-const [mode, ...paths] = Deno.args;
-if (mode === "copy" && paths.length === 3) {
-  const [source, copy, digestsFile] = paths as [string, string, string];
-  const files: Listed[] = [];
-  const dirs = new Set<string>();
-  for await (const entry of walk(source)) {
-    if (entry.kind === "file") {
-      files.push({ path: entry.path, size: (await Deno.lstat(join(source, entry.path))).size });
-      dirs.add(dirname(join(copy, entry.path)));
-    }
-  }
-  for (const dir of dirs) await Deno.mkdir(dir, { recursive: true });
-  const copied = await copyStudy(source, copy, files);
-  await Deno.writeTextFile(digestsFile, JSON.stringify(copied));
-} else if (mode === "verify" && paths.length === 2) {
-  const [copy, digestsFile] = paths as [string, string];
-  await verifyStudy(copy, JSON.parse(await Deno.readTextFile(digestsFile)));
-} else {
-  console.error(
-    "usage: _copy_child.ts copy <source> <copy> <digests.json> | verify <copy> <digests.json>",
-  );
+const [studyPath, share] = Deno.args;
+if (studyPath === undefined || share === undefined) {
+  console.error("usage: _copy_child.ts <study folder> <share root>");
   Deno.exit(2);
 }
+const name = basename(studyPath);
+// The product's [s3] defaults (64 MiB parts from 64 MiB on); S3 itself is never asked.
+const config = parseConfig(
+  sampleConfigToml({
+    source: join(studyPath, ".."),
+    share,
+    bucket: "bench",
+    endpoint: "http://127.0.0.1:9",
+    partMb: 64,
+  }),
+  join(share, "config.toml"),
+  { platform: "posix", home: () => share, hostname: () => "bench" },
+);
+const store = createS3Store(config.s3, { credentials: { accessKeyId: "-", secretAccessKey: "-" } });
+const context: StudyContext = {
+  config,
+  store,
+  logger: new Logger(),
+  progress: NO_PROGRESS,
+  hostname: "bench",
+  command: "fusion-toolkit",
+  clock: () => new Date(),
+  readSpace: readShareSpace,
+  previous: undefined,
+  lastComplete: undefined,
+  history: [],
+};
+const study = assessFolder(studyPath, name);
+if (study.refusal !== undefined) throw new Error(`the study is refused: ${study.refusal}`);
+const work = firstBackup(study.listing);
+const destination = backupFolder(share, config.backup.instrument, name);
+
+const copyStart = performance.now();
+const plan = await planCopy(undefined, work, destination, context.command);
+await requireSpace(context, name, plan);
+const digests = await copyStudy(
+  context,
+  name,
+  studyPath,
+  work,
+  plan,
+  destination,
+  new ShareWrites(destination),
+);
+const copySeconds = (performance.now() - copyStart) / 1000;
+const verifyStart = performance.now();
+await verifyCopies(context, name, work, destination, digests);
+const verifySeconds = (performance.now() - verifyStart) / 1000;
+store.close();
+console.log(JSON.stringify({
+  copySeconds,
+  verifySeconds,
+  files: work.files.length,
+  bytes: totalBytes(work.files),
+}));

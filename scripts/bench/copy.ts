@@ -1,16 +1,22 @@
 /**
- * The copy cases: a generated study copied to another folder by our copy to
- * the share (kernel copy beside the source hash, every file flushed before
- * it counts) and read back by our verify, side by side with `cp -r` + `sync`
- * (the fair baseline: both end with the bytes on the disk), plain `cp -r`
- * (a reference that leaves them in the page cache) and `openssl dgst
- * -sha256` of the same copy (raw SHA-256 with the CPU's SHA instructions,
+ * The copy cases: a generated study copied to a share folder and read back
+ * by the backup's own copy and read-back steps, called as `backup run`
+ * calls them (`scripts/bench/_copy_child.ts`), side by side with `cp -r` +
+ * `sync` (the fair baseline: both end with the bytes on the disk), plain
+ * `cp -r` (a reference that leaves them in the page cache) and `openssl dgst
+ * -sha256` of our copy (raw SHA-256 with the CPU's SHA instructions,
  * measured in the same run). Each tool runs as a process of its own, in a
- * rotating order, for `FUSION_BENCH_ROUNDS` rounds (default 3); the table
- * gives every row, then medians and the ratios paired round by round.
+ * rotating order, for `FUSION_BENCH_ROUNDS` rounds (default 3); the tables
+ * give every row, then medians and the ratios paired round by round.
+ *
+ * Our rows are the steps' own times, measured inside the child around the
+ * step calls (its start and module loading left out); the other tools' rows
+ * are their process times. Our read-back runs right after our copy, as in a
+ * run, so it reads what was just written (warm); openssl's row is made warm
+ * the same way, by one untimed read first.
  *
  * - `copy-hash`: one `.qptiff` of `FUSION_BENCH_GIB` GiB (default 2) and
- *   2,000 small files of 1–64 KiB;
+ *   2,000 files of 32 KiB;
  * - `copy-30k`, `copy-100k`: 30,000 and 100,000 files of 4 KiB (the `.temp`
  *   tiles of a Fusion run), for the per-file costs and the memory.
  *
@@ -18,198 +24,225 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { type BenchCase, benchRounds, dropPageCache, loadLine, median } from "./_case.ts";
-import { type MeasuredRun, runMeasured } from "./_rss.ts";
-import { writeSampleFile } from "../sample_data.ts";
+import { runMeasured } from "./_rss.ts";
+import { makeSampleStudy } from "../sample_data.ts";
 
 const MiB = 1024 * 1024;
 const CHILD = fileURLToPath(new URL("./_copy_child.ts", import.meta.url));
-/** The product's file permissions, no more: what the copy and verify stages have. */
-const OURS = [Deno.execPath(), "run", "--quiet", "--allow-read", "--allow-write", CHILD] as const;
+const STUDY = "20250101_bench_copy_run1";
 
 interface StudyShape {
   readonly bigBytes: number;
   readonly smallFiles: number;
-  readonly smallBytes: (index: number) => number;
+  readonly smallBytes: number;
 }
 
-/** Writes the study; returns its size in bytes. */
-async function generateStudy(root: string, shape: StudyShape): Promise<number> {
-  const scan = join(root, "exp", "Scan1");
-  await Deno.mkdir(scan, { recursive: true });
-  let total = 0;
-  if (shape.bigBytes > 0) {
-    await writeSampleFile(join(scan, "image.qptiff"), shape.bigBytes);
-    total += shape.bigBytes;
-  }
-  // A Fusion run's tiles, a thousand to a folder.
-  for (let index = 0; index < shape.smallFiles; index++) {
-    const folder = join(scan, ".temp", `t${String(Math.floor(index / 1000)).padStart(3, "0")}`);
-    if (index % 1000 === 0) await Deno.mkdir(folder, { recursive: true });
-    const size = shape.smallBytes(index);
-    await writeSampleFile(join(folder, `tile_${String(index).padStart(6, "0")}.bin`), size);
-    total += size;
-  }
-  return total;
-}
-
-interface Tool {
-  readonly name: string;
-  /**
-   * The command; `{from}` and `{to}` stand for the study and this row's
-   * output, `{digests}` for the file where our copy leaves its digests.
-   */
-  readonly argv: readonly string[];
-}
-
-const COPIES: readonly Tool[] = [
-  { name: "cp -r", argv: ["cp", "-r", "{from}", "{to}"] },
-  { name: "cp -r + sync", argv: ["sh", "-c", 'cp -r "$0" "$1" && sync', "{from}", "{to}"] },
-  {
-    name: "fusion-toolkit copy (each file flushed)",
-    argv: [...OURS, "copy", "{from}", "{to}", "{digests}"],
-  },
-];
-const VERIFIES: readonly Tool[] = [
-  { name: "fusion-toolkit verify", argv: [...OURS, "verify", "{to}", "{digests}"] },
-  {
-    name: "openssl dgst -sha256",
-    argv: [
-      "sh",
-      "-c",
-      'find "$0" -type f -print0 | xargs -0 openssl dgst -sha256 >/dev/null',
-      "{to}",
-    ],
-  },
-];
-
+/** One measured row: a tool's seconds in one round, its peak memory, cold or warm. */
 interface Row {
   readonly round: number;
   readonly tool: string;
-  readonly run: MeasuredRun;
+  readonly seconds: number;
+  readonly peakMiB: number | undefined;
   readonly cold: boolean;
 }
 
+const CP = "cp -r";
+const CP_SYNC = "cp -r + sync";
+const OUR_COPY = "fusion-toolkit copy step (each file flushed)";
+const OUR_VERIFY = "fusion-toolkit read-back step (warm)";
+const OPENSSL = "openssl dgst -sha256 (warm)";
+
 /** `tools` in the order of this round: rotated, so no tool always runs first. */
-function rotated<T>(tools: readonly T[], round: number): T[] {
+export function rotated<T>(tools: readonly T[], round: number): T[] {
   const shift = round % tools.length;
   return [...tools.slice(shift), ...tools.slice(0, shift)];
 }
 
-async function runRow(
-  rows: Row[],
-  round: number,
-  tool: Tool,
-  paths: { readonly from: string; readonly to: string; readonly digests: string },
-  bytes: number,
-): Promise<void> {
-  const cold = await dropPageCache();
-  const [command, ...args] = tool.argv.map((arg) =>
-    arg.replace("{from}", paths.from).replace("{to}", paths.to).replace("{digests}", paths.digests)
-  );
-  const run = await runMeasured(command!, args);
-  if (!run.success) throw new Error(`${tool.name} failed`);
-  rows.push({ round, tool: tool.name, run, cold });
+/** Runs a shell command to its end; its seconds and peak memory. */
+export async function shell(script: string, ...args: string[]) {
+  const run = await runMeasured("sh", ["-c", script, ...args]);
+  if (!run.success) throw new Error(`${script} failed`);
+  return run;
+}
+
+/** Every file under `dir` hashed by openssl, the copy journal left out. */
+export const OPENSSL_SCRIPT =
+  `find "$0" -type f ! -name '${COPY_JOURNAL_NAME}' -print0 | xargs -0 openssl dgst -sha256 ` +
+  ">/dev/null";
+
+function printRow(row: Row, bytes: number): void {
   console.log(
-    `| ${round + 1} | ${tool.name} | ${run.seconds.toFixed(2)} | ` +
-      `${(bytes / 1e6 / run.seconds).toFixed(0)} | ${run.peakMiB?.toFixed(0) ?? "n/a"} | ` +
-      `${cold ? "cold" : "warm"} |`,
+    `| ${row.round + 1} | ${row.tool} | ${row.seconds.toFixed(2)} | ` +
+      `${(bytes / 1e6 / row.seconds).toFixed(0)} | ${row.peakMiB?.toFixed(0) ?? "n/a"} | ` +
+      `${row.cold ? "cold" : "warm"} |`,
   );
 }
 
 /** Seconds of `tool` in each round, in round order. */
-function secondsOf(rows: readonly Row[], tool: string): number[] {
-  return rows.filter((row) => row.tool === tool).map((row) => row.run.seconds);
+export function secondsOf(rows: readonly Row[], tool: string): number[] {
+  return rows.filter((row) => row.tool === tool).map((row) => row.seconds);
 }
 
-function pairLine(name: string, ratios: readonly number[], target: string): string {
+/** `a[i] / b[i]` for each round. */
+export function paired(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((value, index) => value / (b[index] ?? Number.NaN));
+}
+
+export function pairLine(name: string, ratios: readonly number[], target: string): string {
   return `| ${name} | ${ratios.map((ratio) => ratio.toFixed(2)).join(", ")} | ` +
     `${median(ratios).toFixed(2)} | ${target} |`;
 }
 
+/** Whether the rows were read from the disk, from the page cache, or both. */
+export function describeCache(rows: readonly { readonly cold: boolean }[]): string {
+  if (rows.every((row) => row.cold)) return "dropped before every row (all cold)";
+  if (rows.every((row) => !row.cold)) {
+    return "never dropped (all warm: dropping needs root and -A; FUSION_BENCH_WARM=1 keeps it)";
+  }
+  return "dropped before the cold rows only (see each row)";
+}
+
 async function compare(dir: string, shape: StudyShape): Promise<void> {
-  const study = join(dir, "study");
-  const bytes = await generateStudy(study, shape);
-  const files = shape.smallFiles + (shape.bigBytes > 0 ? 1 : 0);
+  const source = join(dir, "source");
+  const study = await makeSampleStudy(source, STUDY, {
+    qptiffBytes: shape.bigBytes,
+    tempFiles: shape.smallFiles,
+    tempFileBytes: shape.smallBytes,
+  });
+  const bytes = shape.bigBytes + shape.smallFiles * shape.smallBytes;
   const rounds = benchRounds();
   console.log(
-    `study: ${(bytes / MiB).toFixed(0)} MiB in ${files} files; ${rounds} rounds, the tools in a ` +
-      `rotating order; ${loadLine()} at the start`,
+    `study: ${(bytes / MiB).toFixed(0)} MiB in ${shape.smallFiles + 2} files; ${rounds} rounds, ` +
+      `the tools in a rotating order; ${loadLine()} at the start`,
   );
   console.log("\n| round | tool | seconds | MB/s | peak RSS MiB | page cache |");
   console.log("| ---: | --- | ---: | ---: | ---: | --- |");
   const rows: Row[] = [];
+  const add = (row: Row) => {
+    rows.push(row);
+    printRow(row, bytes);
+  };
   for (let round = 0; round < rounds; round++) {
     const outputs = join(dir, `round-${round}`);
     await Deno.mkdir(outputs);
-    const ours = join(outputs, "fusion-toolkit");
-    const digests = join(outputs, "digests.json");
-    for (const tool of rotated(COPIES, round)) {
-      const to = tool.argv[0] === OURS[0] ? ours : join(outputs, `copy-${rows.length}`);
-      await runRow(rows, round, tool, { from: study, to, digests }, bytes);
-    }
-    for (const tool of rotated(VERIFIES, round)) {
-      await runRow(rows, round, tool, { from: study, to: ours, digests }, bytes);
-    }
+    const share = join(outputs, "share");
+    await Deno.mkdir(share);
+    const tools: Record<string, () => Promise<void>> = {
+      [CP]: async () => {
+        const cold = await dropPageCache();
+        const run = await shell('cp -r "$0" "$1"', study, join(outputs, "cp"));
+        add({ round, tool: CP, seconds: run.seconds, peakMiB: run.peakMiB, cold });
+      },
+      [CP_SYNC]: async () => {
+        const cold = await dropPageCache();
+        const run = await shell('cp -r "$0" "$1" && sync', study, join(outputs, "cp-sync"));
+        add({ round, tool: CP_SYNC, seconds: run.seconds, peakMiB: run.peakMiB, cold });
+      },
+      [OUR_COPY]: async () => {
+        const cold = await dropPageCache();
+        const child = await runOurSteps(study, share);
+        add({ round, tool: OUR_COPY, seconds: child.copySeconds, peakMiB: child.peakMiB, cold });
+        add({
+          round,
+          tool: OUR_VERIFY,
+          seconds: child.verifySeconds,
+          peakMiB: child.peakMiB,
+          cold: false,
+        });
+        // The same bytes, warm as ours were, hashed by openssl.
+        const copy = join(share, "fusion-01", STUDY);
+        await shell(`find "$0" -type f -print0 | xargs -0 cat > /dev/null`, copy);
+        const run = await shell(OPENSSL_SCRIPT, copy);
+        add({ round, tool: OPENSSL, seconds: run.seconds, peakMiB: run.peakMiB, cold: false });
+      },
+    };
+    for (const tool of rotated(Object.keys(tools), round)) await tools[tool]!();
     // Removing a round's copies here, not between rows, keeps the file system's cleanup of
     // them out of the rows (ext4 pays for recently deleted inodes in the next creations).
     await Deno.remove(outputs, { recursive: true });
   }
 
-  const tools = [...COPIES, ...VERIFIES].map((tool) => tool.name);
   console.log(`\n${loadLine()} at the end; page cache ${describeCache(rows)}\n`);
   console.log("| tool | median seconds | median MB/s | peak RSS MiB (largest) |");
   console.log("| --- | ---: | ---: | ---: |");
-  for (const tool of tools) {
+  for (const tool of [CP, CP_SYNC, OUR_COPY, OUR_VERIFY, OPENSSL]) {
     const seconds = median(secondsOf(rows, tool));
-    const peaks = rows.filter((row) => row.tool === tool).map((row) => row.run.peakMiB ?? 0);
+    const peaks = rows.filter((row) => row.tool === tool).map((row) => row.peakMiB ?? 0);
     console.log(
       `| ${tool} | ${seconds.toFixed(2)} | ${(bytes / 1e6 / seconds).toFixed(0)} | ` +
         `${Math.max(...peaks).toFixed(0)} |`,
     );
   }
-  const [cp, cpSync, ourCopy] = COPIES.map((tool) => secondsOf(rows, tool.name));
-  const [ourVerify, openssl] = VERIFIES.map((tool) => secondsOf(rows, tool.name));
-  const ratio = (a: number[] | undefined, b: number[] | undefined) =>
-    (a ?? []).map((value, index) => value / (b?.[index] ?? Number.NaN));
   console.log("\n| paired ratio | per round | median | target |");
   console.log("| --- | --- | ---: | --- |");
-  console.log(pairLine("our copy time / cp -r + sync", ratio(ourCopy, cpSync), "at most 1.2"));
-  console.log(pairLine("our copy time / cp -r (reference)", ratio(ourCopy, cp), "-"));
-  console.log(pairLine("our verify speed / openssl's", ratio(openssl, ourVerify), "at least 0.9"));
+  const ours = secondsOf(rows, OUR_COPY);
+  console.log(
+    pairLine("our copy time / cp -r + sync", paired(ours, secondsOf(rows, CP_SYNC)), "at most 1.2"),
+  );
+  console.log(
+    pairLine("our copy time / cp -r (reference)", paired(ours, secondsOf(rows, CP)), "-"),
+  );
+  console.log(
+    pairLine(
+      "our read-back speed / openssl's",
+      paired(secondsOf(rows, OPENSSL), secondsOf(rows, OUR_VERIFY)),
+      "at least 0.9",
+    ),
+  );
 }
 
-function describeCache(rows: readonly Row[]): string {
-  if (rows.every((row) => row.cold)) return "dropped before every row (all cold)";
-  if (rows.every((row) => !row.cold)) {
-    return "never dropped (all warm: dropping needs root and -A; FUSION_BENCH_WARM=1 keeps it)";
-  }
-  return "dropped before some rows only (see each row)";
+/** What the child reports, and its peak memory. */
+interface StepTimes {
+  readonly copySeconds: number;
+  readonly verifySeconds: number;
+  readonly peakMiB: number | undefined;
+}
+
+/** Our copy and read-back steps on `study` into `share`, in a child with the product's permissions. */
+async function runOurSteps(study: string, share: string): Promise<StepTimes> {
+  const report = join(share, "..", "steps.json");
+  const run = await runMeasured("sh", [
+    "-c",
+    '"$0" "$@" > "$REPORT"',
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...PRODUCT_PERMISSIONS,
+    CHILD,
+    study,
+    share,
+  ], { REPORT: report });
+  if (!run.success) throw new Error("our copy and read-back failed");
+  const times = JSON.parse(await Deno.readTextFile(report));
+  return { copySeconds: times.copySeconds, verifySeconds: times.verifySeconds, ...run };
 }
 
 const gib = () => Number(Deno.env.get("FUSION_BENCH_GIB") ?? "2");
 
 export const copyHash: BenchCase = {
   name: "copy-hash",
-  what: "copy to the share and read-back verify of one FUSION_BENCH_GIB GiB qptiff (default 2) " +
-    "+ 2,000 small files, vs cp -r + sync and openssl dgst -sha256 (targets: copy at most 1.2x " +
-    "cp -r + sync; verify at least 0.9 of openssl's speed)",
+  what: "the backup's copy and read-back steps on one FUSION_BENCH_GIB GiB qptiff (default 2) + " +
+    "2,000 files of 32 KiB, vs cp -r + sync and openssl dgst -sha256 (targets: copy at most 1.2x " +
+    "cp -r + sync; read-back at least 0.9 of openssl's speed)",
   run: (dir) =>
     compare(dir, {
       bigBytes: Math.round(gib() * 1024 * MiB),
       smallFiles: 2000,
-      smallBytes: (index) => 1024 + ((index * 7919) % (63 * 1024)),
+      smallBytes: 32 * 1024,
     }),
 };
 
 export const copy30k: BenchCase = {
   name: "copy-30k",
-  what: "copy and verify of 30,000 files of 4 KiB, as copy-hash (and peak RSS)",
-  run: (dir) => compare(dir, { bigBytes: 0, smallFiles: 30_000, smallBytes: () => 4096 }),
+  what: "the copy and read-back steps on 30,000 files of 4 KiB, as copy-hash (and peak RSS)",
+  run: (dir) => compare(dir, { bigBytes: 4096, smallFiles: 30_000, smallBytes: 4096 }),
 };
 
 export const copy100k: BenchCase = {
   name: "copy-100k",
-  what: "copy and verify of 100,000 files of 4 KiB, as copy-hash (target: peak RSS under 200 MiB)",
-  run: (dir) => compare(dir, { bigBytes: 0, smallFiles: 100_000, smallBytes: () => 4096 }),
+  what: "the copy and read-back steps on 100,000 files of 4 KiB, as copy-hash (and peak RSS)",
+  run: (dir) => compare(dir, { bigBytes: 4096, smallFiles: 100_000, smallBytes: 4096 }),
 };

@@ -133,6 +133,7 @@ const CASES: Readonly<Record<string, () => BenchCase | Promise<BenchCase>>> = {
   "copy-hash": async () => (await import("./copy.ts")).copyHash,
   "copy-30k": async () => (await import("./copy.ts")).copy30k,
   "copy-100k": async () => (await import("./copy.ts")).copy100k,
+  "backup-run": async () => (await import("./backup_run.ts")).backupRun,
   "s3-upload": async () => (await import("./s3.ts")).s3Upload,
   "monitor-catchup": () => monitorCatchup,
   "restore": async () => (await import("./restore.ts")).restore,

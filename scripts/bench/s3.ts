@@ -17,7 +17,7 @@ import type { Config } from "../../lib/config/mod.ts";
 import { s3Key } from "../../lib/layout/mod.ts";
 import { choosePartSize, createS3Store, type S3Store } from "../../lib/storage/s3.ts";
 import type { BenchCase } from "./_case.ts";
-import { runMeasured } from "./_rss.ts";
+import { type MeasuredRun, runMeasured } from "./_rss.ts";
 
 const MiB = 1024 * 1024;
 const SMALL_FILES = 2000;
@@ -242,6 +242,52 @@ export async function findAws(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * `aws s3 cp --recursive <from> s3://<bucket>/<prefix>/` to `peer` with our
+ * part size and concurrency (its config file is written in `configDir`).
+ */
+export async function awsCopy(
+  aws: string,
+  from: string,
+  peer: PeerProcess,
+  prefix: string,
+  configDir: string,
+  partMb = PART_MB,
+): Promise<MeasuredRun> {
+  const configFile = join(configDir, "aws-config");
+  await Deno.writeTextFile(
+    configFile,
+    [
+      "[default]",
+      "region = us-east-1",
+      "s3 =",
+      `  max_concurrent_requests = ${CONCURRENCY}`,
+      `  multipart_threshold = ${partMb}MB`,
+      `  multipart_chunksize = ${partMb}MB`,
+      "  addressing_style = path",
+      "",
+    ].join("\n"),
+  );
+  const run = await runMeasured(aws, [
+    "s3",
+    "cp",
+    "--recursive",
+    "--only-show-errors",
+    "--endpoint-url",
+    peer.endpoint,
+    from,
+    `s3://${peer.bucket}/${prefix}/`,
+  ], {
+    AWS_CONFIG_FILE: configFile,
+    AWS_SHARED_CREDENTIALS_FILE: join(configDir, "none"),
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: "true",
+  });
+  if (!run.success) throw new Error("aws s3 cp failed");
+  return run;
+}
+
 async function benchAws(
   aws: string,
   files: readonly GeneratedFile[],
@@ -250,37 +296,7 @@ async function benchAws(
 ): Promise<Row> {
   const peer = await startPeerProcess();
   try {
-    const configFile = join(configDir, "aws-config");
-    await Deno.writeTextFile(
-      configFile,
-      [
-        "[default]",
-        "region = us-east-1",
-        "s3 =",
-        `  max_concurrent_requests = ${CONCURRENCY}`,
-        `  multipart_threshold = ${PART_MB}MB`,
-        `  multipart_chunksize = ${PART_MB}MB`,
-        "  addressing_style = path",
-        "",
-      ].join("\n"),
-    );
-    const run = await runMeasured(aws, [
-      "s3",
-      "cp",
-      "--recursive",
-      "--only-show-errors",
-      "--endpoint-url",
-      peer.endpoint,
-      root,
-      `s3://${peer.bucket}/aws/`,
-    ], {
-      AWS_CONFIG_FILE: configFile,
-      AWS_SHARED_CREDENTIALS_FILE: join(configDir, "none"),
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: "true",
-    });
-    if (!run.success) throw new Error("aws s3 cp failed");
+    const run = await awsCopy(aws, root, peer, "aws", configDir);
     return { tool: "aws s3 cp", ...run, check: await checkUploaded(peer, files, "aws") };
   } finally {
     await peer.stop();

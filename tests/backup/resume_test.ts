@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  appendCopyJournal,
   COPY_JOURNAL_NAME,
+  CopyJournal,
   readCopyJournal,
   removeCopyJournal,
 } from "../../lib/layout/mod.ts";
@@ -19,7 +19,10 @@ const A = "20250301_alice_lung_panel1";
 
 Deno.test("the copy journal keeps the latest line per file and survives a torn line", async () => {
   await withTempDir(async (dir) => {
-    await appendCopyJournal(dir, { path: "a", size: 1, mtime: 5, sha256Hex: "aa" });
+    {
+      using journal = await CopyJournal.open(dir);
+      await journal.append({ path: "a", size: 1, mtime: 5, sha256Hex: "aa" });
+    }
     // A line as older versions wrote it, with the S3 part digests (now cut at the read-back).
     await Deno.writeTextFile(
       join(dir, COPY_JOURNAL_NAME),
@@ -35,7 +38,10 @@ Deno.test("the copy journal keeps the latest line per file and survives a torn l
       }\n`,
       { append: true },
     );
-    await appendCopyJournal(dir, { path: "a", size: 3, mtime: 7, sha256Hex: "cc" });
+    {
+      using journal = await CopyJournal.open(dir);
+      await journal.append({ path: "a", size: 3, mtime: 7, sha256Hex: "cc" });
+    }
     await Deno.writeTextFile(join(dir, COPY_JOURNAL_NAME), '{"path": "d", "si', { append: true });
     const journal = await readCopyJournal(dir);
     assert.deepEqual([...journal.keys()], ["a", "b/c"]);

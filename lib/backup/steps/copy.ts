@@ -19,9 +19,9 @@ import { forEachBySize } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import { kindAt } from "../../fs/mod.ts";
 import {
-  appendCopyJournal,
   type CopiedFile,
   COPY_JOURNAL_NAME,
+  CopyJournal,
   localPath,
   readCopyJournal,
 } from "../../layout/mod.ts";
@@ -200,19 +200,22 @@ export async function copyStudy(
       `creating folders in ${destination}: ${errorMessage(error)}`,
     );
   }
-  if (
-    plan.toCopy.length > 0 && await kindAt(localPath(destination, COPY_JOURNAL_NAME)) === undefined
-  ) {
-    writes.startedJournal();
-  }
-  const kept: PlannedFile[] = [];
-  const copied: PlannedFile[] = [];
   progress.stage(studyName, "copy", plan.toCopy.length, totalBytes(plan.toCopy));
   const began = performance.now();
+  const kept: PlannedFile[] = [];
+  const copied: PlannedFile[] = [];
+  if (plan.toCopy.length === 0) {
+    logCopied(context, studyName, plan, copied, kept, began);
+    return digests;
+  }
+  if (await kindAt(localPath(destination, COPY_JOURNAL_NAME)) === undefined) {
+    writes.startedJournal();
+  }
+  using journal = await openJournal(destination);
   await using copier = new ShareCopier<PlannedFile>(async (file, digest) => {
     // Only now, with its flush returned, is the copy on the share for sure.
     checkCopied(file, digest);
-    await appendCopyJournal(destination, {
+    await journal.append({
       path: file.stored,
       size: file.size,
       mtime: file.mtime,
@@ -259,6 +262,32 @@ export async function copyStudy(
         "copies went through memory",
     );
   }
+  logCopied(context, studyName, plan, copied, kept, began);
+  return digests;
+}
+
+/** Opens the copy journal of `destination` for this copy. */
+async function openJournal(destination: string): Promise<CopyJournal> {
+  try {
+    return await CopyJournal.open(destination);
+  } catch (error) {
+    throw new StepFailure(
+      "copy",
+      "failed_truenas",
+      `opening the copy journal in ${destination}: ${errorMessage(error)}`,
+    );
+  }
+}
+
+/** The copy's line in the log: what it copied, kept from an earlier run, or left in place. */
+function logCopied(
+  context: StudyContext,
+  studyName: string,
+  plan: CopyPlan,
+  copied: readonly PlannedFile[],
+  kept: readonly PlannedFile[],
+  began: number,
+): void {
   let line = rateLine(`${studyName}: copied`, copied, began);
   if (kept.length > 0) {
     line += `; kept ${kept.length} files, ${totalBytes(kept)} bytes already on the share ` +
@@ -269,7 +298,6 @@ export async function copyStudy(
       "stay where an earlier revision stored them";
   }
   context.logger.info(line);
-  return digests;
 }
 
 /** Throws unless `digest` is what a copy of `file` must read: its listed size, and its kept digest. */
