@@ -262,6 +262,35 @@ Deno.test("S3 refusing a checksum (a body changed in flight): failed_s3, the sou
   });
 });
 
+Deno.test("a large file changed after its read-back is refused by S3 part by part: its part digests are the share copy's", async () => {
+  await withBackupWorld(async (world) => {
+    const proxy = await startVerifyingProxy(world.peer.endpoint);
+    try {
+      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
+      const a = await world.makeStudy(A, { qptiffBytes: 7 * MIB });
+      const before = await snapshot(a);
+      const image = `${A}/Scan1/${A}.qptiff`;
+      const result = await world.run({
+        // After the copy, before the read-back: the second 5 MiB part of the source changes (same
+        // size). The read-back proves the share copy; the upload then reads the changed source.
+        afterCopy: async () => {
+          const bytes = await Deno.readFile(join(a, image));
+          bytes[6 * MIB] = (bytes[6 * MIB] ?? 0) ^ 0xff;
+          await Deno.writeFile(join(a, image), bytes);
+        },
+      });
+      const [outcome] = result.outcomes;
+      assert.equal(outcome?.record?.status, "failed_s3");
+      assert.match(outcome?.error ?? "", /checksum/i);
+      const copy = await snapshot(join(world.share, "fusion-01", A));
+      assert.equal(copy[image], before[image], "the share holds the bytes read back");
+      assert.equal(await world.object(`fusion/fusion-01/${A}/${image}`), undefined);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 Deno.test("a failing hook stops the run before anything is read or written", async () => {
   await withBackupWorld(async (world) => {
     const a = await world.makeStudy(A);

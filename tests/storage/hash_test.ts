@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { copyFileWithHash, hashFile } from "../../lib/storage/mod.ts";
+import { copyFileWithHash, FileHasher, hashFile } from "../../lib/storage/mod.ts";
 import { sampleBytes } from "../../scripts/sample_data.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 
@@ -97,5 +97,32 @@ Deno.test("hashFile reads a small file in one go when told its size, with the sa
       await Deno.writeFile(join(dir, "a"), new Uint8Array(5), { append: true });
       assert.equal((await hashFile(join(dir, "a"), { sizeHint: size })).size, size + 5);
     }
+  });
+});
+
+Deno.test("FileHasher cuts a large file's parts on a second core, equal to one thread's, several files at once", async () => {
+  await withTempDir(async (dir) => {
+    const partSize = 5 * 1024 * 1024 + 3;
+    const files = [
+      sampleBytes(3 * partSize - 1000, 11), // large: parts on the worker
+      sampleBytes(2 * 1024 * 1024 + 5, 12), // below the worker's threshold: parts on this thread
+      sampleBytes(100, 13), // read in one go
+    ];
+    for (const [index, bytes] of files.entries()) {
+      await Deno.writeFile(join(dir, `${index}`), bytes);
+    }
+    using hasher = new FileHasher();
+    const hashed = await Promise.all(
+      files.map((bytes, index) =>
+        hasher.hash(join(dir, `${index}`), { sizeHint: bytes.length, partSize })
+      ),
+    );
+    for (const [index, bytes] of files.entries()) {
+      assert.deepEqual(hashed[index], await hashFile(join(dir, `${index}`), { partSize }));
+      assert.equal(hashed[index]?.sha256Hex, sha(bytes));
+    }
+    assert.equal(hashed[0]?.partDigests?.length, 3);
+    const plain = await hasher.hash(join(dir, "0"), { sizeHint: files[0]!.length });
+    assert.deepEqual(plain, { size: files[0]!.length, sha256Hex: sha(files[0]!) });
   });
 });

@@ -1,11 +1,13 @@
 /**
- * Step: copy what a backup stores to the study's folder on the share,
- * hashing each file in the same pass (and, for files that go to S3 in parts,
- * each part), flushed to disk. Each copied file gets a line in the copy
- * journal, so a run that stopped part-way is resumed: a copy the journal
- * vouches for, whose source is unchanged and which still hashes to the
- * journal's digest, is kept. A file an earlier revision holds already is
- * only checked to be there.
+ * Step: copy what a backup stores to the study's folder on the share. The
+ * kernel copies each file while the source is hashed beside it
+ * (ShareCopier, lib/storage); each copy is flushed in the background, and
+ * gets its line in the copy journal only once its flush returned. The
+ * digest is that of the source as read; the read-back (verify.ts) proves
+ * the share holds those bytes. A run that stopped part-way is resumed: a
+ * copy the journal vouches for, whose source is unchanged and which still
+ * hashes to the journal's digest, is kept (that hashing is its read-back).
+ * A file an earlier revision holds already is only checked to be there.
  *
  * Every file and folder this attempt creates is remembered (ShareWrites), so
  * a failed copy removes exactly what it wrote — never a file of a complete
