@@ -91,12 +91,17 @@ async function runOurs(pristine: string, dir: string): Promise<OurRun & { share:
       sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint, partMb: 10 }),
     );
     const cold = await dropPageCache();
-    const run = await runMeasured(
+    // Its summary table and log lines to files of their own, not into the bench's tables.
+    const run = await runMeasured("sh", [
+      "-c",
+      '"$0" "$@" > "$OUTPUT" 2>&1',
       Deno.execPath(),
-      productArgs(["backup", "run", "--config", config]),
-      await productEnv(dir),
-    );
-    if (!run.success) throw new Error("backup run failed");
+      ...productArgs(["backup", "run", "--config", config]),
+    ], { ...await productEnv(dir), OUTPUT: join(dir, "output.txt") });
+    if (!run.success) {
+      const output = await Deno.readTextFile(join(dir, "output.txt")).catch(() => "");
+      throw new Error(`backup run failed:\n${output.split("\n").slice(-20).join("\n")}`);
+    }
     let log = "";
     for await (const entry of Deno.readDir(join(dir, "logs"))) {
       log += await Deno.readTextFile(join(dir, "logs", entry.name));
@@ -181,7 +186,7 @@ async function runRclone(
   const copy = join(dir, "share");
   await Deno.mkdir(dir, { recursive: true });
   const cold = await dropPageCache();
-  const cp = await shell(`${rclone} copy "$0" "$1" && sync`, study, copy);
+  const cp = await shell(`${rclone} copy -q "$0" "$1" && sync`, study, copy);
   const check = await shell(`${rclone} check --one-way -q "$0" "$1"`, study, copy);
   const peer = await startPeerProcess();
   try {
@@ -221,7 +226,7 @@ async function imageStudy(dir: string, aws: string, rclone: string | undefined) 
   const rounds = benchRounds();
   console.log(
     `\n### ${gib} GiB image + 2,000 files of 32 KiB (${(bytes / MiB).toFixed(0)} MiB), ` +
-      `${rounds} rounds; ${loadLine()} at the start\n`,
+      `${rounds} round${rounds === 1 ? "" : "s"}; ${loadLine()} at the start\n`,
   );
   console.log("| round | tool | seconds | parts (s) | peak RSS MiB | page cache |");
   console.log("| ---: | --- | ---: | --- | ---: | --- |");
