@@ -1,9 +1,10 @@
 /**
  * The backup of one study, as its steps: check it (the shared assessment),
  * compare it with its complete backup if it has one, check the share has
- * room, copy to the share hashing in the same pass, read every copy back,
- * write the file list, upload to S3 and confirm every object, record
- * `complete` (and mirror the manifest), then delete the source.
+ * room, copy to the share hashing the source beside the copy, read every
+ * copy back (cutting the S3 part digests from that read), write the file
+ * list, upload to S3 and confirm every object, record `complete` (and
+ * mirror the manifest), then delete the source.
  *
  * A study whose complete backup it still equals is only deleted (a run that
  * stopped between `complete` and the delete is finished this way); one that

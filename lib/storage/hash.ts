@@ -2,7 +2,8 @@
  * Streaming SHA-256 of local and share files: read-back hashing, hashing a
  * source while the kernel copies it, and copy-with-hash through memory in
  * one pass. Optionally also the digest of every fixed-size part, so the S3
- * multipart upload can use the digests computed during the copy.
+ * multipart upload can use the digests of the share copy's read-back
+ * ({@linkcode FileHasher} cuts them on a second core).
  *
  * Memory stays flat in the number and size of files: a small file is read
  * in one operation into a buffer of its own size (one operation instead of
