@@ -14,8 +14,6 @@
  *   and every later one are copied through memory instead; a read-only
  *   source always is, since a kernel copy would make the share copy
  *   read-only too (and undeletable by eviction on Windows).
- * - The part digests of a large multipart file are hashed by a worker on
- *   the second core while this thread hashes the whole file.
  * - Write-back overlaps the copying: each copied file is flushed in the
  *   background, several at once (a filesystem journals concurrent flushes
  *   together), and the caller hears of a file, through `onDurable`, only
@@ -25,7 +23,6 @@
  * @module
  */
 import {
-  CHUNKS,
   copyThroughMemory,
   digestFile,
   type FileDigest,
@@ -34,7 +31,6 @@ import {
   type HashOptions,
   timesOf,
 } from "./hash.ts";
-import { PartWorker } from "./_part_worker.ts";
 
 /** Flushes running at once. */
 const FLUSH_CONCURRENCY = 16;
@@ -54,8 +50,6 @@ export interface ShareCopierOptions {
 
 /** Options of one {@linkcode ShareCopier.copy}. */
 export interface ShareCopyOptions {
-  /** Also digest each slice of this many bytes (the S3 part size). */
-  readonly partSize?: number | undefined;
   /**
    * Called with the bytes of each chunk as the source is hashed; with a
    * negative count when a refused kernel copy starts over through memory.
@@ -135,7 +129,7 @@ async function writeBackWhileCopying(destination: string, copying: Promise<unkno
  *   await journal.append({ ...file, sha256Hex: digest.sha256Hex });
  * });
  * await inSizeOrder(files, 4, async (file) => {
- *   const digest = await copier.copy(from(file), to(file), file, { partSize, onProgress });
+ *   const digest = await copier.copy(from(file), to(file), file, { onProgress });
  * });
  * await copier.drain(); // every file flushed and recorded, or the first failure thrown
  * ```
@@ -157,7 +151,6 @@ export class ShareCopier<T> {
   #disposed = false;
   #kernelCopy = true;
   #refusal: string | undefined;
-  #worker: PartWorker | undefined;
 
   constructor(onDurable: OnDurable<T>, options: ShareCopierOptions = {}) {
     this.#onDurable = onDurable;
@@ -202,7 +195,7 @@ export class ShareCopier<T> {
       // CopyFileExW gave the copy the source's times already; copy_file_range did not.
       if (digest !== undefined && Deno.build.os === "windows") times = undefined;
     }
-    digest ??= await copyThroughMemory(source, destination, hashing, this.#parts());
+    digest ??= await copyThroughMemory(source, destination, hashing);
     this.#flushLater(destination, info.size, times, item, digest);
     return digest;
   }
@@ -229,7 +222,7 @@ export class ShareCopier<T> {
     let digest: FileDigest | undefined;
     let hashFailure: { error: unknown } | undefined;
     try {
-      digest = await digestFile(source, hashing, this.#parts());
+      digest = await digestFile(source, hashing);
     } catch (error) {
       hashFailure = { error };
     }
@@ -247,11 +240,6 @@ export class ShareCopier<T> {
     await Deno.remove(destination).catch(() => {});
     if (digest !== undefined) hashing.onProgress?.(-digest.size);
     return undefined;
-  }
-
-  #parts(): PartWorker {
-    this.#worker ??= new PartWorker(CHUNKS);
-    return this.#worker;
   }
 
   #throwIfFailed(): void {
@@ -338,18 +326,9 @@ export class ShareCopier<T> {
    */
   async drain(): Promise<void> {
     this.#closed = true;
-    try {
-      while (this.#tasks.size > 0) await Promise.all(this.#tasks);
-      await this.#recording;
-      this.#throwIfFailed();
-    } finally {
-      this.#stopWorker();
-    }
-  }
-
-  #stopWorker(): void {
-    this.#worker?.terminate();
-    this.#worker = undefined;
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+    await this.#recording;
+    this.#throwIfFailed();
   }
 
   /**
@@ -361,6 +340,5 @@ export class ShareCopier<T> {
     this.#disposed = true;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
     await this.#recording;
-    this.#stopWorker();
   }
 }

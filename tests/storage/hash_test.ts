@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { WORKER_MIN_BYTES } from "../../lib/storage/hash.ts";
 import { copyFileWithHash, FileHasher, hashFile } from "../../lib/storage/mod.ts";
 import { sampleBytes } from "../../scripts/sample_data.ts";
 import { withTempDir } from "../_helpers/temp.ts";
+import { makeFile, partDigests } from "./_files.ts";
 
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -124,5 +126,25 @@ Deno.test("FileHasher cuts a large file's parts on a second core, equal to one t
     assert.equal(hashed[0]?.partDigests?.length, 3);
     const plain = await hasher.hash(join(dir, "0"), { sizeHint: files[0]!.length });
     assert.deepEqual(plain, { size: files[0]!.length, sha256Hex: sha(files[0]!) });
+  });
+});
+
+Deno.test("part digests from the worker equal the single-threaded ones at the edges", async () => {
+  await withTempDir(async (dir) => {
+    // Parts not aligned with the 4 MiB reads; sizes from empty to many parts.
+    const partSize = WORKER_MIN_BYTES + 3;
+    const sizes = [0, 1, partSize, partSize + 1, 5 * partSize + 5];
+    using hasher = new FileHasher();
+    for (const [index, size] of sizes.entries()) {
+      const file = await makeFile(dir, `src${index}`, size, 40 + index);
+      const hashed = await hasher.hash(file.path, { sizeHint: size, partSize });
+      const single = await hashFile(file.path, { partSize });
+      assert.deepEqual(hashed, single, `size ${size}`);
+      assert.equal(hashed.sha256Hex, file.sha256Hex);
+      assert.deepEqual(
+        hashed.partDigests,
+        size === 0 ? [] : await partDigests(file.path, partSize),
+      );
+    }
   });
 });

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WORKER_MIN_BYTES } from "../../lib/storage/hash.ts";
 import { type FileDigest, hashFile, ShareCopier } from "../../lib/storage/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { makeFile, partDigests } from "./_files.ts";
+import { makeFile } from "./_files.ts";
 
 const CHILD = fileURLToPath(new URL("./_share_copy_child.ts", import.meta.url));
 const MiB = 1024 * 1024;
@@ -50,27 +49,6 @@ Deno.test("ShareCopier copies small and large files exactly, keeps mtimes, repor
       copier.copy(files[0]!.path, join(dir, "dst", "late"), "late"),
       /drained/,
     );
-  });
-});
-
-Deno.test("part digests from the worker equal the single-threaded ones at the edges", async () => {
-  await withTempDir(async (dir) => {
-    // Parts not aligned with the 4 MiB reads; sizes from empty to many parts.
-    const partSize = WORKER_MIN_BYTES + 3;
-    const sizes = [0, 1, partSize, partSize + 1, 5 * partSize + 5];
-    const copier = new ShareCopier<number>(() => {});
-    for (const [index, size] of sizes.entries()) {
-      const file = await makeFile(dir, `src${index}`, size, 40 + index);
-      const copied = await copier.copy(file.path, join(dir, `dst${index}`), index, { partSize });
-      const single = await hashFile(file.path, { partSize });
-      assert.deepEqual(copied, single, `size ${size}`);
-      assert.equal(copied.sha256Hex, file.sha256Hex);
-      assert.deepEqual(
-        copied.partDigests,
-        size === 0 ? [] : await partDigests(file.path, partSize),
-      );
-    }
-    await copier.drain();
   });
 });
 
