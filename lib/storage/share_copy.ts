@@ -326,6 +326,15 @@ export class ShareCopier<T> {
    */
   async drain(): Promise<void> {
     this.#closed = true;
+    await this.flushed();
+  }
+
+  /**
+   * Once the `copy` calls under way have returned: waits until each file
+   * copied so far is flushed and recorded, and rejects with the first
+   * failure. More files may be copied afterwards.
+   */
+  async flushed(): Promise<void> {
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
     await this.#recording;
     this.#throwIfFailed();

@@ -238,6 +238,25 @@ Deno.test("with one unflushed file allowed, each copy waits for the previous fil
   });
 });
 
+Deno.test("flushed waits until every file copied so far is durable; the copier takes more after it", async () => {
+  await withTempDir(async (dir) => {
+    const durable: number[] = [];
+    const copier = new ShareCopier<number>((index) => {
+      durable.push(index);
+    });
+    const copyOne = async (index: number) => {
+      const file = await makeFile(dir, `s${index}`, 5000 + index, index);
+      await copier.copy(file.path, join(dir, `d${index}`), index);
+    };
+    await Promise.all([0, 1, 2, 3].map(copyOne));
+    await copier.flushed();
+    assert.deepEqual(durable.toSorted(), [0, 1, 2, 3]);
+    await copyOne(4);
+    await copier.drain();
+    assert.deepEqual(durable.toSorted(), [0, 1, 2, 3, 4]);
+  });
+});
+
 Deno.test("a failing onDurable stops the copier: later copies and the drain reject with it", async () => {
   await withTempDir(async (dir) => {
     const recorded: number[] = [];

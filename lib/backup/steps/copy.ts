@@ -17,7 +17,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { forEachBySize } from "../../concurrency/mod.ts";
+import { forEachLimited, SMALL_FILE_BYTES } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import { kindAt } from "../../fs/mod.ts";
 import {
@@ -228,7 +228,7 @@ export async function copyStudy(
   }, { signal: context.signal });
   // Copies kept from an earlier run are read back here, their part digests cut on a second core.
   using hasher = new FileHasher();
-  await forEachBySize(plan.toCopy, SMALL_FILE_CONCURRENCY, async (file) => {
+  const copyOne = async (file: PlannedFile) => {
     const target = localPath(destination, file.stored);
     const earlier = await keptCopy(context, hasher, plan.journal.get(file.stored), file, target);
     if (earlier !== undefined) {
@@ -252,8 +252,16 @@ export async function copyStudy(
       partDigests: undefined,
       verified: false,
     });
-  });
+  };
+  // Small files several at a time, then large ones alone (as forEachBySize does).
+  const small = plan.toCopy.filter((file) => file.size <= SMALL_FILE_BYTES);
+  const large = plan.toCopy.filter((file) => file.size > SMALL_FILE_BYTES);
   try {
+    await forEachLimited(small, SMALL_FILE_CONCURRENCY, copyOne);
+    // The small files are flushed and journaled before a large one starts: a crash while a
+    // large file is copied then costs that file only.
+    await copier.flushed();
+    await forEachLimited(large, 1, copyOne);
     await copier.drain();
   } catch (error) {
     throw copyFailure(error, "flushing the copies");
