@@ -78,6 +78,12 @@ export interface FileDigest {
 }
 
 const SHA256_BYTES = 32;
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/** The value of a lower-case hex digit's character code (checked by HEX_DIGEST first). */
+function nibble(code: number): number {
+  return code <= 57 ? code - 48 : code - 87;
+}
 
 /**
  * Each file's digest, by its stored path (relative to the backup's folder).
@@ -103,18 +109,39 @@ export class DigestMap {
   }
 
   set(path: string, digest: FileDigest): void {
-    const bytes = Buffer.from(digest.sha256Hex, "hex");
-    if (bytes.length !== SHA256_BYTES) throw new Error(`not a SHA-256: ${digest.sha256Hex}`);
+    if (!HEX_DIGEST.test(digest.sha256Hex)) throw new Error(`not a SHA-256: ${digest.sha256Hex}`);
     let slot = this.#slots.get(path);
     if (slot === undefined) {
       slot = this.#slots.size;
       if (slot === this.#verified.length) this.#grow();
       this.#slots.set(path, slot);
     }
-    this.#digests.set(bytes, slot * SHA256_BYTES);
-    this.#verified[slot] = digest.verified ? 1 : 0;
-    if (digest.partDigests === undefined) this.#parts.delete(slot);
-    else this.#parts.set(slot, digest.partDigests);
+    // Decoded in place: no buffer per file.
+    const hex = digest.sha256Hex;
+    for (let index = 0, at = slot * SHA256_BYTES; index < SHA256_BYTES; index++, at++) {
+      this.#digests[at] = nibble(hex.charCodeAt(2 * index)) << 4 |
+        nibble(hex.charCodeAt(2 * index + 1));
+    }
+    this.#setState(slot, digest.verified, digest.partDigests);
+  }
+
+  /** Whether the copy at `path` was read back and matched; undefined when `path` is unknown. */
+  verified(path: string): boolean | undefined {
+    const slot = this.#slots.get(path);
+    return slot === undefined ? undefined : this.#verified[slot] === 1;
+  }
+
+  /** The copy at `path` was read back and matched; `partDigests` were cut from that read. */
+  markVerified(path: string, partDigests: readonly Uint8Array[] | undefined): void {
+    const slot = this.#slots.get(path);
+    if (slot === undefined) throw new Error(`no digest for ${path}`);
+    this.#setState(slot, true, partDigests);
+  }
+
+  #setState(slot: number, verified: boolean, partDigests: readonly Uint8Array[] | undefined) {
+    this.#verified[slot] = verified ? 1 : 0;
+    if (partDigests === undefined) this.#parts.delete(slot);
+    else this.#parts.set(slot, partDigests);
   }
 
   get(path: string): FileDigest | undefined {

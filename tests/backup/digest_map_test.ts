@@ -30,10 +30,19 @@ Deno.test("DigestMap keeps each digest, state and parts by stored path, past its
     verified: true,
   });
   assert.equal(digests.size, 5);
+  assert.equal(digests.verified("f1"), false);
+  digests.markVerified("f1", parts);
+  assert.deepEqual(digests.get("f1"), { sha256Hex: hex("f1"), partDigests: parts, verified: true });
+  assert.equal(digests.verified("f1"), true);
+  assert.equal(digests.verified("nowhere"), undefined);
+  assert.throws(() => digests.markVerified("nowhere", undefined), /no digest for nowhere/);
   assert.equal(digests.get("nowhere"), undefined);
   assert.throws(() => digestOf(digests, "nowhere"), /no digest for nowhere/);
-  assert.throws(
-    () => digests.set("bad", { sha256Hex: "abc", partDigests: undefined, verified: false }),
-    /not a SHA-256/,
-  );
+  for (const bad of ["abc", hex("x").toUpperCase(), `${hex("x").slice(0, 63)}g`]) {
+    assert.throws(
+      () => digests.set("bad", { sha256Hex: bad, partDigests: undefined, verified: false }),
+      /not a SHA-256/,
+    );
+  }
+  assert.equal(digests.get("bad"), undefined);
 });

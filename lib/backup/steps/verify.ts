@@ -39,7 +39,7 @@ export async function verifyCopies(
   digests: DigestMap,
 ): Promise<void> {
   const { progress, store } = context;
-  const unverified = work.files.filter((file) => !digestOf(digests, file.stored).verified);
+  const unverified = work.files.filter((file) => digests.verified(file.stored) !== true);
   progress.stage(studyName, "verify", unverified.length, totalBytes(unverified));
   const began = performance.now();
   using hasher = new FileHasher();
@@ -59,8 +59,7 @@ export async function verifyCopies(
         `reading back ${file.path}: ${errorMessage(error)}`,
       );
     }
-    const copied = digestOf(digests, file.stored);
-    const expected = copied.sha256Hex;
+    const expected = digestOf(digests, file.stored).sha256Hex;
     if (digest.size !== file.size || digest.sha256Hex !== expected) {
       throw new StepFailure(
         "read-back",
@@ -70,7 +69,7 @@ export async function verifyCopies(
           `${digest.size} instead of ${file.size} bytes)`,
       );
     }
-    digests.set(file.stored, { ...copied, partDigests: digest.partDigests, verified: true });
+    digests.markVerified(file.stored, digest.partDigests);
     progress.advance(1, 0);
   });
   context.logger.info(rateLine(`${studyName}: read back`, unverified, began));
