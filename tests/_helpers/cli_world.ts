@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { sampleConfigToml } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../../peers/s3.ts";
+import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain } from "./cli.ts";
 import { withTempDir } from "./temp.ts";
 
@@ -18,6 +19,8 @@ export interface CliWorld {
   readonly share: string;
   readonly config: string;
   readonly peer: S3Peer;
+  /** The checksum-verifying proxy in front of the peer, which config.toml names as the endpoint. */
+  readonly proxy: VerifyingProxy;
   /** Runs main.ts with `args` and `--config <config>`, the peer's credentials, the product's permissions. */
   run(...args: string[]): Promise<CliResult>;
 }
@@ -34,6 +37,8 @@ export async function withCliWorld(
   await withTempDir(async (dir) => {
     const peer = await startS3Peer();
     peer.clearRequests(); // the bucket's creation is not the tool's doing
+    // S3 as it behaves (checksums verified, conditional writes enforced), not as the emulator does.
+    const proxy = await startVerifyingProxy(peer.endpoint);
     try {
       const source = join(dir, "FusionData");
       const share = join(dir, "truenas");
@@ -46,7 +51,7 @@ export async function withCliWorld(
           source,
           share,
           bucket: peer.bucket,
-          endpoint: peer.endpoint,
+          endpoint: proxy.endpoint,
           extra: extraToml,
           truenasExtra: truenasToml,
         }),
@@ -57,10 +62,12 @@ export async function withCliWorld(
         share,
         config,
         peer,
+        proxy,
         run: (...args) =>
           runMain([...args, "--config", config], { permissions: PRODUCT_FLAGS, env: peer.env }),
       });
     } finally {
+      await proxy.stop();
       await peer.stop();
     }
   });
