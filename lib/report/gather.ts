@@ -12,7 +12,8 @@ import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import { type JobRecord, type ManifestRecord, readJobLog, readManifest } from "../manifest/mod.ts";
-import { EXPECT_MONTHS, type ReportInput, type ReportSettings } from "./aggregate.ts";
+import { EXPECT_MONTHS } from "./sections/period.ts";
+import type { ReportInput, ReportSettings } from "./types.ts";
 import { addMonths, type Calendar } from "./calendar.ts";
 import type { Usage } from "./cost.ts";
 

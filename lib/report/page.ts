@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { MonthlyReport } from "./aggregate.ts";
+import type { MonthlyReport } from "./types.ts";
 import { monthName, shortMonthName } from "./calendar.ts";
 import { COLORS, escapeHtml, instrumentColor } from "./_html.ts";
 import {

@@ -13,7 +13,7 @@ import type {
   MissedJob,
   MonthlyReport,
   WaitingStudy,
-} from "./aggregate.ts";
+} from "./types.ts";
 import { RATE_MONTHS } from "./forecast.ts";
 
 export { formatBytes };

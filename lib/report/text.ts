@@ -5,7 +5,7 @@
  * @module
  */
 import { renderTable } from "../text/mod.ts";
-import type { MonthlyReport } from "./aggregate.ts";
+import type { MonthlyReport } from "./types.ts";
 import { monthName } from "./calendar.ts";
 import {
   auditLine,
