@@ -24,13 +24,21 @@ export interface GatherOptions {
   readonly calendar: Calendar;
   /** The share's free space (statfs). */
   readonly readSpace: SpaceReader;
-  /** Lists the bucket per storage class (`--s3`); the estimate comes from the manifest without it. */
-  readonly listS3?: (() => Promise<ReadonlyMap<string, Usage>>) | undefined;
+  /**
+   * Lists the keys under `keyPrefix` per storage class (`--s3`); the estimate
+   * comes from the manifest without it.
+   */
+  readonly listS3?: ((keyPrefix: string) => Promise<ReadonlyMap<string, Usage>>) | undefined;
+}
+
+/** The keys of everything the toolkit writes start with this: `<prefix>/`, or "" (the bucket). */
+function keyPrefix(config: Config): string {
+  return config.s3.prefix === "" ? "" : `${config.s3.prefix}/`;
 }
 
 /** `s3://bucket/prefix/`. */
 export function s3Location(config: Config): string {
-  return `s3://${config.s3.bucket}/${config.s3.prefix === "" ? "" : `${config.s3.prefix}/`}`;
+  return `s3://${config.s3.bucket}/${keyPrefix(config)}`;
 }
 
 /** The report's settings from config.toml. */
@@ -155,7 +163,7 @@ export async function gatherReport(config: Config, options: GatherOptions): Prom
     problems,
     `cannot list ${s3Location(config)} (the S3 figures are estimated from the manifest)`,
     undefined,
-    listS3,
+    () => listS3(keyPrefix(config)),
   );
   return {
     month: options.month,
