@@ -7,7 +7,6 @@
  * @module
  */
 import type { MonthlyReport } from "./types.ts";
-import { monthName } from "./calendar.ts";
 import { chartLabel, COLORS, escapeHtml, instrumentColor } from "./_html.ts";
 import {
   auditLine,
