@@ -7,19 +7,12 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
+import { hostName } from "../host.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import { appendJobRecord, type JobRecord, timestamp } from "../manifest/mod.ts";
 import { appendRun } from "../status/mod.ts";
 import type { JobFailure } from "./context.ts";
-
-function hostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown host";
-  }
-}
 
 /** Records one job's run. */
 export interface JobRecorder {
@@ -40,7 +33,7 @@ export function jobRecorder(
     const written = await appendJobRecord(config.truenas.root, config.truenas.manifestRoot, {
       job: name,
       instrument: config.backup.instrument,
-      host: hostname(),
+      host: hostName(),
       started_at: timestamp(startedAt),
       ...record,
     });

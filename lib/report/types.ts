@@ -33,13 +33,20 @@ export interface ReportSettings {
   readonly pricesAsOf: string;
 }
 
-/** Everything the report is computed from. */
-export interface ReportInput {
+/** What a report is of, from its input to its figures. */
+export interface ReportBasis {
   /** `YYYY-MM`. */
   readonly month: string;
-  readonly now: Date;
+  /** The time zone the month and every time are told in. */
   readonly calendar: Calendar;
   readonly settings: ReportSettings;
+  /** What could not be read, one line each (an unreachable share, a failed listing). */
+  readonly problems: readonly string[];
+}
+
+/** Everything the report is computed from. */
+export interface ReportInput extends ReportBasis {
+  readonly now: Date;
   /** Every manifest record, in the order written. */
   readonly manifest: readonly ManifestRecord[];
   /** Every cleanup ledger line. */
@@ -50,8 +57,6 @@ export interface ReportInput {
   readonly space: { readonly freeBytes: number; readonly totalBytes: number } | undefined;
   /** The bucket's listing per storage class, when asked for and read. */
   readonly s3Usage: ReadonlyMap<string, Usage> | undefined;
-  /** What could not be read, one line each (an unreachable share, a failed listing). */
-  readonly problems: readonly string[];
 }
 
 /** A job an instrument runs every month that left no record in the month. */
@@ -241,16 +246,13 @@ export interface S3Section {
 }
 
 /** The report: every figure, ready to render. */
-export interface MonthlyReport extends BackupsOfMonth {
-  readonly month: string;
+export interface MonthlyReport extends ReportBasis, BackupsOfMonth {
   /** Ms. */
   readonly generatedAt: number;
-  /** The time zone every time is shown in, and its name (`UTC+08:00`). */
-  readonly calendar: Calendar;
+  /** The name of the report's time zone (`UTC+08:00`). */
   readonly zone: string;
   /** The month is not over: missed jobs are not judged yet. */
   readonly partial: boolean;
-  readonly settings: ReportSettings;
   /** Every instrument with records in the last year, and this PC's, sorted. */
   readonly instruments: readonly string[];
   /** First in the report when not empty. */
@@ -265,5 +267,4 @@ export interface MonthlyReport extends BackupsOfMonth {
   readonly s3: S3Section;
   readonly audits: readonly AuditRun[];
   readonly restores: readonly RestoreRun[];
-  readonly problems: readonly string[];
 }
