@@ -202,6 +202,7 @@ export function s3Operation(method: string, key: string, query: Record<string, s
         ? "CompleteMultipartUpload"
         : "PostObject";
     case "GET":
+      if (has("attributes")) return "GetObjectAttributes";
       return has("uploadId") ? "ListParts" : "GetObject";
     case "HEAD":
       return "HeadObject";

@@ -47,6 +47,8 @@ export interface ProxiedRequest {
   readonly partNumber?: number;
   /** The Range header of a ranged GetObject. */
   readonly range?: string;
+  /** The condition a write carried: `If-None-Match: *`, or `If-Match: <etag>`. */
+  readonly condition?: string;
   /** What the client got back. */
   readonly status: number;
 }
@@ -290,11 +292,19 @@ export async function startVerifyingProxy(upstream: string): Promise<VerifyingPr
     const operation = s3Operation(method, key, query);
     const partNumber = query["partNumber"] === undefined ? undefined : Number(query["partNumber"]);
     const range = operation === "GetObject" ? header(request, "range") : undefined;
+    const ifNoneMatch = header(request, "if-none-match");
+    const ifMatch = header(request, "if-match");
+    const condition = ifNoneMatch !== undefined
+      ? `If-None-Match: ${ifNoneMatch}`
+      : ifMatch !== undefined
+      ? `If-Match: ${ifMatch}`
+      : undefined;
     const seen = {
       operation,
       key,
       ...(partNumber === undefined ? {} : { partNumber }),
       ...(range === undefined ? {} : { range }),
+      ...(condition === undefined ? {} : { condition }),
     };
     if (quietAfter !== undefined) {
       if (quietAfter === 0) {

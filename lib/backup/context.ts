@@ -45,6 +45,12 @@ export interface StudyContext {
   readonly previous: ManifestRecord | undefined;
   /** The study's latest `complete` record (the revision a later one builds on), if any. */
   readonly lastComplete: ManifestRecord | undefined;
+  /**
+   * Every record of the study's backup before this run, oldest first: which
+   * attempts there were, and whether each completed (an object in S3 names
+   * the attempt that wrote it; see steps/upload.ts).
+   */
+  readonly history: readonly ManifestRecord[];
   readonly signal?: AbortSignal | undefined;
   /** Test seam: runs between the copy and the read-back (a test corrupts the copy here). */
   readonly afterCopy?: ((destination: string) => Promise<void>) | undefined;

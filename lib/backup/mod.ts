@@ -20,6 +20,7 @@ export {
   diffState,
   firstBackup,
   type HashedFile,
+  judgeFoundObject,
   type PlannedFile,
   revisionWork,
   type StateChanges,

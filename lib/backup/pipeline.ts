@@ -294,6 +294,11 @@ async function storeInS3(
     story.prefixKey,
     proven.digests,
     proven.list.text,
+    {
+      instrument: context.config.backup.instrument,
+      startedAt: story.place.startedAt,
+      revision: work.revision,
+    },
   );
   await attempt.recorder.update({ s3_verified_at: timestamp(context.clock()) });
   context.logger.info(

@@ -1,13 +1,23 @@
 /**
  * The pure decisions of one study's backup: what to do given its manifest
- * records, what changed since its complete backup, and what a backup (the
- * first, or a revision) stores where. No I/O.
+ * records, what changed since its complete backup, what a backup (the
+ * first, or a revision) stores where, and which object found in S3 an
+ * attempt may replace. No I/O.
  *
  * @module
  */
 import { compareNames } from "../fs/mod.ts";
-import { revisionOf, revisionPath, type SidecarEntry, studyPathOf } from "../layout/mod.ts";
+import {
+  type AttemptTag,
+  describeAttempt,
+  parseAttemptTag,
+  revisionOf,
+  revisionPath,
+  type SidecarEntry,
+  studyPathOf,
+} from "../layout/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
+import type { ReplaceVerdict } from "../storage/s3.ts";
 import type { StudyFile, StudyListing } from "../study/mod.ts";
 
 /** A file of the state a backup stores. */
@@ -165,4 +175,75 @@ export function workCounts(work: BackupWork): WorkCounts {
 export function describeChanges(changes: StateChanges): string {
   return `${changes.added.length} added, ${changes.changed.length} changed, ` +
     `${changes.removed.length} removed`;
+}
+
+/**
+ * Whether attempt `current` may replace an object holding other content at
+ * a key it writes, the object tagged `found` (its metadata `attempt`), given
+ * `history`: every record of this backup in the manifest before this run.
+ * Only an object written by an attempt of the same backup and revision
+ * that the manifest lists, while no attempt of that revision ever
+ * completed, is replaced: it is this backup's own unfinished work, which
+ * the study's change since made wrong. (`started_at` has whole seconds, so
+ * a tag naming `current`'s own start but no listed attempt is not taken as
+ * `current`'s: it could be a lost attempt of the same second.) Anything
+ * else — no tag, a tag the manifest does not list, another instrument's or
+ * revision's, a revision that completed — is refused, with what to do
+ * (`command`: how the user starts this program).
+ */
+export function judgeFoundObject(
+  history: readonly ManifestRecord[],
+  current: AttemptTag,
+  found: string | undefined,
+  command: string,
+): ReplaceVerdict {
+  const refuse = (why: string, advice: string): ReplaceVerdict => ({
+    replace: false,
+    reason: `${why}: a backup never replaces it — ${advice}`,
+  });
+  const tag = parseAttemptTag(found);
+  if (tag === undefined) {
+    return refuse(
+      "it names no backup attempt (it was written by an earlier version of fusion-toolkit, or " +
+        "by another program), so nothing proves it is an unfinished attempt of this backup",
+      "if the manifest that lists its backup was lost or [truenas] manifest_root changed, " +
+        "point manifest_root at it; otherwise rename the study folder to back it up under a " +
+        "new name",
+    );
+  }
+  if (tag.instrument !== current.instrument || tag.revision !== current.revision) {
+    return refuse(
+      `it was written by ${describeAttempt(tag)} of instrument ${tag.instrument}, not by an ` +
+        `attempt of revision ${current.revision} of ${current.instrument}, which this one is`,
+      "the manifest may have lost that attempt's records: point [truenas] manifest_root at the " +
+        "manifest that lists them",
+    );
+  }
+  const completed = history.find((record) =>
+    record.status === "complete" && revisionOf(record) === current.revision
+  );
+  if (completed !== undefined) {
+    return refuse(
+      `revision ${current.revision} of this backup is complete (the attempt started ` +
+        `${completed.started_at}) and this object may be part of it`,
+      `run \`${command} audit --s3\``,
+    );
+  }
+  const records = history.filter((record) =>
+    record.started_at === tag.startedAt && revisionOf(record) === tag.revision &&
+    record.instrument === tag.instrument
+  );
+  const last = records.at(-1);
+  if (last === undefined) {
+    return refuse(
+      `it was written by ${describeAttempt(tag)}, which the manifest does not list (a lost ` +
+        "manifest, or [truenas] manifest_root changed?)",
+      "point manifest_root at the manifest that lists that attempt",
+    );
+  }
+  return {
+    replace: true,
+    note: `it was written by ${describeAttempt(tag)} of this backup, which never completed (its ` +
+      `last record: ${last.status})`,
+  };
 }

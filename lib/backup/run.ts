@@ -41,7 +41,7 @@ import { settleEarlierRuns } from "./steps/settle.ts";
 import { spaceNeeded } from "./steps/space.ts";
 
 /** What a run needs (what each study needs, less its manifest records); the CLI builds it. */
-export type BackupRunOptions = Omit<StudyContext, "previous" | "lastComplete">;
+export type BackupRunOptions = Omit<StudyContext, "previous" | "lastComplete" | "history">;
 
 /** What a run did. */
 export interface BackupRunResult {
@@ -62,6 +62,19 @@ function logWarnings(contents: ManifestContents, logger: Logger): void {
   for (const warning of contents.warnings) {
     logger.warn(`manifest ${warning.file}:${warning.line}: ${warning.message}`);
   }
+}
+
+/** Every backup's records, in the order read (oldest first), by `backup_name`. */
+function recordsByBackup(
+  records: readonly ManifestRecord[],
+): ReadonlyMap<string, readonly ManifestRecord[]> {
+  const byBackup = new Map<string, ManifestRecord[]>();
+  for (const record of records) {
+    const history = byBackup.get(record.backup_name);
+    if (history === undefined) byBackup.set(record.backup_name, [record]);
+    else history.push(record);
+  }
+  return byBackup;
 }
 
 /** The minutes a job waits for a lock, in ms. */
@@ -98,10 +111,12 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
     const manifest = await readManifest(config.truenas.manifestRoot);
     logWarnings(manifest, logger);
     const lastComplete = foldComplete(manifest.records);
+    const histories = recordsByBackup(manifest.records);
     const settled = await settleEarlierRuns({
       context: options,
       latest: manifest.latest,
       lastComplete,
+      histories,
     });
     const studies = assessRoot(config.backup.sourceRoot);
     const due = dueStudies(studies, config.backup.idleDays, clock());
@@ -119,6 +134,7 @@ export async function runBackup(options: BackupRunOptions): Promise<BackupRunRes
           ...options,
           previous: manifest.latest.get(name),
           lastComplete: lastComplete.get(name),
+          history: histories.get(name) ?? [],
         }),
       );
     }

@@ -1,8 +1,9 @@
 /**
  * The archive's layout, in one place: where a backup lives on the share and
- * in S3, the proof stored with it (`_checksums.sha256`), the copy journal an
- * unfinished backup leaves, and the locks (on the share, per instrument and
- * for the share; a marker per study on the instrument) that keep runs apart.
+ * in S3, the proof stored with it (`_checksums.sha256`), the tag naming the
+ * attempt that wrote each object, the copy journal an unfinished backup
+ * leaves, and the locks (on the share, per instrument and for the share; a
+ * marker per study on the instrument) that keep runs apart.
  *
  * @module
  */
@@ -17,6 +18,7 @@ export {
   s3Key,
   type S3Location,
 } from "./paths.ts";
+export { type AttemptTag, describeAttempt, formatAttemptTag, parseAttemptTag } from "./attempt.ts";
 export {
   appendCopyJournal,
   type CopiedFile,

@@ -24,7 +24,7 @@ import { closeStream, rangeStream, sha256OfRange } from "./_file_range.ts";
 import { choosePartSize, compositeSha256, type PartRange, planParts, toBase64 } from "./_parts.ts";
 import { forEachLimited } from "../concurrency/mod.ts";
 import { S3StorageError } from "./_s3_errors.ts";
-import type { S3Session, UploadFileInput, UploadSession } from "./_s3_session.ts";
+import type { S3Session, UploadFileInput, UploadSession, WriteCondition } from "./_s3_session.ts";
 
 /** A part S3 already holds for an unfinished upload. */
 export interface UploadedPart {
@@ -50,12 +50,6 @@ export interface MultipartResult {
   /** Whether S3's answer named the composite checksum it computed (it matched). */
   readonly validated: boolean;
 }
-
-/**
- * What the completion may replace: nothing (`If-None-Match: *`, a new
- * object), or exactly the object with this ETag (`If-Match`).
- */
-type Condition = { readonly ifNoneMatch: "*" } | { readonly ifMatch: string };
 
 /**
  * The newest unfinished SHA-256 multipart upload of exactly `key`, with its
@@ -137,15 +131,18 @@ export async function findResumableUpload(
  * completion lists every part's checksum, so S3 computes the composite one.
  * Parts whose digests are not given are hashed from the file just before they
  * are sent (so a part is read twice, never held in memory). The completion
- * carries `If-None-Match: *`: it never replaces an object already at the key.
+ * carries `condition`: `If-None-Match: *` never replaces an object already at
+ * the key; `If-Match` replaces exactly the object with that ETag.
  *
  * @throws {S3StorageError} when S3 refuses a request or cannot be reached;
- *   a completion refused because an object is already there has a cause with
- *   HTTP status 412 (see `isPreconditionFailed`).
+ *   a completion refused because the condition does not hold has a cause
+ *   with HTTP status 412 (see `isPreconditionFailed`), or 404 when the
+ *   object `If-Match` names is gone.
  */
 export async function uploadMultipart(
   session: UploadSession,
   input: UploadFileInput,
+  condition: WriteCondition,
 ): Promise<MultipartResult> {
   const partSize = choosePartSize(input.size, session.partSizeBytes);
   const plan = planParts(input.size, partSize);
@@ -158,7 +155,7 @@ export async function uploadMultipart(
   const found = await findResumableUpload(session, input.key, input.signal);
   // An unfinished upload without parts saves nothing: start clean.
   const resumable = found !== undefined && found.parts.size > 0 ? found : undefined;
-  const made = await uploadParts(session, input, plan, resumable, { ifNoneMatch: "*" });
+  const made = await uploadParts(session, input, plan, resumable, condition);
   if (resumable === undefined || await carriesDigest(session, input)) return made.result;
   // The unfinished upload was started for other content (its metadata names
   // another digest): the parts that matched are right, the metadata is not.
@@ -175,7 +172,7 @@ async function uploadParts(
   input: UploadFileInput,
   plan: readonly PartRange[],
   resumable: ResumableUpload | undefined,
-  condition: Condition,
+  condition: WriteCondition,
 ): Promise<{ result: MultipartResult; etag: string }> {
   const { client, bucket } = session;
   const { key, signal } = input;
@@ -188,7 +185,10 @@ async function uploadParts(
           Bucket: bucket,
           Key: key,
           ChecksumAlgorithm: "SHA256",
-          Metadata: { sha256: input.sha256Hex },
+          Metadata: {
+            sha256: input.sha256Hex,
+            ...(input.attempt === undefined ? {} : { attempt: input.attempt }),
+          },
           StorageClass: session.storageClass as StorageClass,
           ContentType: "application/octet-stream",
         }),

@@ -220,8 +220,9 @@ export function toS3StorageError(error: unknown, context: FailureContext): S3Sto
     return new S3StorageError(
       "access_denied",
       `access denied by S3 for ${where}: the credentials need s3:PutObject, s3:GetObject, ` +
-        `s3:RestoreObject, s3:ListBucket, s3:ListBucketMultipartUploads, ` +
-        `s3:ListMultipartUploadParts and s3:GetBucketVersioning on bucket '${context.bucket}'`,
+        `s3:GetObjectAttributes, s3:RestoreObject, s3:ListBucket, ` +
+        `s3:ListBucketMultipartUploads, s3:ListMultipartUploadParts and s3:GetBucketVersioning ` +
+        `on bucket '${context.bucket}'`,
       options,
     );
   }

@@ -1,13 +1,14 @@
 /**
  * Reading the archive back: HeadObject facts (size, storage class, restore
- * state, the `sha256` metadata), listings, small objects read whole, restore
- * requests for objects in the archive storage classes, and the bucket's
- * versioning state. Downloads into files are in `_s3_download.ts`.
+ * state, the `sha256` and `attempt` metadata), the parts an object was
+ * uploaded in, listings, small objects read whole, restore requests for
+ * objects in the archive storage classes, and the bucket's versioning state. Downloads into files are in `_s3_download.ts`.
  *
  * @module
  */
 import {
   GetBucketVersioningCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -36,6 +37,10 @@ export interface ObjectInfo {
   readonly sha256Hex: string | undefined;
   /** S3's base64 ChecksumSHA256: full-object, or composite `...-N` for multipart. */
   readonly checksumSha256: string | undefined;
+  /** The backup attempt that wrote it (metadata `attempt`, see lib/layout/attempt.ts), if named. */
+  readonly attempt: string | undefined;
+  /** Its ETag, which a write replacing exactly this object names in `If-Match`. */
+  readonly etag: string | undefined;
   /** The restore request's state, when one was made. */
   readonly restore: RestoreState | undefined;
   /** Whether GetObject is refused until a restore request finishes. */
@@ -133,9 +138,71 @@ export async function headObject(
     storageClass,
     sha256Hex: head.Metadata?.["sha256"],
     checksumSha256: head.ChecksumSHA256,
+    attempt: head.Metadata?.["attempt"],
+    etag: head.ETag,
     restore,
     archived: isArchived(storageClass, restore),
   };
+}
+
+/** One part of a multipart object: its size, and the SHA-256 S3 holds for it (base64), if any. */
+export interface StoredPart {
+  readonly size: number;
+  readonly checksumSha256: string | undefined;
+}
+
+/**
+ * The parts a multipart object was uploaded in, in order
+ * (GetObjectAttributes, ObjectParts): S3 lists them for objects uploaded
+ * with checksums, which every backup's are.
+ *
+ * @returns undefined when S3 lists no parts for it (a single PUT, or a store
+ *   that does not say).
+ * @throws {S3StorageError} when S3 cannot be asked (access denied needs
+ *   `s3:GetObjectAttributes`; a store without the action answers an error).
+ */
+export async function objectParts(
+  session: S3Session,
+  key: string,
+  signal?: AbortSignal,
+): Promise<StoredPart[] | undefined> {
+  const parts: { number: number; part: StoredPart }[] = [];
+  let marker: string | undefined;
+  let total: number | undefined;
+  do {
+    const answer = await session.send(
+      "GetObjectAttributes",
+      key,
+      (requestOptions) =>
+        session.client.send(
+          new GetObjectAttributesCommand({
+            Bucket: session.bucket,
+            Key: key,
+            ObjectAttributes: ["ObjectParts"],
+            MaxParts: 1000,
+            ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+          }),
+          requestOptions,
+        ),
+      signal,
+    );
+    const page = answer.ObjectParts;
+    total ??= page?.TotalPartsCount;
+    for (const part of page?.Parts ?? []) {
+      if (part.PartNumber === undefined || part.Size === undefined) return undefined;
+      parts.push({
+        number: part.PartNumber,
+        part: { size: part.Size, checksumSha256: part.ChecksumSHA256 },
+      });
+    }
+    const next = page?.NextPartNumberMarker;
+    marker = page?.IsTruncated === true && next !== undefined && next !== marker ? next : undefined;
+  } while (marker !== undefined);
+  if (parts.length === 0 || parts.length !== total) return undefined;
+  parts.sort((a, b) => a.number - b.number);
+  // Numbered 1..N without a gap: the object is these parts, in this order.
+  if (parts.some((entry, index) => entry.number !== index + 1)) return undefined;
+  return parts.map((entry) => entry.part);
 }
 
 /**

@@ -36,8 +36,41 @@ export interface UploadSession extends S3Session {
   readonly concurrency: number;
 }
 
+/**
+ * What a write may replace: nothing (`If-None-Match: *`, a new object), or
+ * exactly the object with this ETag (`If-Match`).
+ */
+export type WriteCondition = { readonly ifNoneMatch: "*" } | { readonly ifMatch: string };
+
+/**
+ * What an upload does with an object holding other content at its key:
+ * replace it (the judge proved it is this backup's own unfinished work), or
+ * refuse, saying why.
+ */
+export type ReplaceVerdict =
+  | { readonly replace: true; readonly note: string }
+  | { readonly replace: false; readonly reason: string };
+
+/**
+ * Decides about an object holding other content at a key, from the attempt
+ * tag it carries (metadata `attempt`; undefined when it has none).
+ */
+export type ReplaceJudge = (attempt: string | undefined) => ReplaceVerdict;
+
+/** Who writes an object, and what it may replace. */
+export interface WriteRules {
+  /** Written as metadata `attempt`: the backup attempt that writes the object. */
+  readonly attempt?: string | undefined;
+  /**
+   * Asked when the key holds other content. Without it, or when it refuses,
+   * nothing is replaced; when it agrees, the object is replaced with
+   * `If-Match` on the ETag that was judged, so a write in between is not.
+   */
+  readonly judge?: ReplaceJudge | undefined;
+}
+
 /** A file to upload. */
-export interface UploadFileInput {
+export interface UploadFileInput extends WriteRules {
   readonly key: string;
   readonly path: string;
   /** Its size in bytes; the file is checked to still have it. */
@@ -55,6 +88,12 @@ export interface UploadFileInput {
   readonly onProgress?: ((bytesDone: number) => void) | undefined;
   /** Stops the upload; an unfinished multipart upload stays resumable. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Asks S3 about the key before sending a file that goes in one PUT (one
+   * in parts is always looked up first): for a backup an earlier attempt
+   * may have uploaded already, so its bytes are not sent again.
+   */
+  readonly lookFirst?: boolean | undefined;
 }
 
 /**
@@ -64,7 +103,9 @@ export interface UploadFileInput {
  * - `unvalidated`: sent now, but S3's answer named no checksum (some
  *   S3-compatible stores): confirm it by HeadObject;
  * - `found`: an object with this content was already there (an earlier,
- *   interrupted upload), confirmed now by HeadObject; nothing was sent.
+ *   interrupted upload), confirmed now by HeadObject — in another part
+ *   layout, by S3's checksum of each of its own parts against the file's
+ *   bytes cut the same way; nothing was sent.
  */
 export type UploadProof = "validated" | "unvalidated" | "found";
 
@@ -78,4 +119,14 @@ export interface UploadResult {
   /** Parts of a multipart upload; 1 for a single PUT. */
   readonly parts: number;
   readonly proof: UploadProof;
+  /**
+   * Found in parts of other sizes than this upload's (`part_size_mb` or
+   * `multipart_threshold_mb` changed since it was sent): the size of each.
+   */
+  readonly foundParts?: readonly number[];
+  /**
+   * The object that was at the key was replaced: why it could not be kept,
+   * and the judge's note saying why it could be replaced.
+   */
+  readonly replaced?: string;
 }

@@ -6,12 +6,17 @@
  *   `_multipart.ts`). Every object carries its full-file hex SHA-256 as
  *   metadata `sha256`. S3 refuses a body whose checksum differs, and names
  *   the checksum it computed in its answer: the upload's proof.
+ * - Every object also carries the attempt that wrote it as metadata
+ *   `attempt`, when the caller names one (see lib/layout/attempt.ts).
  * - Create only: every PUT and every multipart completion carries
  *   `If-None-Match: *`, so S3 never replaces an object already at the key.
- *   When one is there (412), HeadObject decides: the same content (an upload
- *   that finished before its run could record it) is confirmed and kept;
- *   other content is an {@link S3StorageError} of kind `exists` naming it.
- *   A large file is looked up before any part is sent.
+ *   When one is there (412), it is settled (`_s3_existing.ts`): the same
+ *   content is confirmed and kept; other content is replaced only when the
+ *   caller's judge proves it is the backup's own unfinished work, and then
+ *   with `If-Match` on the ETag judged, so a write in between is never
+ *   replaced; else an {@link S3StorageError} of kind `exists` names it.
+ *   A large file (and any file when the caller asks) is looked up before
+ *   anything is sent.
  * - {@linkcode replaceBytes} is for the one object meant to be replaced
  *   each time: the manifest mirror.
  * - Files are streamed from disk by byte range: memory stays flat whatever
@@ -33,27 +38,29 @@ import {
   planParts,
   toBase64,
 } from "./_parts.ts";
-import { headObject, type ObjectInfo } from "./_s3_read.ts";
+import { headObject, isMissing, type ObjectInfo } from "./_s3_read.ts";
 import { isPreconditionFailed, S3StorageError } from "./_s3_errors.ts";
+import {
+  differences,
+  type ExpectedObject,
+  holdsSame,
+  settleExisting,
+  type WantedObject,
+} from "./_s3_existing.ts";
 import type {
   S3Session,
   UploadFileInput,
   UploadProof,
   UploadResult,
   UploadSession,
+  WriteCondition,
+  WriteRules,
 } from "./_s3_session.ts";
+
+export type { ExpectedObject } from "./_s3_existing.ts";
 
 /** What S3 holds for an object compared with what was expected. */
 export type VerifyResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
-
-/** What an object must hold. */
-export interface ExpectedObject {
-  readonly size: number;
-  /** The full-file SHA-256, lowercase hex (metadata `sha256`). */
-  readonly sha256Hex: string;
-  /** S3's ChecksumSHA256: full-object base64, or the composite `...-N`. */
-  readonly checksumSha256: string;
-}
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -68,28 +75,13 @@ export function partSizeFor(session: UploadSession, size: number): number | unde
 }
 
 /**
- * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
- * base64, or the composite of its part digests when uploaded in parts.
- *
- * @throws {Error} when the file goes in parts and `partDigests` is missing.
- */
-export function expectedChecksum(
-  session: UploadSession,
-  size: number,
-  sha256Hex: string,
-  partDigests: readonly Uint8Array[] | undefined,
-): string {
-  if (partSizeFor(session, size) === undefined) return hexToBase64(sha256Hex);
-  if (partDigests === undefined) throw new Error("a multipart checksum needs the part digests");
-  return compositeSha256(partDigests);
-}
-
-/**
  * Uploads a file: one PUT up to the multipart threshold, else in parts
- * (resuming an unfinished upload of the same key). Never replaces an object.
+ * (resuming an unfinished upload of the same key). An object already at the
+ * key is settled (see the module's notes): kept when it holds the file,
+ * replaced only when `input.judge` allows it.
  *
  * @throws {S3StorageError} when S3 refuses the upload or cannot be reached;
- *   kind `exists` when another object is at the key.
+ *   kind `exists` when another object is at the key and stays there.
  * @throws {OperationFailedError} when the file's size is no longer `size`.
  */
 export async function uploadFile(
@@ -100,55 +92,60 @@ export async function uploadFile(
   const actual = (await Deno.stat(input.path)).size;
   if (actual !== input.size) throw sizeChanged(input.path, actual, input.size);
   const partSize = partSizeFor(session, input.size);
-  if (partSize === undefined) {
-    const result = await putObject(session, {
+  let digests = input.partDigests;
+  const parts = partSize === undefined ? 1 : Math.ceil(input.size / partSize);
+  const result = await writeObject(session, {
+    key: input.key,
+    rules: input,
+    // Gigabytes are not sent only for S3 to refuse them.
+    lookFirst: partSize !== undefined || input.lookFirst === true,
+    wanted: async () => ({
       key: input.key,
       size: input.size,
       sha256Hex: input.sha256Hex,
-      checksumSha256: hexToBase64(input.sha256Hex),
-      body: () => fileBody(input.path, input.size),
-      contentType: "application/octet-stream",
-      storageClass: session.storageClass,
+      checksumSha256: partSize === undefined
+        ? hexToBase64(input.sha256Hex)
+        : compositeSha256(digests ??= await hashParts(input, partSize)),
+      path: input.path,
+      multipart: partSize !== undefined,
+      parts,
       signal: input.signal,
-    }, "create");
-    input.onProgress?.(input.size);
-    return result;
-  }
-  const parts = Math.ceil(input.size / partSize);
-  const settle = async () => {
-    const digests = input.partDigests ?? await hashParts(input, partSize);
-    const found = await settleExisting(session, input.key, {
-      size: input.size,
-      sha256Hex: input.sha256Hex,
-      checksumSha256: compositeSha256(digests),
-    }, { multipart: true, parts });
-    input.onProgress?.(input.size);
-    return found;
-  };
-  // Gigabytes are not sent only for S3 to refuse them.
-  if (await headObject(session, input.key) !== undefined) return await settle();
-  let uploaded;
-  try {
-    uploaded = await uploadMultipart(session, input);
-  } catch (error) {
-    if (!isPreconditionFailed(error)) throw error;
-    return await settle(); // another upload of the key finished in the meantime
-  }
-  return {
-    key: input.key,
-    size: input.size,
-    checksumSha256: uploaded.checksumSha256,
-    multipart: true,
-    parts: uploaded.parts,
-    proof: uploaded.validated ? "validated" : "unvalidated",
-  };
+    }),
+    send: async (condition) => {
+      if (partSize === undefined) {
+        return await putObject(session, {
+          key: input.key,
+          size: input.size,
+          sha256Hex: input.sha256Hex,
+          checksumSha256: hexToBase64(input.sha256Hex),
+          attempt: input.attempt,
+          body: () => fileBody(input.path, input.size),
+          contentType: "application/octet-stream",
+          storageClass: session.storageClass,
+          signal: input.signal,
+        }, condition);
+      }
+      const uploaded = await uploadMultipart(session, input, condition);
+      return {
+        key: input.key,
+        size: input.size,
+        checksumSha256: uploaded.checksumSha256,
+        multipart: true,
+        parts: uploaded.parts,
+        proof: uploaded.validated ? "validated" : "unvalidated",
+      };
+    },
+  });
+  input.onProgress?.(input.size);
+  return result;
 }
 
 /**
  * Uploads small bytes (the sidecar, a folder marker) in one PUT with their
- * SHA-256. Never replaces an object: the same bytes already there are kept.
+ * SHA-256. An object already at the key is settled as for a file: the same
+ * bytes are kept; other bytes are replaced only when `rules.judge` allows it.
  *
- * @throws {S3StorageError}; kind `exists` when another object is at the key.
+ * @throws {S3StorageError}; kind `exists` when another object is at the key and stays there.
  */
 export function putBytes(
   session: UploadSession,
@@ -156,8 +153,16 @@ export function putBytes(
   bytes: Uint8Array,
   contentType: string,
   storageClass: string,
+  rules: WriteRules = {},
 ): Promise<UploadResult> {
-  return putObject(session, bytesObject(key, bytes, contentType, storageClass), "create");
+  const object = bytesObject(key, bytes, contentType, storageClass, rules.attempt);
+  return writeObject(session, {
+    key,
+    rules,
+    lookFirst: false,
+    wanted: () => Promise.resolve({ ...object, path: undefined, multipart: false, parts: 1 }),
+    send: (condition) => putObject(session, object, condition),
+  });
 }
 
 /**
@@ -174,7 +179,11 @@ export function replaceBytes(
   contentType: string,
   storageClass: string,
 ): Promise<UploadResult> {
-  return putObject(session, bytesObject(key, bytes, contentType, storageClass), "replace");
+  return putObject(
+    session,
+    bytesObject(key, bytes, contentType, storageClass, undefined),
+    "unconditional",
+  );
 }
 
 /**
@@ -197,28 +206,67 @@ export async function verifyObject(
     : { ok: false, reason: `${uri}: ${problems.join("; ")}` };
 }
 
-/** How `head` differs from `expected`, one phrase each. */
-function differences(head: ObjectInfo, expected: ExpectedObject): string[] {
-  const problems: string[] = [];
-  if (head.size !== expected.size) {
-    problems.push(`size is ${head.size} bytes, expected ${expected.size}`);
+/** One object to write, and how. */
+interface WriteTarget {
+  readonly key: string;
+  readonly rules: WriteRules;
+  /** Ask S3 about the key before sending anything. */
+  readonly lookFirst: boolean;
+  /** What the key must hold (a multipart file's composite may need its parts hashed). */
+  readonly wanted: () => Promise<WantedObject>;
+  /** Sends the object under `condition`. */
+  readonly send: (condition: WriteCondition) => Promise<UploadResult>;
+}
+
+/**
+ * Creates the object, or settles the one already at its key: kept when it
+ * holds the same content, replaced (If-Match) when the judge allows it.
+ */
+async function writeObject(session: S3Session, target: WriteTarget): Promise<UploadResult> {
+  if (target.lookFirst) {
+    const head = await headObject(session, target.key);
+    if (head !== undefined) return await overExisting(session, target, head);
   }
-  if (head.checksumSha256 === undefined) {
-    problems.push("S3 holds no SHA-256 checksum for it");
-  } else if (head.checksumSha256 !== expected.checksumSha256) {
-    problems.push(`ChecksumSHA256 is ${head.checksumSha256}, expected ${expected.checksumSha256}`);
+  try {
+    return await target.send({ ifNoneMatch: "*" });
+  } catch (error) {
+    // Also the retry of a write whose first attempt was stored but not answered.
+    if (!isPreconditionFailed(error)) throw error;
   }
-  if (head.sha256Hex !== expected.sha256Hex) {
-    problems.push(
-      `metadata sha256 is ${head.sha256Hex ?? "missing"}, expected ${expected.sha256Hex}`,
-    );
+  return await overExisting(session, target, await headObject(session, target.key));
+}
+
+async function overExisting(
+  session: S3Session,
+  target: WriteTarget,
+  head: ObjectInfo | undefined,
+): Promise<UploadResult> {
+  const wanted = await target.wanted();
+  const settled = await settleExisting(session, wanted, head, target.rules);
+  if (settled.kind === "found") return settled.result;
+  try {
+    return { ...await target.send({ ifMatch: settled.etag }), replaced: settled.note };
+  } catch (error) {
+    // 412: another object is there now; 404: the judged one is gone.
+    if (!isPreconditionFailed(error) && !isMissing(error)) throw error;
   }
-  return problems;
+  // A retry of this replacement, stored before its answer was lost, holds this content.
+  const now = await headObject(session, target.key);
+  if (now !== undefined && holdsSame(now, wanted)) {
+    const settledNow = await settleExisting(session, wanted, now, {});
+    if (settledNow.kind === "found") return settledNow.result;
+  }
+  throw new S3StorageError(
+    "exists",
+    `s3://${session.bucket}/${target.key} changed while it was being replaced (another ` +
+      "writer?): it was not replaced; the next run looks at it again",
+  );
 }
 
 /** One PUT's object. */
 interface PutInput extends ExpectedObject {
   readonly key: string;
+  readonly attempt: string | undefined;
   readonly body: () => Promise<Uint8Array | ReadStream>;
   readonly contentType: string;
   readonly storageClass: string;
@@ -230,6 +278,7 @@ function bytesObject(
   bytes: Uint8Array,
   contentType: string,
   storageClass: string,
+  attempt: string | undefined,
 ): PutInput {
   const digest = new Uint8Array(createHash("sha256").update(bytes).digest());
   return {
@@ -237,106 +286,58 @@ function bytesObject(
     size: bytes.byteLength,
     sha256Hex: Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join(""),
     checksumSha256: toBase64(digest),
+    attempt,
     body: () => Promise.resolve(bytes),
     contentType,
     storageClass,
   };
 }
 
-/** One PUT: `create` never replaces an object (If-None-Match: *), `replace` does. */
+/** One PUT under `condition`; `unconditional` replaces whatever is at the key. */
 async function putObject(
   session: UploadSession,
   object: PutInput,
-  mode: "create" | "replace",
+  condition: WriteCondition | "unconditional",
 ): Promise<UploadResult> {
   const { client, bucket } = session;
   const { key, checksumSha256 } = object;
   let proof: UploadProof = "unvalidated";
-  try {
-    await session.send("PutObject", key, async (requestOptions) => {
-      const payload = await object.body();
-      try {
-        const sent = await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: payload,
-            ContentLength: object.size,
-            ContentType: object.contentType,
-            ChecksumSHA256: checksumSha256,
-            Metadata: { sha256: object.sha256Hex },
-            StorageClass: object.storageClass as StorageClass,
-            ...(mode === "create" ? { IfNoneMatch: "*" } : {}),
-          }),
-          requestOptions,
+  await session.send("PutObject", key, async (requestOptions) => {
+    const payload = await object.body();
+    try {
+      const sent = await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: payload,
+          ContentLength: object.size,
+          ContentType: object.contentType,
+          ChecksumSHA256: checksumSha256,
+          Metadata: {
+            sha256: object.sha256Hex,
+            ...(object.attempt === undefined ? {} : { attempt: object.attempt }),
+          },
+          StorageClass: object.storageClass as StorageClass,
+          ...(condition === "unconditional"
+            ? {}
+            : "ifMatch" in condition
+            ? { IfMatch: condition.ifMatch }
+            : { IfNoneMatch: condition.ifNoneMatch }),
+        }),
+        requestOptions,
+      );
+      if (sent.ChecksumSHA256 !== undefined && sent.ChecksumSHA256 !== checksumSha256) {
+        throw new OperationFailedError(
+          `S3 recorded SHA-256 ${sent.ChecksumSHA256} for s3://${bucket}/${key}, ` +
+            `expected ${checksumSha256}`,
         );
-        if (sent.ChecksumSHA256 !== undefined && sent.ChecksumSHA256 !== checksumSha256) {
-          throw new OperationFailedError(
-            `S3 recorded SHA-256 ${sent.ChecksumSHA256} for s3://${bucket}/${key}, ` +
-              `expected ${checksumSha256}`,
-          );
-        }
-        proof = sent.ChecksumSHA256 === undefined ? "unvalidated" : "validated";
-      } finally {
-        if (!(payload instanceof Uint8Array)) await closeStream(payload);
       }
-    }, object.signal);
-  } catch (error) {
-    // Also the retry of a PUT whose first attempt was stored but not answered.
-    if (mode === "create" && isPreconditionFailed(error)) {
-      return await settleExisting(session, key, object, { multipart: false, parts: 1 });
+      proof = sent.ChecksumSHA256 === undefined ? "unvalidated" : "validated";
+    } finally {
+      if (!(payload instanceof Uint8Array)) await closeStream(payload);
     }
-    throw error;
-  }
+  }, object.signal);
   return { key, size: object.size, checksumSha256, multipart: false, parts: 1, proof };
-}
-
-/**
- * An object is already at `key`: kept when HeadObject shows it holds
- * `expected`'s bytes, else the upload fails naming it. The bytes are proven
- * by S3's checksum in the form this upload would make, or by a full-object
- * checksum equal to the file's SHA-256 (an object sent in one PUT by an
- * earlier run with a higher multipart threshold).
- */
-async function settleExisting(
-  session: UploadSession,
-  key: string,
-  expected: ExpectedObject,
-  layout: { readonly multipart: boolean; readonly parts: number },
-): Promise<UploadResult> {
-  const uri = `s3://${session.bucket}/${key}`;
-  const head = await headObject(session, key);
-  const stored = head?.checksumSha256;
-  if (
-    head !== undefined && stored !== undefined && head.size === expected.size &&
-    head.sha256Hex === expected.sha256Hex &&
-    (stored === expected.checksumSha256 || stored === hexToBase64(expected.sha256Hex))
-  ) {
-    const parts = Number(/-(\d+)$/.exec(stored)?.[1] ?? "1");
-    return {
-      key,
-      size: expected.size,
-      checksumSha256: stored,
-      multipart: stored === expected.checksumSha256 ? layout.multipart : false,
-      parts: stored === expected.checksumSha256 ? layout.parts : parts,
-      proof: "found",
-    };
-  }
-  const reason = head === undefined
-    ? "it was deleted again"
-    : differences(head, expected).join("; ");
-  // The same file uploaded in parts of another size: its composite cannot be checked here.
-  const otherLayout = head !== undefined && head.size === expected.size &&
-      head.sha256Hex === expected.sha256Hex && stored !== undefined && stored.includes("-")
-    ? "; it has this file's size and sha256 metadata but was uploaded in other parts: if " +
-      "[s3] part_size_mb or multipart_threshold_mb changed since, set them back until this " +
-      "backup completes"
-    : "";
-  throw new S3StorageError(
-    "exists",
-    `${uri} already holds another object (${reason})${otherLayout}: a backup never replaces ` +
-      "an object in S3",
-  );
 }
 
 /** The part digests of a file the caller did not hash in parts. */

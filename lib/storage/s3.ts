@@ -1,6 +1,7 @@
 /**
  * The S3 half of lib/storage: one store per command run, with uploads that
- * S3 verifies by SHA-256 and that never replace an object (`_s3_upload.ts`,
+ * S3 verifies by SHA-256 and that replace an object only when the caller's
+ * judge proves it replaceable (`_s3_upload.ts`, `_s3_existing.ts`,
  * `_multipart.ts`), reads, listings and restore requests (`_s3_read.ts`),
  * and downloads hashed in one pass (`_s3_download.ts`).
  *
@@ -54,9 +55,9 @@ import type {
   UploadFileInput,
   UploadResult,
   UploadSession,
+  WriteRules,
 } from "./_s3_session.ts";
 import {
-  expectedChecksum,
   type ExpectedObject,
   partSizeFor,
   putBytes,
@@ -72,7 +73,14 @@ export type { PartRange } from "./_parts.ts";
 export type { RetryPolicy } from "./_retry.ts";
 export type { ResumableUpload, UploadedPart } from "./_multipart.ts";
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
-export type { UploadFileInput, UploadProof, UploadResult } from "./_s3_session.ts";
+export type {
+  ReplaceJudge,
+  ReplaceVerdict,
+  UploadFileInput,
+  UploadProof,
+  UploadResult,
+  WriteRules,
+} from "./_s3_session.ts";
 export type { ExpectedObject, VerifyResult } from "./_s3_upload.ts";
 export type { ClassUsage } from "./_s3_usage.ts";
 export {
@@ -104,39 +112,32 @@ export interface S3Store {
    */
   partSizeFor(size: number): number | undefined;
   /**
-   * The ChecksumSHA256 S3 keeps for such a file: the full-object digest in
-   * base64, or the composite of its part digests (`...-N`) when uploaded in parts.
-   *
-   * @throws {Error} when the file goes in parts and `partDigests` is missing.
-   */
-  expectedChecksum(
-    size: number,
-    sha256Hex: string,
-    partDigests: readonly Uint8Array[] | undefined,
-  ): string;
-  /**
    * Uploads a file: one PUT up to the multipart threshold, else in parts
-   * (resuming an unfinished upload of the same key). Never replaces an
-   * object: one already at the key with this content is kept (`proof:
-   * "found"`), one with other content fails the upload.
+   * (resuming an unfinished upload of the same key). An object already at
+   * the key with this content is kept (`proof: "found"`, also when it was
+   * sent in parts of other sizes and S3's checksums of its own parts prove
+   * it); one with other content is replaced only when `input.judge` allows
+   * it (with `If-Match` on its ETag), else the upload fails.
    *
    * @throws {S3StorageError} when S3 refuses the upload or cannot be reached;
-   *   kind `exists` when another object is at the key.
+   *   kind `exists` when another object is at the key and stays there.
    * @throws {OperationFailedError} when the file's size is no longer `size`.
    */
   uploadFile(input: UploadFileInput): Promise<UploadResult>;
   /**
    * Uploads small bytes (the sidecar, a folder marker) in one PUT with their
-   * SHA-256, never replacing an object (as {@link uploadFile}).
-   * `storageClass` overrides `[s3].storage_class`.
+   * SHA-256; an object already at the key is settled as by
+   * {@link uploadFile}, under `rules`. `storageClass` overrides
+   * `[s3].storage_class`.
    *
-   * @throws {S3StorageError}; kind `exists` when another object is at the key.
+   * @throws {S3StorageError}; kind `exists` when another object is at the key and stays there.
    */
   putBytes(
     key: string,
     bytes: Uint8Array,
     contentType?: string,
     storageClass?: string,
+    rules?: WriteRules,
   ): Promise<UploadResult>;
   /**
    * Uploads small bytes in one PUT with their SHA-256, replacing whatever is
@@ -386,11 +387,9 @@ export function createS3Store(settings: Config["s3"], options: S3StoreOptions = 
     bucket,
     uri: (key) => `s3://${bucket}/${key}`,
     partSizeFor: (size) => partSizeFor(session, size),
-    expectedChecksum: (size, sha256Hex, partDigests) =>
-      expectedChecksum(session, size, sha256Hex, partDigests),
     uploadFile: (input) => uploadFile(session, input),
-    putBytes: (key, bytes, contentType = "application/octet-stream", storageClass) =>
-      putBytes(session, key, bytes, contentType, storageClass ?? settings.storageClass),
+    putBytes: (key, bytes, contentType = "application/octet-stream", storageClass, rules) =>
+      putBytes(session, key, bytes, contentType, storageClass ?? settings.storageClass, rules),
     replaceBytes: (key, bytes, contentType, storageClass) =>
       replaceBytes(session, key, bytes, contentType, storageClass ?? settings.storageClass),
     verifyObject: (key, expected) => verifyObject(session, key, expected),

@@ -4,11 +4,13 @@ import {
   decideStudy,
   diffState,
   firstBackup,
+  judgeFoundObject,
   revisionWork,
   spaceNeeded,
   unchanged,
   workCounts,
 } from "../../lib/backup/mod.ts";
+import { formatAttemptTag } from "../../lib/layout/mod.ts";
 import type { ManifestRecord } from "../../lib/manifest/mod.ts";
 import { EMPTY_LISTING } from "../../lib/study/mod.ts";
 
@@ -125,4 +127,63 @@ Deno.test("spaceNeeded: the bytes still to write, a block per file, and room for
     kept: undefined,
   }));
   assert.equal(spaceNeeded({ bytesToWrite: 30, toCopy: files }), 30 + 3 * 8192 + 1024 * 1024);
+});
+
+Deno.test("judgeFoundObject: only an unfinished attempt of the same revision that the manifest lists is replaced", () => {
+  const CMD = "fusion-toolkit.exe";
+  const A = "2025-04-01T02:00:00Z";
+  const B = "2025-05-01T02:00:00Z";
+  const now = "2025-06-01T02:00:00Z";
+  const current = { instrument: "fusion-01", startedAt: now, revision: 1 };
+  const tagOf = (startedAt: string, revision = 1, instrument = "fusion-01") =>
+    formatAttemptTag({ instrument, startedAt, revision });
+  const unfinished = [
+    record({ status: "in_progress", started_at: A, completed_at: null }),
+    record({ status: "failed_s3", started_at: A, completed_at: null }),
+    record({ status: "in_progress", started_at: B, completed_at: null }),
+  ];
+  const replaced = judgeFoundObject(unfinished, current, tagOf(A), CMD);
+  assert.deepEqual(replaced, {
+    replace: true,
+    note: `it was written by the attempt started ${A} (revision 1) of this backup, which never ` +
+      "completed (its last record: failed_s3)",
+  });
+  // A killed attempt: its last record is in_progress.
+  assert.equal(judgeFoundObject(unfinished, current, tagOf(B), CMD).replace, true);
+
+  const refusal = (history: ManifestRecord[], found: string | undefined) => {
+    const verdict = judgeFoundObject(history, current, found, CMD);
+    assert.equal(verdict.replace, false, found);
+    return verdict.replace ? "" : verdict.reason;
+  };
+  assert.match(
+    refusal(unfinished, undefined),
+    /^it names no backup attempt \(it was written by an earlier version of fusion-toolkit, or by another program\), so nothing proves .*: a backup never replaces it — if the manifest .* rename the study folder/,
+  );
+  assert.match(refusal(unfinished, "written by hand"), /^it names no backup attempt/);
+  // Not even one naming this attempt's own start: a lost attempt of the same second could.
+  assert.match(refusal(unfinished, tagOf(now)), /which the manifest does not list/);
+  assert.match(
+    refusal(unfinished, tagOf("2025-03-01T00:00:00Z")),
+    /which the manifest does not list \(a lost manifest, or \[truenas\] manifest_root changed\?\): a backup never replaces it — point manifest_root at the manifest that lists that attempt$/,
+  );
+  assert.match(
+    refusal(unfinished, tagOf(A, 2)),
+    /^it was written by the attempt started \S+ \(revision 2\) of instrument fusion-01, not by an attempt of revision 1 of fusion-01/,
+  );
+  assert.match(refusal(unfinished, tagOf(A, 1, "fusion-02")), /of instrument fusion-02, not/);
+  // An attempt of the revision completed (it may have kept A's object): nothing of it is replaced.
+  const completed = [...unfinished, record({ started_at: B })];
+  assert.match(
+    refusal(completed, tagOf(A)),
+    new RegExp(
+      `^revision 1 of this backup is complete \\(the attempt started ${B}\\) and this object ` +
+        "may be part of it: a backup never replaces it — run `fusion-toolkit.exe audit --s3`$",
+    ),
+  );
+  // A record of the same start but another revision is not the attempt the tag names.
+  assert.match(
+    refusal([record({ status: "failed_s3", started_at: A, revision: 2 })], tagOf(A)),
+    /which the manifest does not list/,
+  );
 });

@@ -39,6 +39,7 @@ Deno.test("both guides give the same IAM policy, with no delete permission", () 
     "s3:AbortMultipartUpload",
     "s3:GetBucketVersioning",
     "s3:GetObject",
+    "s3:GetObjectAttributes",
     "s3:ListBucket",
     "s3:ListBucketMultipartUploads",
     "s3:ListMultipartUploadParts",

@@ -63,17 +63,21 @@ Deno.test("isArchived: only GLACIER and DEEP_ARCHIVE, until their restore finish
   assert.equal(isArchived("GLACIER", { ongoing: false, expiry: new Date() }), false);
 });
 
-Deno.test("headObject gives size, class, metadata digest and checksum; undefined when missing", async () => {
+Deno.test("headObject gives size, class, metadata digest and attempt, checksum and ETag; undefined when missing", async () => {
   await withStore(async ({ store, dir }) => {
     const file = await makeFile(dir, "a.bin", 3 * MiB + 5);
-    const uploaded = await store.uploadFile({ key: "s/a.bin", ...file });
+    const attempt = "instrument=fusion-01;started_at=2025-04-01T02:00:03Z;revision=1";
+    const uploaded = await store.uploadFile({ key: "s/a.bin", ...file, attempt });
     const info = await store.headObject("s/a.bin");
+    assert.match(info?.etag ?? "", /^"[0-9a-f]{32}"$/);
     assert.deepEqual(info, {
       key: "s/a.bin",
       size: file.size,
       storageClass: "STANDARD",
       sha256Hex: file.sha256Hex,
       checksumSha256: uploaded.checksumSha256,
+      attempt,
+      etag: info?.etag,
       restore: undefined,
       archived: false,
     });

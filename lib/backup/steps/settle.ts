@@ -29,9 +29,11 @@ import { BackupRecorder } from "./record.ts";
 
 /** What settling needs: a study's context without its records, and every backup's. */
 export interface SettleInput {
-  readonly context: Omit<StudyContext, "previous" | "lastComplete">;
+  readonly context: Omit<StudyContext, "previous" | "lastComplete" | "history">;
   readonly latest: ReadonlyMap<string, ManifestRecord>;
   readonly lastComplete: ReadonlyMap<string, ManifestRecord>;
+  /** Every record of each backup, oldest first. */
+  readonly histories: ReadonlyMap<string, readonly ManifestRecord[]>;
 }
 
 /** Names of the entries in the source root, and of the moved-aside folders among them. */
@@ -76,6 +78,7 @@ function studyContext(input: SettleInput, name: string): StudyContext {
     ...input.context,
     previous: input.latest.get(name),
     lastComplete: input.lastComplete.get(name),
+    history: input.histories.get(name) ?? [],
   };
 }
 

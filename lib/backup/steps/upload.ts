@@ -1,22 +1,37 @@
 /**
  * Step: upload every file, the file list and a marker for each empty folder
  * to the study's prefix in S3 with SHA-256 checksums S3 verifies, then
- * confirm every object. An object an earlier run of this backup already
- * uploaded is confirmed by HeadObject (size, ChecksumSHA256, `sha256`
- * metadata), not sent again; an object sent now is proven by S3's own
- * checksum validation (its answer names the checksum it computed); one
- * ListObjectsV2 pass over the prefix then shows every object there with its
- * size. A file an earlier revision holds is checked to be there with its
- * digest (and sent only if its object is missing). No object is ever
- * replaced: one with other content at a key fails the study naming it.
+ * confirm every object. Every object is tagged with this attempt (metadata
+ * `attempt`: instrument, `started_at`, revision). An object an earlier run
+ * of this backup already uploaded is confirmed by HeadObject (size,
+ * ChecksumSHA256, `sha256` metadata; one sent in parts of other sizes, by
+ * S3's checksum of each of its own parts), not sent again; an object sent
+ * now is proven by S3's own checksum validation (its answer names the
+ * checksum it computed); one ListObjectsV2 pass over the prefix then shows
+ * every object there with its size. A file an earlier revision holds is
+ * checked to be there with its digest (and sent only if its object is
+ * missing).
+ *
+ * An object with other content at a key is replaced only when it is this
+ * backup's own unfinished work: its tag names an attempt of the same
+ * revision that the manifest lists, and no attempt of that revision ever
+ * completed (plan.ts, `judgeFoundObject`) — the study changed between two
+ * attempts. It is replaced with `If-Match` on the ETag judged. Anything
+ * else fails the study naming the object and why.
  *
  * @module
  */
 import { forEachBySize, forEachLimited } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
-import { listName, localPath, metadataStorageClass } from "../../layout/mod.ts";
-import { S3StorageError, sha256Hex } from "../../storage/mod.ts";
-import type { UploadProof } from "../../storage/s3.ts";
+import {
+  type AttemptTag,
+  formatAttemptTag,
+  listName,
+  localPath,
+  metadataStorageClass,
+} from "../../layout/mod.ts";
+import { sha256Hex } from "../../storage/mod.ts";
+import type { UploadProof, UploadResult, WriteRules } from "../../storage/s3.ts";
 import {
   type DigestMap,
   digestOf,
@@ -25,7 +40,7 @@ import {
   type StudyContext,
   totalBytes,
 } from "../context.ts";
-import type { BackupWork, PlannedFile } from "../plan.ts";
+import { type BackupWork, judgeFoundObject, type PlannedFile } from "../plan.ts";
 
 /** An object this step put (or found) in S3, and what it must hold. */
 interface Uploaded {
@@ -37,9 +52,18 @@ interface Uploaded {
   readonly proof: UploadProof | "earlier";
 }
 
+/** One study's upload: where, by which attempt, under which rules. */
+interface UploadTarget {
+  readonly context: StudyContext;
+  readonly studyName: string;
+  readonly prefixKey: string;
+  /** This attempt's tag and the judge of objects found at its keys. */
+  readonly rules: Required<WriteRules>;
+}
+
 /**
- * Uploads the work's files from the study at `source` under `prefixKey` and
- * confirms every object.
+ * Uploads the work's files from the study at `source` under `prefixKey` as
+ * `attempt`, and confirms every object.
  *
  * @throws {StepFailure} `failed_s3` naming the first object that could not be sent or confirmed.
  */
@@ -51,8 +75,18 @@ export async function uploadStudy(
   prefixKey: string,
   digests: DigestMap,
   sidecarText: string,
+  attempt: AttemptTag,
 ): Promise<void> {
   const { progress } = context;
+  const target: UploadTarget = {
+    context,
+    studyName,
+    prefixKey,
+    rules: {
+      attempt: formatAttemptTag(attempt),
+      judge: (found) => judgeFoundObject(context.history, attempt, found, context.command),
+    },
+  };
   // Kept per object only when HeadObject must still confirm it (normally none).
   const unvalidated: Uploaded[] = [];
   const sent: PlannedFile[] = [];
@@ -61,12 +95,12 @@ export async function uploadStudy(
   const began = performance.now();
   await forEachBySize(work.files, context.config.s3.concurrency, async (file) => {
     const object = file.kept === undefined
-      ? await uploadFile(context, source, prefixKey, file, digests)
-      : await keepObject(context, source, prefixKey, file, file.kept);
+      ? await uploadFile(target, source, file, digests)
+      : await keepObject(target, source, file, file.kept);
     if (object.proof === "unvalidated") unvalidated.push(object);
     (object.proof === "validated" || object.proof === "unvalidated" ? sent : already).push(file);
   });
-  const metadata = await uploadMetadata(context, work, prefixKey, sidecarText);
+  const metadata = await uploadMetadata(target, work, sidecarText);
   unvalidated.push(...metadata.filter((object) => object.proof === "unvalidated"));
   let line = rateLine(`${studyName}: uploaded`, sent, began);
   if (already.length > 0) {
@@ -82,52 +116,36 @@ export async function uploadStudy(
 }
 
 function uploadFailure(what: string, error: unknown): StepFailure {
-  const advice = error instanceof S3StorageError && error.kind === "exists"
-    ? " — if the manifest that lists this backup was lost or [truenas] manifest_root changed, " +
-      "point manifest_root at it; otherwise rename the study folder to back it up under a new name"
-    : "";
-  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}${advice}`);
+  return new StepFailure("upload", "failed_s3", `${what}: ${errorMessage(error)}`);
 }
 
-/** Sends one file, unless an earlier run of this backup already put it there intact. */
-async function uploadFile(
-  context: StudyContext,
+/**
+ * Sends one file. When an earlier attempt of this backup may have put it
+ * there (the manifest has a record of one), S3 is asked first: an object
+ * holding it is kept, not sent again.
+ */
+function uploadFile(
+  target: UploadTarget,
   source: string,
-  prefixKey: string,
   file: PlannedFile,
   digests: DigestMap,
 ): Promise<Uploaded> {
-  const { store, progress } = context;
-  const key = `${prefixKey}/${file.stored}`;
   const digest = digestOf(digests, file.stored);
-  const checksumSha256 = store.expectedChecksum(file.size, digest.sha256Hex, digest.partDigests);
-  const expected = { key, size: file.size, sha256Hex: digest.sha256Hex, checksumSha256 };
-  if (context.previous !== undefined) {
-    // An earlier run of this backup may have uploaded it already: S3 says so, checksums and all.
-    let check;
-    try {
-      check = await store.verifyObject(key, expected);
-    } catch (error) {
-      throw uploadFailure(`checking ${file.path} in S3`, error);
-    }
-    if (check.ok) {
-      progress.advance(1, file.size);
-      return { ...expected, proof: "earlier" };
-    }
-  }
-  return await send(context, source, key, file, digest.sha256Hex, digest.partDigests);
+  return send(target, source, file, digest.sha256Hex, digest.partDigests, target.rules);
 }
 
-/** Uploads one file to `key`. */
+/** Uploads one file to its key under `rules`, and logs what it found or replaced there. */
 async function send(
-  context: StudyContext,
+  target: UploadTarget,
   source: string,
-  key: string,
   file: PlannedFile,
   sha256Hex: string,
   partDigests: readonly Uint8Array[] | undefined,
+  rules: WriteRules,
 ): Promise<Uploaded> {
+  const { context, prefixKey } = target;
   const { store, progress } = context;
+  const key = `${prefixKey}/${file.stored}`;
   let object;
   try {
     let reported = 0;
@@ -137,6 +155,8 @@ async function send(
       size: file.size,
       sha256Hex,
       ...(partDigests === undefined ? {} : { partDigests }),
+      ...rules,
+      lookFirst: context.previous !== undefined,
       onProgress: (done) => {
         progress.advance(0, done - reported);
         reported = done;
@@ -147,6 +167,7 @@ async function send(
     throw uploadFailure(`uploading ${file.path}`, error);
   }
   progress.advance(1, 0);
+  logSettled(target, object);
   return {
     key,
     size: file.size,
@@ -156,6 +177,24 @@ async function send(
   };
 }
 
+/** Says which objects were replaced, and which were found in parts of other sizes. */
+function logSettled(target: UploadTarget, object: UploadResult): void {
+  const { store, logger } = target.context;
+  const uri = store.uri(object.key);
+  if (object.replaced !== undefined) {
+    logger.info(`${target.studyName}: ${uri} replaced: ${object.replaced}`);
+  }
+  const parts = object.foundParts;
+  if (parts !== undefined) {
+    const sizes = [...new Set(parts)].join(", ");
+    logger.info(
+      `${target.studyName}: ${uri} was already in S3 in ${parts.length} parts of other sizes ` +
+        `(${sizes} bytes; [s3] part_size_mb or multipart_threshold_mb changed since): S3's ` +
+        "checksum of each part matched the file cut the same way; kept",
+    );
+  }
+}
+
 /**
  * A file an earlier revision stored: its object must be there with its size
  * and `sha256` metadata. A missing one is sent again from the source (whose
@@ -163,12 +202,12 @@ async function send(
  * never replaced.
  */
 async function keepObject(
-  context: StudyContext,
+  target: UploadTarget,
   source: string,
-  prefixKey: string,
   file: PlannedFile,
   sha256Hex: string,
 ): Promise<Uploaded> {
+  const { context, prefixKey } = target;
   const { store, progress } = context;
   const key = `${prefixKey}/${file.stored}`;
   let head;
@@ -177,7 +216,12 @@ async function keepObject(
   } catch (error) {
     throw uploadFailure(`checking ${file.stored} in S3`, error);
   }
-  if (head === undefined) return await send(context, source, key, file, sha256Hex, undefined);
+  if (head === undefined) {
+    // Its key belongs to a complete revision: nothing found there is ever replaced.
+    return await send(target, source, file, sha256Hex, undefined, {
+      attempt: target.rules.attempt,
+    });
+  }
   if (head.size !== file.size || head.sha256Hex !== sha256Hex) {
     throw new StepFailure(
       "upload",
@@ -197,13 +241,16 @@ async function keepObject(
   };
 }
 
-/** The file list, and a marker object for every empty folder. */
+/**
+ * The file list, and a marker object for every empty folder: an earlier
+ * attempt's list of another state is replaced as its files are.
+ */
 async function uploadMetadata(
-  context: StudyContext,
+  target: UploadTarget,
   work: BackupWork,
-  prefixKey: string,
   sidecarText: string,
 ): Promise<Uploaded[]> {
+  const { context, prefixKey } = target;
   const { store } = context;
   const metadataClass = metadataStorageClass(context.config.s3.storageClass);
   const objects: { key: string; bytes: Uint8Array; contentType: string }[] = [
@@ -221,7 +268,8 @@ async function uploadMetadata(
   const uploaded: Uploaded[] = [];
   try {
     for (const { key, bytes, contentType } of objects) {
-      const object = await store.putBytes(key, bytes, contentType, metadataClass);
+      const object = await store.putBytes(key, bytes, contentType, metadataClass, target.rules);
+      logSettled(target, object);
       uploaded.push({
         key,
         size: bytes.length,
