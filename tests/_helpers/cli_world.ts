@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { sampleConfigToml } from "../../scripts/sample_data.ts";
+import { type SampleConfigOptions, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../../peers/s3.ts";
 import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain } from "./cli.ts";
@@ -23,7 +23,17 @@ export interface CliWorld {
   readonly proxy: VerifyingProxy;
   /** Runs main.ts with `args` and `--config <config>`, the peer's credentials, the product's permissions. */
   run(...args: string[]): Promise<CliResult>;
+  /**
+   * Writes config.toml again, pointing at this world: `extra` appended,
+   * `truenasExtra` added to `[truenas]`, `endpoint` in place of the proxy's.
+   */
+  writeConfig(options?: ConfigChanges): Promise<void>;
 }
+
+/** What a world's config.toml may have besides the world's folders and peer. */
+export type ConfigChanges = Partial<
+  Pick<SampleConfigOptions, "extra" | "truenasExtra" | "endpoint">
+>;
 
 /**
  * Runs `body` in a fresh world (`extraToml` appended to config.toml,
@@ -45,17 +55,18 @@ export async function withCliWorld(
       await Deno.mkdir(source);
       await Deno.mkdir(share);
       const config = join(dir, "config.toml");
-      await Deno.writeTextFile(
-        config,
-        sampleConfigToml({
-          source,
-          share,
-          bucket: peer.bucket,
-          endpoint: proxy.endpoint,
-          extra: extraToml,
-          truenasExtra: truenasToml,
-        }),
-      );
+      const writeConfig = (changes: ConfigChanges = {}) =>
+        Deno.writeTextFile(
+          config,
+          sampleConfigToml({
+            source,
+            share,
+            bucket: peer.bucket,
+            endpoint: proxy.endpoint,
+            ...changes,
+          }),
+        );
+      await writeConfig({ extra: extraToml, truenasExtra: truenasToml });
       await body({
         dir,
         source,
@@ -65,6 +76,7 @@ export async function withCliWorld(
         proxy,
         run: (...args) =>
           runMain([...args, "--config", config], { permissions: PRODUCT_FLAGS, env: peer.env }),
+        writeConfig,
       });
     } finally {
       await proxy.stop();
