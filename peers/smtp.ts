@@ -169,11 +169,3 @@ export async function withSmtpPeer<T>(
     await peer.stop();
   }
 }
-
-/** A port on 127.0.0.1 with no server behind it (bound, then released). */
-export function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}

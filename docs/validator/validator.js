@@ -246,76 +246,126 @@
       return hasImage && hasTemp;
     });
   }
-  function evaluateStudy(study, entries) {
-    const violations = [];
-    const add = (rule, path, message) => violations.push({
+  function topLevelOf(study, entries) {
+    const top = {
+      directories: /* @__PURE__ */ new Set(),
+      experiments: [],
+      otherDirectories: [],
+      xpdFiles: [],
+      fprFiles: [],
+      otherFiles: [],
+      special: []
+    };
+    for (const { path: name, kind } of entries) {
+      if (kind === "dir") {
+        top.directories.add(name);
+        (isExperimentCandidate(study, name) ? top.experiments : top.otherDirectories).push(name);
+      } else if (kind === "file" && name !== STUDY_LOCK_FILE) {
+        (hasExtension(name, ".xpd") ? top.xpdFiles : hasExtension(name, ".fpr") ? top.fprFiles : top.otherFiles).push(name);
+      } else if (kind === "other") {
+        top.special.push(name);
+      }
+    }
+    return top;
+  }
+  function studyNameRule(study) {
+    return checkStudyName(study).violations.map(({ rule, message }) => ({
       rule,
+      path: ".",
+      message
+    }));
+  }
+  function entryNameRules(study, top) {
+    return [
+      ...top.experiments.flatMap((name) => checkExperimentName(study, name).violations.map(({ rule, message }) => ({
+        rule,
+        path: name,
+        message
+      }))),
+      ...top.fprFiles.flatMap((name) => checkFprName(name).map(({ rule, message }) => ({
+        rule,
+        path: name,
+        message
+      })))
+    ];
+  }
+  function requiredPartsRule(study, top) {
+    const violations = [];
+    if (top.xpdFiles.length + top.fprFiles.length === 0) {
+      violations.push({
+        rule: "R4",
+        path: ".",
+        message: "no metadata: a study needs at least one .xpd or .fpr file"
+      });
+    }
+    if (top.experiments.length === 0) {
+      violations.push({
+        rule: "R4",
+        path: ".",
+        message: `no experiment directory: a study needs a '${study}' or '${study}_<suffix>' one`
+      });
+    }
+    return violations;
+  }
+  function unexpectedEntriesRule(study, top, entries) {
+    const r5 = (path, message) => ({
+      rule: "R5",
       path,
       message
     });
-    for (const violation of checkStudyName(study).violations) {
-      add(violation.rule, ".", violation.message);
-    }
-    const children = childrenByParent(entries);
-    const topDirectories = /* @__PURE__ */ new Set();
-    const experiments = [];
-    const xpdFiles = [];
-    let metadataFiles = 0;
-    for (const entry of children.get("") ?? []) {
-      const name = entry.path;
-      if (entry.kind === "file" && name === STUDY_LOCK_FILE) continue;
-      if (entry.kind === "dir") {
-        topDirectories.add(name);
-        if (isExperimentCandidate(study, name)) {
-          experiments.push(name);
-          for (const violation of checkExperimentName(study, name).violations) {
-            add(violation.rule, name, violation.message);
+    return [
+      ...top.otherDirectories.map((name) => r5(name, `unexpected directory; experiment directories are named '${study}' or '${study}_<suffix>'`)),
+      ...top.otherFiles.map((name) => r5(name, "unexpected file; only .xpd and .fpr files belong at study level")),
+      ...top.special.map((name) => r5(name, "unexpected special file; only .xpd, .fpr and experiment directories")),
+      ...entries.flatMap((entry) => entry.kind === "symlink" ? [
+        r5(entry.path, "symbolic link; links are not allowed in a study and are never followed")
+      ] : entry.kind === "other" && entry.path.includes("/") ? [
+        r5(entry.path, "special file (a FIFO, socket or device); only files and folders can be backed up")
+      ] : [])
+    ];
+  }
+  function pairingRule(top) {
+    const xpdNames = new Set(top.xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
+    return [
+      ...top.xpdFiles.flatMap((xpd) => {
+        const sibling = xpd.slice(0, -".xpd".length);
+        return top.directories.has(sibling) ? [] : [
+          {
+            rule: "R6",
+            path: xpd,
+            message: `no sibling experiment directory named '${sibling}'`
           }
-        } else {
-          add("R5", name, `unexpected directory; experiment directories are named '${study}' or '${study}_<suffix>'`);
+        ];
+      }),
+      ...top.experiments.flatMap((experiment) => xpdNames.has(experiment) ? [] : [
+        {
+          rule: "R6",
+          path: experiment,
+          message: `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd (an .fpr does not replace it)`
         }
-      } else if (entry.kind === "file" && hasExtension(name, ".xpd")) {
-        metadataFiles++;
-        xpdFiles.push(name);
-      } else if (entry.kind === "file" && hasExtension(name, ".fpr")) {
-        metadataFiles++;
-        for (const violation of checkFprName(name)) add(violation.rule, name, violation.message);
-      } else if (entry.kind === "file") {
-        add("R5", name, "unexpected file; only .xpd and .fpr files belong at study level");
-      } else if (entry.kind !== "symlink") {
-        add("R5", name, "unexpected special file; only .xpd, .fpr and experiment directories");
+      ])
+    ];
+  }
+  function completeScanRule(children, experiments) {
+    return experiments.flatMap((experiment) => hasCompleteScan(children, experiment) ? [] : [
+      {
+        rule: "R8",
+        path: experiment,
+        message: "no Scan<N> directory holding both a .qptiff file and a .temp directory"
       }
-    }
-    for (const entry of entries) {
-      if (entry.kind === "symlink") {
-        add("R5", entry.path, "symbolic link; links are not allowed in a study and are never followed");
-      } else if (entry.kind === "other" && entry.path.includes("/")) {
-        add("R5", entry.path, "special file (a FIFO, socket or device); only files and folders can be backed up");
-      }
-    }
-    if (metadataFiles === 0) {
-      add("R4", ".", "no metadata: a study needs at least one .xpd or .fpr file");
-    }
-    if (experiments.length === 0) {
-      add("R4", ".", `no experiment directory: a study needs a '${study}' or '${study}_<suffix>' one`);
-    }
-    const xpdNames = new Set(xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
-    for (const xpd of xpdFiles) {
-      const sibling = xpd.slice(0, -".xpd".length);
-      if (!topDirectories.has(sibling)) {
-        add("R6", xpd, `no sibling experiment directory named '${sibling}'`);
-      }
-    }
-    for (const experiment of experiments) {
-      if (!xpdNames.has(experiment)) {
-        add("R6", experiment, `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd (an .fpr does not replace it)`);
-      }
-    }
-    for (const experiment of experiments) {
-      if (!hasCompleteScan(children, experiment)) {
-        add("R8", experiment, "no Scan<N> directory holding both a .qptiff file and a .temp directory");
-      }
-    }
+    ]);
+  }
+  function evaluateStudy(study, entries) {
+    const children = childrenByParent(entries);
+    const top = topLevelOf(study, children.get("") ?? []);
+    const violations = [
+      ...studyNameRule(study),
+      ...entryNameRules(study, top),
+      ...requiredPartsRule(study, top),
+      ...unexpectedEntriesRule(study, top, entries),
+      ...pairingRule(top),
+      ...completeScanRule(children, top.experiments)
+    ];
     return violations.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 

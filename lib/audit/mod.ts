@@ -5,14 +5,13 @@
  *
  * @module
  */
-export {
-  allFindings,
-  type AuditOptions,
-  type AuditProgress,
-  type AuditReport,
-  type BackupAudit,
-  type Finding,
-  runAudit,
-  type ShareState,
-} from "./audit.ts";
+export { allFindings, runAudit } from "./audit.ts";
+export type {
+  AuditOptions,
+  AuditProgress,
+  AuditReport,
+  BackupAudit,
+  Finding,
+  ShareState,
+} from "./types.ts";
 export { sampleItems, sampleSize } from "./sample.ts";

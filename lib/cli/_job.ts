@@ -1,29 +1,19 @@
 /**
  * What every config-driven command (backup, cleanup, monitor, audit, status)
  * does first and last: load the config, log to the monthly file beside it,
- * turn on email alerts, and on the way out email a failure and wait for the
- * alerts still on their way. One place, so every job behaves the same and
+ * turn on email alerts, and on the way out email a failure, record the run
+ * (_job_record.ts) and wait for the alerts still on their way. One place, so every job behaves the same and
  * the error funnel can finish a job that threw.
  *
  * @module
  */
 import { join } from "node:path";
-import { errorMessage } from "../errors.ts";
-import { appendJobRecord, type JobRecord, timestamp } from "../manifest/mod.ts";
-import { appendRun } from "../status/mod.ts";
-import { loadConfig } from "../config/mod.ts";
+import { type Config, loadConfig } from "../config/mod.ts";
 import { createNotifier, type NotifyEvent } from "../notify/mod.ts";
 import type { CliContext, Job, JobFailure } from "./context.ts";
+import { jobRecorder } from "./_job_record.ts";
 
 export type { Job, JobFailure };
-
-function hostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown host";
-  }
-}
 
 /** Options every job command accepts. */
 export interface JobOptions {
@@ -40,6 +30,43 @@ export interface JobOptions {
 }
 
 /**
+ * The job's config, and its log from now on in `<config dir>/logs/YYYY-MM.log`.
+ * Before the job touches anything, this run's permissions narrow to its row.
+ */
+async function loadJobConfig(context: CliContext, name: string, options: JobOptions) {
+  const config = await loadConfig({
+    path: options.config,
+    env: context.env,
+    command: context.command,
+  });
+  context.permissions.configLoaded(config, options.paths);
+  context.logger.attachFile(join(config.dir, "logs"));
+  context.logger.info(`${name}: using config ${config.file}`);
+  return config;
+}
+
+/** Email alerts: every WARNING and ERROR record from now on feeds `toolkit_error`. */
+async function startAlerts(context: CliContext, config: Config, smtpEnv: string | undefined) {
+  const notifier = await createNotifier({
+    config,
+    logger: context.logger,
+    env: context.env,
+    smtpEnv,
+  });
+  notifier.watch(context.logger);
+  return notifier;
+}
+
+/** The failure email of a job that ended with `code`. */
+function failureAlert(name: string, code: number, failure: JobFailure | undefined) {
+  return {
+    title: failure?.title ?? `${name} failed`,
+    lines: [...(failure?.lines ?? []), `${name} exited with code ${code}.`],
+    ...(failure?.study === undefined ? {} : { study: failure.study }),
+  };
+}
+
+/**
  * Loads the config, starts logging to `<config dir>/logs/YYYY-MM.log`, and
  * turns on alerts: from now until `finish`, every WARNING and ERROR record
  * feeds `toolkit_error`. The job is recorded on `context` so the error
@@ -52,61 +79,10 @@ export async function startJob(
   name: string,
   options: JobOptions,
 ): Promise<Job> {
-  const config = await loadConfig({
-    path: options.config,
-    env: context.env,
-    command: context.command,
-  });
-  // Before the job touches anything: only its permission row from now on.
-  context.permissions.configLoaded(config, options.paths);
-  context.logger.attachFile(join(config.dir, "logs"));
-  context.logger.info(`${name}: using config ${config.file}`);
-  const notifier = await createNotifier({
-    config,
-    logger: context.logger,
-    env: context.env,
-    smtpEnv: options.smtpEnv,
-  });
-  notifier.watch(context.logger);
-  const startedAt = new Date();
+  const config = await loadJobConfig(context, name, options);
+  const notifier = await startAlerts(context, config, options.smtpEnv);
+  const recorder = jobRecorder(context.logger, config, name, new Date());
   let finished = false;
-  // Every instrument's runs, where the monthly report of any PC reads them.
-  const recordOnShare = async (
-    record: Omit<JobRecord, "job" | "instrument" | "host" | "started_at">,
-  ) => {
-    const written = await appendJobRecord(config.truenas.root, config.truenas.manifestRoot, {
-      job: name,
-      instrument: config.backup.instrument,
-      host: hostname(),
-      started_at: timestamp(startedAt),
-      ...record,
-    });
-    if (written === undefined) {
-      context.logger.info(
-        `${name}: the share ${config.truenas.root} is not reachable: not recorded in its job log`,
-      );
-    }
-  };
-  const recordRun = async (code: number, failure: JobFailure | undefined) => {
-    const finishedAt = timestamp(new Date());
-    const run = { started_at: timestamp(startedAt), finished_at: finishedAt, exit_code: code };
-    const summary = failure?.title ?? null;
-    await appendRun(config.dir, { job: name, ...run, summary }).catch((error) =>
-      context.logger.warn(`cannot record the run in the job history: ${errorMessage(error)}`)
-    );
-    await recordOnShare({
-      recorded_at: finishedAt,
-      finished_at: finishedAt,
-      exit_code: code,
-      summary,
-      ...(failure?.details === undefined ? {} : { details: failure.details }),
-    }).catch((error) =>
-      context.logger.warn(
-        `cannot record the run in the share's job log (the monthly report will miss it): ` +
-          errorMessage(error),
-      )
-    );
-  };
   const job: Job = {
     name,
     config,
@@ -115,25 +91,13 @@ export async function startJob(
       if (finished) return code;
       finished = true;
       if (code !== 0 && options.failureEvent !== undefined && options.dryRun !== true) {
-        void notifier.send(options.failureEvent, {
-          title: failure?.title ?? `${name} failed`,
-          lines: [...(failure?.lines ?? []), `${name} exited with code ${code}.`],
-          ...(failure?.study === undefined ? {} : { study: failure.study }),
-        });
+        void notifier.send(options.failureEvent, failureAlert(name, code, failure));
       }
-      if (options.dryRun !== true) await recordRun(code, failure);
+      if (options.dryRun !== true) await recorder.finished(code, failure);
       await notifier.close();
       return code;
     },
-    async alive() {
-      const now = timestamp(new Date());
-      await recordOnShare({ recorded_at: now, finished_at: null, exit_code: null, summary: null })
-        .catch((error) =>
-          context.logger.info(
-            `${name}: cannot record a sign of life in the share's job log: ${errorMessage(error)}`,
-          )
-        );
-    },
+    alive: () => recorder.alive(),
   };
   context.job = job;
   return job;

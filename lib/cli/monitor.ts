@@ -9,9 +9,9 @@
  */
 import type { Command } from "commander";
 import { ExitCode } from "../errors.ts";
-import { describeError } from "../log/mod.ts";
+import { describeError, type Logger } from "../log/mod.ts";
 import { emailFusionErrors, LogTail, monitorStatePath } from "../monitor/mod.ts";
-import { startJob } from "./_job.ts";
+import { type Job, startJob } from "./_job.ts";
 import type { CliContext } from "./context.ts";
 import { configOption, smtpEnvOption } from "./_options.ts";
 
@@ -41,6 +41,26 @@ function abortOnSignals(controller: AbortController, onSignal: (name: string) =>
   return () => listeners.forEach((remove) => remove());
 }
 
+/** The tail of the instrument's log the job's config describes, its error blocks emailed. */
+export function openLogTail(job: Job, logger: Logger): Promise<LogTail> {
+  const { monitor } = job.config;
+  return LogTail.open({
+    logPath: monitor.logPath,
+    patterns: {
+      lineStart: monitor.lineStart,
+      error: monitor.error,
+      sample: monitor.sample,
+      cycle: monitor.cycle,
+    },
+    pollSeconds: monitor.pollSeconds,
+    sentKeepDays: monitor.sentKeepDays,
+    rotationGraceSeconds: monitor.rotationGraceSeconds,
+    stateFile: monitorStatePath(job.config.dir),
+    logger,
+    deliver: emailFusionErrors(job.notifier, monitor.logPath, monitor.lineStart),
+  });
+}
+
 async function tail(context: CliContext, options: TailOptions): Promise<number> {
   const job = await startJob(context, "monitor tail", {
     config: options.config,
@@ -49,12 +69,6 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
   });
   const { logger } = context;
   const { monitor } = job.config;
-  const patterns = {
-    lineStart: monitor.lineStart,
-    error: monitor.error,
-    sample: monitor.sample,
-    cycle: monitor.cycle,
-  };
   const stateFile = monitorStatePath(job.config.dir);
   const controller = new AbortController();
   const removeListeners = abortOnSignals(controller, (signal) => {
@@ -64,16 +78,7 @@ async function tail(context: CliContext, options: TailOptions): Promise<number> 
   await job.alive();
   const heartbeat = setInterval(() => void job.alive(), ALIVE_INTERVAL_MS);
   try {
-    const logTail = await LogTail.open({
-      logPath: monitor.logPath,
-      patterns,
-      pollSeconds: monitor.pollSeconds,
-      sentKeepDays: monitor.sentKeepDays,
-      rotationGraceSeconds: monitor.rotationGraceSeconds,
-      stateFile,
-      logger,
-      deliver: emailFusionErrors(job.notifier, monitor.logPath, patterns.lineStart),
-    });
+    const logTail = await openLogTail(job, logger);
     await logTail.run(controller.signal);
     const { found, emailed } = logTail.stats;
     logger.info(

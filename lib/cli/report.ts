@@ -81,7 +81,7 @@ function sendLine(result: SendReportResult): string {
   }
 }
 
-/** Registers `report`. */
+/** Registers `report`: its options; the action is {@linkcode runReport}. */
 export function registerReport(program: Command, context: CliContext): void {
   program
     .command("report")
@@ -104,72 +104,113 @@ export function registerReport(program: Command, context: CliContext): void {
     .option("--s3", "list the bucket for its bytes per storage class (else: from the manifest)")
     .option("--dry-run", "print the email --send would send, and to whom; send nothing")
     .addOption(smtpEnvOption())
-    .action(async (options: ReportCliOptions) => {
-      const now = new Date();
-      const month = options.month ?? lastFullMonth(localCalendar, now.getTime());
-      if (month > monthOf(localCalendar, now.getTime())) {
-        throw new UsageError(`--month ${month} has not begun yet`);
-      }
-      if (options.once === true && options.send !== true) {
-        throw new UsageError("--once decides whether --send sends: use it with --send");
-      }
-      const job = await startJob(context, "report", {
-        config: options.config,
-        smtpEnv: options.smtpEnv,
-        dryRun: options.dryRun,
-      });
-      const { config } = job;
-      const { logger, io } = context;
-      await withS3Store(config.s3, { logger }, async (store) => {
-        const input = await gatherReport(config, {
-          month,
-          now,
-          calendar: localCalendar,
-          readSpace: context.readShareSpace,
-          listS3: options.s3 === true
-            ? () => store().storageUsage(config.s3.prefix === "" ? "" : `${config.s3.prefix}/`)
-            : undefined,
-        });
-        const report = buildReport(input);
-        for (const problem of report.problems) logger.warn(`report: ${problem}`);
-        let code: number = report.problems.length > 0 ? ExitCode.failure : ExitCode.ok;
-        if (options.html !== undefined) {
-          const path = resolve(options.html);
-          try {
-            await atomicWriteFile(path, renderPage(report));
-          } catch (error) {
-            throw new OperationFailedError(`cannot write the page ${path}: ${errorMessage(error)}`);
-          }
-          logger.info(`report: wrote the page ${path}`);
-        }
-        let sentTo = 0;
-        if (options.dryRun === true) {
-          io.out(await renderPreview(context, config, report, options.smtpEnv));
-        } else {
-          io.out(renderText(report));
-          if (options.send === true) {
-            const result = await sendReport(config, report, {
-              env: context.env,
-              smtpEnv: options.smtpEnv,
-              once: options.once === true,
-              host: Deno.hostname(),
-              now,
-            });
-            for (const warning of result.warnings) logger.warn(warning);
-            if (result.status === "sent" || result.status === "claimed") {
-              logger.info(`report: ${sendLine(result)}`);
-            } else {
-              logger.error(`report: ${sendLine(result)}`);
-              code = ExitCode.failure;
-            }
-            if (result.status === "sent") sentTo = result.recipients.length;
-          }
-        }
-        context.exitCode = await job.finish(code, {
-          title: `${month}: ${summaryLine(report)}`,
-          lines: report.problems,
-          details: { month, sent_to: sentTo },
-        });
-      });
+    .action((options: ReportCliOptions) => runReport(context, options));
+}
+
+/**
+ * The month to report: `--month`, else the last full one.
+ *
+ * @throws {UsageError} for a month not begun yet, or `--once` without `--send`.
+ */
+function reportMonth(options: ReportCliOptions, now: Date): string {
+  const month = options.month ?? lastFullMonth(localCalendar, now.getTime());
+  if (month > monthOf(localCalendar, now.getTime())) {
+    throw new UsageError(`--month ${month} has not begun yet`);
+  }
+  if (options.once === true && options.send !== true) {
+    throw new UsageError("--once decides whether --send sends: use it with --send");
+  }
+  return month;
+}
+
+/** `report`: gather and build it, write the page, print (or preview) and send it, record the job. */
+async function runReport(context: CliContext, options: ReportCliOptions): Promise<void> {
+  const now = new Date();
+  const month = reportMonth(options, now);
+  const job = await startJob(context, "report", {
+    config: options.config,
+    smtpEnv: options.smtpEnv,
+    dryRun: options.dryRun,
+  });
+  const { config } = job;
+  await withS3Store(config.s3, { logger: context.logger }, async (store) => {
+    const report = buildReport(
+      await gatherReport(config, {
+        month,
+        now,
+        calendar: localCalendar,
+        readSpace: context.readShareSpace,
+        listS3: options.s3 === true ? (prefix) => store().storageUsage(prefix) : undefined,
+      }),
+    );
+    for (const problem of report.problems) context.logger.warn(`report: ${problem}`);
+    if (options.html !== undefined) await writePage(context, options.html, report);
+    const sent = options.dryRun === true
+      ? await preview(context, config, report, options.smtpEnv)
+      : await printAndSend(context, config, report, options, now);
+    const failed = report.problems.length > 0 || !sent.ok;
+    context.exitCode = await job.finish(failed ? ExitCode.failure : ExitCode.ok, {
+      title: `${month}: ${summaryLine(report)}`,
+      lines: report.problems,
+      details: { month, sent_to: sent.to },
     });
+  });
+}
+
+/** Writes the report as a page at `path`. */
+async function writePage(context: CliContext, path: string, report: MonthlyReport) {
+  const absolute = resolve(path);
+  try {
+    await atomicWriteFile(absolute, renderPage(report));
+  } catch (error) {
+    throw new OperationFailedError(`cannot write the page ${absolute}: ${errorMessage(error)}`);
+  }
+  context.logger.info(`report: wrote the page ${absolute}`);
+}
+
+/** How sending went: the recipients it reached, and whether it did what was asked. */
+interface Sent {
+  readonly to: number;
+  readonly ok: boolean;
+}
+
+/** `--dry-run`: prints how the report would be sent, to whom, and the text; sends nothing. */
+async function preview(
+  context: CliContext,
+  config: Config,
+  report: MonthlyReport,
+  smtpEnv: string | undefined,
+): Promise<Sent> {
+  context.io.out(await renderPreview(context, config, report, smtpEnv));
+  return { to: 0, ok: true };
+}
+
+/** Prints the report and, with `--send`, emails it. */
+async function printAndSend(
+  context: CliContext,
+  config: Config,
+  report: MonthlyReport,
+  options: ReportCliOptions,
+  now: Date,
+): Promise<Sent> {
+  const { io, logger } = context;
+  io.out(renderText(report));
+  if (options.send !== true) return { to: 0, ok: true };
+  const result = await sendReport(config, report, {
+    env: context.env,
+    smtpEnv: options.smtpEnv,
+    once: options.once === true,
+    host: Deno.hostname(),
+    now,
+  });
+  for (const warning of result.warnings) logger.warn(warning);
+  if (result.status === "sent" || result.status === "claimed") {
+    logger.info(`report: ${sendLine(result)}`);
+  } else {
+    logger.error(`report: ${sendLine(result)}`);
+  }
+  return {
+    to: result.status === "sent" ? result.recipients.length : 0,
+    ok: result.status === "sent" || result.status === "claimed",
+  };
 }

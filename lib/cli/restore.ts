@@ -7,11 +7,17 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { ExitCode } from "../errors.ts";
-import type { RestoredOutcome, RestoreSource, WaitingOutcome } from "../restore/mod.ts";
+import type { JobDetails } from "../manifest/mod.ts";
+import type {
+  RestoredOutcome,
+  RestoreOutcome,
+  RestoreSource,
+  WaitingOutcome,
+} from "../restore/mod.ts";
 import { withS3Store } from "../storage/mod.ts";
 import type { RestoreTier } from "../storage/s3.ts";
 import { formatBytes } from "../text/mod.ts";
-import { startJob } from "./_job.ts";
+import { type Job, startJob } from "./_job.ts";
 import { TerminalProgress } from "./_progress.ts";
 import type { CliContext } from "./context.ts";
 import { configOption } from "./_options.ts";
@@ -94,7 +100,7 @@ export function renderWaiting(outcome: WaitingOutcome): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Registers `restore`. */
+/** Registers `restore`: its options; the action is {@linkcode runRestore}. */
 export function registerRestore(program: Command, context: CliContext): void {
   program
     .command("restore")
@@ -126,61 +132,75 @@ export function registerRestore(program: Command, context: CliContext): void {
         .argParser(parseDays).default(7),
     )
     .addOption(configOption())
-    .action(async (name: string, options: RestoreCliOptions) => {
-      const job = await startJob(context, "restore", {
-        config: options.config,
-        paths: [resolve(options.to)],
-      });
-      // Loaded here, not at start-up: the AWS SDK is large (see backup run).
-      const { restoreBackup } = await import("../restore/mod.ts");
-      await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {
-        const outcome = await restoreBackup({
-          config: job.config,
-          name,
-          to: resolve(options.to),
-          from: options.from,
-          only: options.only,
-          tier: (options.tier === "bulk" ? "Bulk" : "Standard") satisfies RestoreTier,
-          days: options.days,
-          store,
-          logger: context.logger,
-          command: context.command,
-          progress: new TerminalProgress(context.status),
-        });
-        // What the share's job log keeps of a restore, for the monthly report.
-        const details = {
-          backup: outcome.backup,
-          source: outcome.source,
-          files: outcome.kind === "restored" ? outcome.files : 0,
-          bytes: outcome.kind === "restored" ? outcome.bytes : 0,
-          problems: outcome.problems.length,
-          waiting_for_s3: outcome.kind === "waiting",
-        };
-        if (outcome.kind === "waiting") {
-          context.io.out(renderWaiting(outcome));
-          const title = `restore not finished: S3 is retrieving archived objects (typically ` +
-            `${outcome.typicalWait}); run the same command again then`;
-          context.logger.info(title);
-          context.exitCode = await job.finish(ExitCode.failure, { title, lines: [], details });
-          return;
-        }
-        context.io.out(renderRestored(outcome));
-        if (outcome.problems.length > 0) {
-          context.logger.error(
-            `${outcome.problems.length} of ${outcome.selected} files of ${outcome.backup} failed ` +
-              "verification or were missing and were not restored (see the NOT RESTORED lines)",
-          );
-        }
-        context.exitCode = await job.finish(
-          outcome.problems.length > 0 ? ExitCode.failure : ExitCode.ok,
-          {
-            title: `restored ${outcome.backup} from ${sourceName(outcome.source)}: ` +
-              `${plural(outcome.files, "file")}, ${formatBytes(outcome.bytes)}` +
-              (outcome.problems.length > 0 ? `; ${outcome.problems.length} not restored` : ""),
-            lines: [],
-            details,
-          },
-        );
-      });
+    .action((name: string, options: RestoreCliOptions) => runRestore(context, name, options));
+}
+
+/** `restore`: restores the backup, prints how it went, and records the job. */
+async function runRestore(
+  context: CliContext,
+  name: string,
+  options: RestoreCliOptions,
+): Promise<void> {
+  const to = resolve(options.to);
+  const job = await startJob(context, "restore", { config: options.config, paths: [to] });
+  // Loaded here, not at start-up: the AWS SDK is large (see backup run).
+  const { restoreBackup } = await import("../restore/mod.ts");
+  await withS3Store(job.config.s3, { logger: context.logger }, async (store) => {
+    const outcome = await restoreBackup({
+      config: job.config,
+      name,
+      to,
+      from: options.from,
+      only: options.only,
+      tier: (options.tier === "bulk" ? "Bulk" : "Standard") satisfies RestoreTier,
+      days: options.days,
+      store,
+      logger: context.logger,
+      command: context.command,
+      progress: new TerminalProgress(context.status),
     });
+    context.exitCode = outcome.kind === "waiting"
+      ? await finishWaiting(context, job, outcome)
+      : await finishRestored(context, job, outcome);
+  });
+}
+
+/** What the share's job log keeps of a restore, for the monthly report. Pure. */
+function restoreDetails(outcome: RestoreOutcome): JobDetails {
+  return {
+    backup: outcome.backup,
+    source: outcome.source,
+    files: outcome.kind === "restored" ? outcome.files : 0,
+    bytes: outcome.kind === "restored" ? outcome.bytes : 0,
+    problems: outcome.problems.length,
+    waiting_for_s3: outcome.kind === "waiting",
+  };
+}
+
+/** A restore waiting for S3: said, and the job ends 1 (run the same command again later). */
+function finishWaiting(context: CliContext, job: Job, outcome: WaitingOutcome): Promise<number> {
+  context.io.out(renderWaiting(outcome));
+  const title = `restore not finished: S3 is retrieving archived objects (typically ` +
+    `${outcome.typicalWait}); run the same command again then`;
+  context.logger.info(title);
+  return job.finish(ExitCode.failure, { title, lines: [], details: restoreDetails(outcome) });
+}
+
+/** A finished restore: said, and the job ends 1 when a file was not restored. */
+function finishRestored(context: CliContext, job: Job, outcome: RestoredOutcome): Promise<number> {
+  context.io.out(renderRestored(outcome));
+  const failed = outcome.problems.length;
+  if (failed > 0) {
+    context.logger.error(
+      `${failed} of ${outcome.selected} files of ${outcome.backup} failed ` +
+        "verification or were missing and were not restored (see the NOT RESTORED lines)",
+    );
+  }
+  return job.finish(failed > 0 ? ExitCode.failure : ExitCode.ok, {
+    title: `restored ${outcome.backup} from ${sourceName(outcome.source)}: ` +
+      `${plural(outcome.files, "file")}, ${formatBytes(outcome.bytes)}` +
+      (failed > 0 ? `; ${failed} not restored` : ""),
+    lines: [],
+    details: restoreDetails(outcome),
+  });
 }

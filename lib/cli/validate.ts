@@ -5,7 +5,13 @@
  */
 import type { Command } from "commander";
 import { ExitCode } from "../errors.ts";
-import { type RootReport, type StudyReport, validateRoot, validateStudy } from "../study/mod.ts";
+import {
+  type AssessOptions,
+  type RootReport,
+  type StudyReport,
+  validateRoot,
+  validateStudy,
+} from "../study/mod.ts";
 import type { CliContext } from "./context.ts";
 import { formatOption } from "./_options.ts";
 
@@ -16,10 +22,13 @@ interface ValidateOptions {
 
 /**
  * The human report of one study: a PASS/FAIL line, then one line per part
- * that could not be read and one per violation.
+ * that could not be read, one per violation and one per health warning
+ * (`WARN`, which never fails a study).
  */
 export function renderStudyText(report: StudyReport): string {
-  if (report.ok) return `PASS ${report.path}\n`;
+  const warnings = report.warnings.map((warning) => `  WARN ${warning.code}: ${warning.message}\n`)
+    .join("");
+  if (report.ok) return `PASS ${report.path}\n${warnings}`;
   const count = report.violations.length;
   const unreadable = report.unreadable.length;
   const counts = [];
@@ -30,7 +39,7 @@ export function renderStudyText(report: StudyReport): string {
   for (const violation of report.violations) {
     text += `  ${violation.rule} ${violation.path}: ${violation.message}\n`;
   }
-  return text;
+  return text + warnings;
 }
 
 /** The human report of a root: every study, then a count line. */
@@ -41,6 +50,14 @@ export function renderRootText(report: RootReport): string {
   const total = report.studies.length;
   return `${body}${total} stud${total === 1 ? "y" : "ies"} checked in ${report.root}: ` +
     `${total - failed} passed, ${failed} failed\n`;
+}
+
+/**
+ * Whether to stat every entry: for the health check's times, which `-q`
+ * does not print (a warning never changes the exit code).
+ */
+function measured(options: ValidateOptions): AssessOptions {
+  return { measure: options.quiet !== true };
 }
 
 /** Registers `validate study` and `validate root`. */
@@ -56,7 +73,7 @@ export function registerValidate(program: Command, context: CliContext): void {
     .addOption(formatOption())
     .option("-q, --quiet", "print nothing; the exit code tells (0 pass, 1 violations)")
     .action(async (path: string, options: ValidateOptions) => {
-      const report = await validateStudy(path);
+      const report = await validateStudy(path, measured(options));
       if (!options.quiet) {
         context.io.out(
           options.format === "json" ? `${JSON.stringify(report)}\n` : renderStudyText(report),
@@ -74,7 +91,7 @@ export function registerValidate(program: Command, context: CliContext): void {
     .addOption(formatOption())
     .option("-q, --quiet", "print nothing; the exit code tells (0 all pass, 1 any violation)")
     .action(async (path: string, options: ValidateOptions) => {
-      const report = await validateRoot(path);
+      const report = await validateRoot(path, measured(options));
       if (!options.quiet) {
         context.io.out(
           options.format === "json" ? `${JSON.stringify(report)}\n` : renderRootText(report),

@@ -15,6 +15,7 @@
 import { posix, win32 } from "node:path";
 import type { PathPlatform } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
+import { MONTH_NAMES } from "../text/mod.ts";
 import { windowsCommandLine } from "./cmdline.ts";
 import { PRODUCT_PERMISSIONS } from "./permissions.ts";
 
@@ -187,21 +188,6 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => XML_ENTITIES[char] ?? char);
 }
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
-
 function triggerXml(schedule: TaskSchedule): string[] {
   if (schedule.kind === "startup") {
     return [
@@ -216,7 +202,7 @@ function triggerXml(schedule: TaskSchedule): string[] {
     `      <StartBoundary>2025-01-01T${schedule.time}:00</StartBoundary>`,
     "      <ScheduleByMonth>",
     `        <DaysOfMonth><Day>${schedule.day}</Day></DaysOfMonth>`,
-    `        <Months>${MONTHS.map((month) => `<${month}/>`).join("")}</Months>`,
+    `        <Months>${MONTH_NAMES.map((month) => `<${month}/>`).join("")}</Months>`,
     "      </ScheduleByMonth>",
     "    </CalendarTrigger>",
   ];

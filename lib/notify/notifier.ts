@@ -18,6 +18,7 @@
  */
 import type { Config, EnvReader } from "../config/mod.ts";
 import { ConfigError, errorMessage } from "../errors.ts";
+import { hostName } from "../host.ts";
 import { describeError, isAtLeast, type Logger, type LogRecord } from "../log/mod.ts";
 import {
   cooldownFilePath,
@@ -140,14 +141,6 @@ export interface NotifierOptions {
   readonly clock?: () => Date;
 }
 
-function systemHostname(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return "unknown host";
-  }
-}
-
 /** Sends alerts for one command run. See the module documentation. */
 export class Notifier {
   readonly #config: Config;
@@ -170,7 +163,7 @@ export class Notifier {
     this.#config = options.config;
     this.#logger = options.logger;
     this.#setup = options.setup;
-    this.#hostname = options.hostname ?? systemHostname;
+    this.#hostname = options.hostname ?? hostName;
     this.#clock = options.clock ?? (() => new Date());
     this.#mailer = options.setup.active
       ? createSmtpMailer(options.setup.settings, options.setup.credentials)

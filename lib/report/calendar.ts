@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { MONTH_NAMES } from "../text/mod.ts";
 
 /** The offset from UTC of a time zone. */
 export interface Calendar {
@@ -90,21 +91,6 @@ export function zoneName(calendar: Calendar, time: number): string {
   const minutes = Math.abs(offset);
   return `UTC${sign}${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;
 }
-
-const MONTH_NAMES = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
 
 /** `November 2026`. */
 export function monthName(month: string): string {

@@ -6,28 +6,32 @@
  *
  * @module
  */
-import type { MonthlyReport } from "./aggregate.ts";
-import { monthName } from "./calendar.ts";
+import type { MonthlyReport } from "./types.ts";
 import { chartLabel, COLORS, escapeHtml, instrumentColor } from "./_html.ts";
 import {
   auditLine,
+  backupsTable,
+  classesTable,
   failedRunLine,
   failingLine,
   failureLine,
   FORECAST_METHOD,
   forecastLine,
   formatBytes,
-  formatPrice,
-  formatUsd,
-  jobCell,
+  heading,
+  jobsTable,
   missedLine,
+  PARTIAL_NOTE,
   pricesLine,
+  renderSections,
   restoreLine,
   s3SourceLine,
   scopeLine,
+  type SectionRenderers,
   spaceLine,
   subject,
   summaryLine,
+  type TableData,
   title,
   waitingLine,
 } from "./present.ts";
@@ -42,7 +46,7 @@ function row(cells: string): string {
   return `<tr>${cells}</tr>`;
 }
 
-function heading(text: string): string {
+function headingRow(text: string): string {
   return row(
     `<td style="${FONT}font-size:16px;line-height:22px;font-weight:bold;color:#1b1f24;` +
       `padding:16px 12px 4px;border-bottom:2px solid ${COLORS.rule}">${escapeHtml(text)}</td>`,
@@ -62,11 +66,7 @@ function items(lines: readonly string[], none: string): string {
 }
 
 /** A data table inside the layout's one column. */
-function dataTable(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  numeric: readonly number[],
-): string {
+function dataTable({ headers, rows, numeric }: TableData): string {
   const cell = (text: string, column: number, header: boolean) =>
     `<td${numeric.includes(column) ? ' align="right"' : ""} style="${CELL}${
       header ? "font-weight:bold;" : ""
@@ -136,61 +136,11 @@ function legend(report: MonthlyReport): string {
   );
 }
 
-/** The email's HTML part; `footer` says why the reader got it. */
-export function renderEmailHtml(report: MonthlyReport, footer?: string): string {
+function backupsRows(report: MonthlyReport): string[] {
   const added = report.s3.added;
-  const addedMax = Math.max(0, ...added.map((point) => point.total));
-  const history = report.share.history;
-  const { totalBytes } = report.share;
-  const shareMax = Math.max(0, totalBytes ?? 0, ...history.map((point) => point.backupBytes));
-  const content = [
-    ...report.missed.map((item) =>
-      row(
-        `<td bgcolor="${COLORS.alertBackground}" style="background:${COLORS.alertBackground};` +
-          `border-left:6px solid ${COLORS.alert};${FONT}font-size:15px;line-height:21px;` +
-          `font-weight:bold;color:${COLORS.alert};padding:8px 12px">${
-            escapeHtml(missedLine(report, item))
-          }</td>`,
-      )
-    ),
-    row(
-      `<td style="${FONT}font-size:20px;line-height:26px;font-weight:bold;color:#1b1f24;` +
-        `padding:12px 12px 2px">${escapeHtml(title(report))}</td>`,
-    ),
-    paragraph(scopeLine(report), COLORS.muted),
-    paragraph(summaryLine(report), "#1b1f24", "bold"),
-    heading("Jobs"),
-    dataTable(
-      ["instrument", "backup run", "cleanup run", "monitor tail"],
-      report.jobs.map((line) => [
-        line.instrument,
-        ...line.jobs.map((job) => jobCell(job, report.partial)),
-      ]),
-      [],
-    ),
-    ...(report.partial
-      ? [paragraph("The month is not over: missed jobs are judged once it is.", COLORS.muted)]
-      : []),
-    ...report.failedRuns.map((run) => paragraph(`• ${failedRunLine(report, run)}`)),
-    heading(`Backups in ${monthName(report.month)}`),
-    dataTable(
-      ["instrument", "studies", "size", "failed"],
-      [
-        ...report.perInstrument.map((line) => [
-          line.instrument,
-          String(line.backups),
-          formatBytes(line.bytes),
-          String(line.failures),
-        ]),
-        [
-          "total",
-          String(report.totals.backups),
-          formatBytes(report.totals.bytes),
-          String(report.perInstrument.reduce((sum, line) => sum + line.failures, 0)),
-        ],
-      ],
-      [1, 2, 3],
-    ),
+  return [
+    headingRow(heading(report, "backups")),
+    dataTable(backupsTable(report, false)),
     paragraph("Bytes backed up per month, by instrument:", COLORS.muted),
     barRows(
       added.map((point) => ({
@@ -200,18 +150,16 @@ export function renderEmailHtml(report: MonthlyReport, footer?: string): string 
           color: instrumentColor(index),
         })),
       })),
-      addedMax,
+      Math.max(0, ...added.map((point) => point.total)),
     ),
     legend(report),
-    heading("Failures and how they ended"),
-    items(report.failures.map((story) => failureLine(report, story)), "None."),
-    heading("Waiting or failing validation, now"),
-    items(report.waiting.map((study) => waitingLine(report, study)), "No study waiting."),
-    items(
-      report.failingValidation.map((failing) => failingLine(report, failing)),
-      "No study failing validation.",
-    ),
-    heading("TrueNAS share"),
+  ];
+}
+
+function shareRows(report: MonthlyReport): string[] {
+  const { history, totalBytes } = report.share;
+  return [
+    headingRow(heading(report, "share")),
     paragraph(spaceLine(report)),
     paragraph(
       `Backups on the share at each month's end${
@@ -224,33 +172,76 @@ export function renderEmailHtml(report: MonthlyReport, footer?: string): string 
         month: point.month,
         segments: [{ value: point.backupBytes, color: COLORS.share }],
       })),
-      shareMax,
+      Math.max(0, totalBytes ?? 0, ...history.map((point) => point.backupBytes)),
     ),
     paragraph(forecastLine(report)),
     paragraph(FORECAST_METHOD, COLORS.muted),
-    heading("S3"),
-    paragraph(s3SourceLine(report), COLORS.muted),
-    dataTable(
-      ["class", "size", "$/GB-month", "$/month"],
-      [
-        ...report.s3.classes.map((line) => [
-          line.storageClass,
-          formatBytes(line.bytes),
-          line.price === undefined ? "no price" : formatPrice(line.price),
-          line.cost === undefined ? "-" : formatUsd(line.cost),
-        ]),
-        ["total", formatBytes(report.s3.bytes), "", formatUsd(report.s3.cost)],
-      ],
-      [1, 2, 3],
+  ];
+}
+
+const EMAIL: SectionRenderers<string[]> = {
+  missed: (report) =>
+    report.missed.map((item) =>
+      row(
+        `<td bgcolor="${COLORS.alertBackground}" style="background:${COLORS.alertBackground};` +
+          `border-left:6px solid ${COLORS.alert};${FONT}font-size:15px;line-height:21px;` +
+          `font-weight:bold;color:${COLORS.alert};padding:8px 12px">${
+            escapeHtml(missedLine(report, item))
+          }</td>`,
+      )
     ),
+  header: (report) => [
+    row(
+      `<td style="${FONT}font-size:20px;line-height:26px;font-weight:bold;color:#1b1f24;` +
+        `padding:12px 12px 2px">${escapeHtml(title(report))}</td>`,
+    ),
+    paragraph(scopeLine(report), COLORS.muted),
+    paragraph(summaryLine(report), "#1b1f24", "bold"),
+  ],
+  jobs: (report) => [
+    headingRow(heading(report, "jobs")),
+    dataTable(jobsTable(report)),
+    ...(report.partial ? [paragraph(PARTIAL_NOTE, COLORS.muted)] : []),
+    ...report.failedRuns.map((run) => paragraph(`• ${failedRunLine(report, run)}`)),
+  ],
+  backups: backupsRows,
+  failures: (report) => [
+    headingRow(heading(report, "failures")),
+    items(report.failures.map((story) => failureLine(report, story)), "None."),
+  ],
+  waiting: (report) => [
+    headingRow(heading(report, "waiting")),
+    items(report.waiting.map((study) => waitingLine(report, study)), "No study waiting."),
+    items(
+      report.failingValidation.map((failing) => failingLine(report, failing)),
+      "No study failing validation.",
+    ),
+  ],
+  share: shareRows,
+  s3: (report) => [
+    headingRow(heading(report, "s3")),
+    paragraph(s3SourceLine(report), COLORS.muted),
+    dataTable(classesTable(report, false)),
     paragraph(pricesLine(report), COLORS.muted),
-    heading("Audits"),
+  ],
+  audits: (report) => [
+    headingRow(heading(report, "audits")),
     items(report.audits.map((audit) => auditLine(report, audit)), "No audit ran."),
-    heading("Restores"),
+  ],
+  restores: (report) => [
+    headingRow(heading(report, "restores")),
     items(report.restores.map((run) => restoreLine(report, run)), "No restore ran."),
-    ...(report.problems.length === 0
+  ],
+  problems: (report) =>
+    report.problems.length === 0
       ? []
-      : [heading("Problems reading the records"), items(report.problems, "")]),
+      : [headingRow(heading(report, "problems")), items(report.problems, "")],
+};
+
+/** The email's HTML part; `footer` says why the reader got it. */
+export function renderEmailHtml(report: MonthlyReport, footer?: string): string {
+  const content = [
+    ...renderSections(report, EMAIL).flat(),
     paragraph(
       "Made by fusion-toolkit from the records on the share alone. If this email stops " +
         "arriving, the report task or this PC needs a look.",

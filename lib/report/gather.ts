@@ -12,7 +12,8 @@ import type { Config } from "../config/mod.ts";
 import { errorMessage } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
 import { type JobRecord, type ManifestRecord, readJobLog, readManifest } from "../manifest/mod.ts";
-import { EXPECT_MONTHS, type ReportInput, type ReportSettings } from "./aggregate.ts";
+import { EXPECT_MONTHS } from "./sections/period.ts";
+import type { ReportInput, ReportSettings } from "./types.ts";
 import { addMonths, type Calendar } from "./calendar.ts";
 import type { Usage } from "./cost.ts";
 
@@ -23,13 +24,21 @@ export interface GatherOptions {
   readonly calendar: Calendar;
   /** The share's free space (statfs). */
   readonly readSpace: SpaceReader;
-  /** Lists the bucket per storage class (`--s3`); the estimate comes from the manifest without it. */
-  readonly listS3?: (() => Promise<ReadonlyMap<string, Usage>>) | undefined;
+  /**
+   * Lists the keys under `keyPrefix` per storage class (`--s3`); the estimate
+   * comes from the manifest without it.
+   */
+  readonly listS3?: ((keyPrefix: string) => Promise<ReadonlyMap<string, Usage>>) | undefined;
+}
+
+/** The keys of everything the toolkit writes start with this: `<prefix>/`, or "" (the bucket). */
+function keyPrefix(config: Config): string {
+  return config.s3.prefix === "" ? "" : `${config.s3.prefix}/`;
 }
 
 /** `s3://bucket/prefix/`. */
 export function s3Location(config: Config): string {
-  return `s3://${config.s3.bucket}/${config.s3.prefix === "" ? "" : `${config.s3.prefix}/`}`;
+  return `s3://${config.s3.bucket}/${keyPrefix(config)}`;
 }
 
 /** The report's settings from config.toml. */
@@ -50,82 +59,118 @@ function firstWarning(warnings: readonly { file: string; line: number; message: 
   return first === undefined ? "" : ` (first: ${first.file}:${first.line}: ${first.message})`;
 }
 
+/** What `read` gives, or `fallback` and a problem line `<what>: <the error>` when it throws. */
+async function orProblem<T>(
+  problems: string[],
+  what: string,
+  fallback: T,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    problems.push(`${what}: ${errorMessage(error)}`);
+    return fallback;
+  }
+}
+
+/** The records on the share, and its free space. */
+type ShareRecords = Pick<ReportInput, "manifest" | "ledger" | "jobs" | "space">;
+
+/** The records a share that cannot be reached gives: none, and a problem line that says so. */
+function unreachableShare(config: Config, problems: string[]): ShareRecords {
+  problems.push(
+    `the share ${config.truenas.root} is not reachable (not mounted?): the report has no records`,
+  );
+  return { manifest: [], ledger: [], jobs: [], space: undefined };
+}
+
+/** Every instrument's manifest records, whatever the files' layout. */
+function readManifestRecords(root: string, problems: string[]): Promise<readonly ManifestRecord[]> {
+  return orProblem(problems, `cannot read the manifest in ${root}`, [], async () => {
+    const contents = await readManifest(root);
+    if (contents.warnings.length > 0) {
+      problems.push(
+        `${contents.warnings.length} manifest line(s) could not be read${
+          firstWarning(contents.warnings)
+        }`,
+      );
+    }
+    return contents.records;
+  });
+}
+
+/** Every line of the cleanup ledger. */
+function readLedgerLines(root: string, problems: string[]): Promise<readonly LedgerLine[]> {
+  return orProblem(problems, `cannot read the cleanup ledger in ${root}`, [], async () => {
+    const read = await readLedger(root);
+    if (read.unreadable > 0) {
+      problems.push(`${read.unreadable} cleanup ledger line(s) in ${root} could not be read`);
+    }
+    return read.lines;
+  });
+}
+
+/** The job log from {@linkcode EXPECT_MONTHS} before the month until now. */
+function readJobs(
+  root: string,
+  options: GatherOptions,
+  problems: string[],
+): Promise<readonly JobRecord[]> {
+  return orProblem(problems, `cannot read the job log in ${root}`, [], async () => {
+    // The log's files are named by UTC month; a month on each side covers any time zone.
+    const log = await readJobLog(root, {
+      from: addMonths(options.month, -EXPECT_MONTHS - 1),
+      to: addMonths(options.now.toISOString().slice(0, 7), 1),
+    });
+    if (log.warnings.length > 0) {
+      problems.push(
+        `${log.warnings.length} job log line(s) could not be read${firstWarning(log.warnings)}`,
+      );
+    }
+    return log.records;
+  });
+}
+
+/** The records on a share that is there. */
+async function readShareRecords(
+  config: Config,
+  options: GatherOptions,
+  problems: string[],
+): Promise<ShareRecords> {
+  const root = config.truenas.manifestRoot;
+  return {
+    manifest: await readManifestRecords(root, problems),
+    ledger: await readLedgerLines(root, problems),
+    jobs: await readJobs(root, options, problems),
+    space: await orProblem(
+      problems,
+      "cannot read the share's free space",
+      undefined,
+      () => options.readSpace(config.truenas.root),
+    ),
+  };
+}
+
 /** Gathers the report's input. Never throws for what it cannot read. */
 export async function gatherReport(config: Config, options: GatherOptions): Promise<ReportInput> {
   const problems: string[] = [];
-  const root = config.truenas.manifestRoot;
-  let manifest: readonly ManifestRecord[] = [];
-  let ledger: readonly LedgerLine[] = [];
-  let jobs: readonly JobRecord[] = [];
-  let space: ReportInput["space"];
-  if (await kindAt(config.truenas.root) !== "dir") {
-    problems.push(
-      `the share ${config.truenas.root} is not reachable (not mounted?): the report has no records`,
-    );
-  } else {
-    try {
-      const contents = await readManifest(root);
-      manifest = contents.records;
-      if (contents.warnings.length > 0) {
-        problems.push(
-          `${contents.warnings.length} manifest line(s) could not be read${
-            firstWarning(contents.warnings)
-          }`,
-        );
-      }
-    } catch (error) {
-      problems.push(`cannot read the manifest in ${root}: ${errorMessage(error)}`);
-    }
-    try {
-      const read = await readLedger(root);
-      ledger = read.lines;
-      if (read.unreadable > 0) {
-        problems.push(`${read.unreadable} cleanup ledger line(s) in ${root} could not be read`);
-      }
-    } catch (error) {
-      problems.push(`cannot read the cleanup ledger in ${root}: ${errorMessage(error)}`);
-    }
-    try {
-      // The log's files are named by UTC month; a month on each side covers any time zone.
-      const log = await readJobLog(root, {
-        from: addMonths(options.month, -EXPECT_MONTHS - 1),
-        to: addMonths(options.now.toISOString().slice(0, 7), 1),
-      });
-      jobs = log.records;
-      if (log.warnings.length > 0) {
-        problems.push(
-          `${log.warnings.length} job log line(s) could not be read${firstWarning(log.warnings)}`,
-        );
-      }
-    } catch (error) {
-      problems.push(`cannot read the job log in ${root}: ${errorMessage(error)}`);
-    }
-    try {
-      space = await options.readSpace(config.truenas.root);
-    } catch (error) {
-      problems.push(`cannot read the share's free space: ${errorMessage(error)}`);
-    }
-  }
-  let s3Usage: ReadonlyMap<string, Usage> | undefined;
-  if (options.listS3 !== undefined) {
-    try {
-      s3Usage = await options.listS3();
-    } catch (error) {
-      problems.push(
-        `cannot list ${s3Location(config)} (the S3 figures are estimated from the manifest): ` +
-          errorMessage(error),
-      );
-    }
-  }
+  const records = await kindAt(config.truenas.root) === "dir"
+    ? await readShareRecords(config, options, problems)
+    : unreachableShare(config, problems);
+  const { listS3 } = options;
+  const s3Usage = listS3 === undefined ? undefined : await orProblem(
+    problems,
+    `cannot list ${s3Location(config)} (the S3 figures are estimated from the manifest)`,
+    undefined,
+    () => listS3(keyPrefix(config)),
+  );
   return {
     month: options.month,
     now: options.now,
     calendar: options.calendar,
     settings: reportSettings(config),
-    manifest,
-    ledger,
-    jobs,
-    space,
+    ...records,
     s3Usage,
     problems,
   };

@@ -12,15 +12,14 @@
  *
  * @module
  */
+export { buildReport } from "./aggregate.ts";
+export { CHART_MONTHS, EXPECT_MONTHS } from "./sections/period.ts";
 export {
-  buildReport,
-  CHART_MONTHS,
-  EXPECT_MONTHS,
   EXPECTED_JOBS,
   type MonthlyReport,
   type ReportInput,
   type ReportSettings,
-} from "./aggregate.ts";
+} from "./types.ts";
 export {
   addMonths,
   type Calendar,

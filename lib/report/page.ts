@@ -6,28 +6,34 @@
  *
  * @module
  */
-import type { MonthlyReport } from "./aggregate.ts";
+import type { MonthlyReport } from "./types.ts";
 import { monthName, shortMonthName } from "./calendar.ts";
 import { COLORS, escapeHtml, instrumentColor } from "./_html.ts";
 import {
   auditLine,
+  backupsTable,
+  classesTable,
   failedRunLine,
   failingLine,
   failureLine,
   FORECAST_METHOD,
   forecastLine,
   formatBytes,
-  formatPrice,
   formatUsd,
-  jobCell,
+  heading,
+  jobsTable,
   missedLine,
+  PARTIAL_NOTE,
   plural,
   pricesLine,
+  renderSections,
   restoreLine,
   s3SourceLine,
   scopeLine,
+  type SectionRenderers,
   spaceLine,
   summaryLine,
+  type TableData,
   title,
   waitingLine,
 } from "./present.ts";
@@ -96,6 +102,75 @@ const RIGHT = 6;
 const TOP = 10;
 const BOTTOM = 30;
 
+/** Where a chart's values go: its top value, and the height (`y`) of a value. */
+interface Scale {
+  readonly max: number;
+  readonly y: (value: number) => number;
+}
+
+/** The value lines at zero, half and the top of the values, each with its label. */
+function gridLines(scale: Scale): string[] {
+  return [0, 0.5, 1].flatMap((fraction) => {
+    const value = (scale.max / 1.08) * fraction;
+    const at = scale.y(value).toFixed(1);
+    return [
+      `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${at}" y2="${at}" stroke="${COLORS.rule}"/>`,
+      `<text x="${LEFT - 4}" y="${at}" text-anchor="end" dominant-baseline="middle">${
+        escapeHtml(formatBytes(value))
+      }</text>`,
+    ];
+  });
+}
+
+/** One month's stacked bar, each segment with a tooltip, and the month (and year) under it. */
+function monthBar(
+  scale: Scale,
+  slot: number,
+  month: string,
+  index: number,
+  series: readonly Series[],
+): string[] {
+  const parts: string[] = [];
+  const x = LEFT + index * slot + slot * 0.15;
+  let base = 0;
+  for (const item of series) {
+    const value = Math.max(0, item.values[index] ?? 0);
+    if (value === 0) continue;
+    const top = scale.y(base + value);
+    const height = scale.y(base) - top;
+    parts.push(
+      `<rect class="bar" data-month="${month}" x="${x.toFixed(1)}" y="${top.toFixed(1)}" ` +
+        `width="${(slot * 0.7).toFixed(1)}" height="${Math.max(0.5, height).toFixed(1)}" ` +
+        `fill="${item.color}"><title>${
+          escapeHtml(`${monthName(month)}, ${item.label}: ${formatBytes(value)}`)
+        }</title></rect>`,
+    );
+    base += value;
+  }
+  // The month under its bar; the year on a line of its own, under the first and each January.
+  const middle = (LEFT + index * slot + slot / 2).toFixed(1);
+  parts.push(
+    `<text x="${middle}" y="${HEIGHT - 17}" text-anchor="middle">${shortMonthName(month)}</text>`,
+  );
+  if (index === 0 || month.endsWith("-01")) {
+    parts.push(
+      `<text x="${middle}" y="${HEIGHT - 4}" text-anchor="middle">${month.slice(0, 4)}</text>`,
+    );
+  }
+  return parts;
+}
+
+/** A dashed line across the chart at `level`, labelled at its right end. */
+function levelLine(scale: Scale, level: Level): string[] {
+  const at = scale.y(level.value).toFixed(1);
+  return [
+    `<line class="level" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${at}" y2="${at}" ` +
+    `stroke="${level.color}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
+    `<text x="${WIDTH - RIGHT - 2}" y="${(Number(at) - 3).toFixed(1)}" text-anchor="end" ` +
+    `fill="${level.color}" style="fill:${level.color}">${escapeHtml(level.label)}</text>`,
+  ];
+}
+
 /** A stacked bar chart of months as inline SVG; every bar has a tooltip with its value. */
 function barChart(
   id: string,
@@ -108,58 +183,14 @@ function barChart(
     series.reduce((sum, item) => sum + Math.max(0, item.values[index] ?? 0), 0)
   );
   const max = Math.max(1, ...totals, ...levels.map((level) => level.value)) * 1.08;
-  const plotWidth = WIDTH - LEFT - RIGHT;
   const plotHeight = HEIGHT - TOP - BOTTOM;
-  const slot = plotWidth / Math.max(1, months.length);
-  const y = (value: number) => TOP + plotHeight - (value / max) * plotHeight;
-  const parts: string[] = [];
-  for (const fraction of [0, 0.5, 1]) {
-    const value = (max / 1.08) * fraction;
-    const at = y(value).toFixed(1);
-    parts.push(
-      `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${at}" y2="${at}" stroke="${COLORS.rule}"/>`,
-      `<text x="${LEFT - 4}" y="${at}" text-anchor="end" dominant-baseline="middle">${
-        escapeHtml(formatBytes(value))
-      }</text>`,
-    );
-  }
-  months.forEach((month, index) => {
-    const x = LEFT + index * slot + slot * 0.15;
-    let base = 0;
-    for (const item of series) {
-      const value = Math.max(0, item.values[index] ?? 0);
-      if (value === 0) continue;
-      const top = y(base + value);
-      const height = y(base) - top;
-      parts.push(
-        `<rect class="bar" data-month="${month}" x="${x.toFixed(1)}" y="${top.toFixed(1)}" ` +
-          `width="${(slot * 0.7).toFixed(1)}" height="${Math.max(0.5, height).toFixed(1)}" ` +
-          `fill="${item.color}"><title>${
-            escapeHtml(`${monthName(month)}, ${item.label}: ${formatBytes(value)}`)
-          }</title></rect>`,
-      );
-      base += value;
-    }
-    // The month under its bar; the year on a line of its own, under the first and each January.
-    const middle = (LEFT + index * slot + slot / 2).toFixed(1);
-    parts.push(
-      `<text x="${middle}" y="${HEIGHT - 17}" text-anchor="middle">${shortMonthName(month)}</text>`,
-    );
-    if (index === 0 || month.endsWith("-01")) {
-      parts.push(
-        `<text x="${middle}" y="${HEIGHT - 4}" text-anchor="middle">${month.slice(0, 4)}</text>`,
-      );
-    }
-  });
-  for (const level of levels) {
-    const at = y(level.value).toFixed(1);
-    parts.push(
-      `<line class="level" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${at}" y2="${at}" ` +
-        `stroke="${level.color}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
-      `<text x="${WIDTH - RIGHT - 2}" y="${(Number(at) - 3).toFixed(1)}" text-anchor="end" ` +
-        `fill="${level.color}" style="fill:${level.color}">${escapeHtml(level.label)}</text>`,
-    );
-  }
+  const scale: Scale = { max, y: (value) => TOP + plotHeight - (value / max) * plotHeight };
+  const slot = (WIDTH - LEFT - RIGHT) / Math.max(1, months.length);
+  const parts = [
+    ...gridLines(scale),
+    ...months.flatMap((month, index) => monthBar(scale, slot, month, index, series)),
+    ...levels.flatMap((level) => levelLine(scale, level)),
+  ];
   return `<svg id="${id}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" ` +
     `aria-label="${escapeHtml(caption)}" xmlns="http://www.w3.org/2000/svg">` +
     `<title>${escapeHtml(caption)}</title>${parts.join("")}</svg>`;
@@ -191,11 +222,7 @@ function list(items: readonly string[], none: string): string {
   return `<ul>${items.map((item) => `<li>${escapeHtml(item)}</li>`).join("")}</ul>`;
 }
 
-function table(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  numeric: number[],
-) {
+function table({ headers, rows, numeric }: TableData): string {
   const cell = (tag: string, text: string, column: number) =>
     `<${tag}${numeric.includes(column) ? ' class="num"' : ""}>${escapeHtml(text)}</${tag}>`;
   return `<table><thead><tr>${headers.map((text, column) => cell("th", text, column)).join("")}` +
@@ -236,35 +263,46 @@ function tiles(report: MonthlyReport): string {
   }</div>`;
 }
 
-/** The page. */
-export function renderPage(report: MonthlyReport): string {
-  const months = report.s3.added.map((point) => point.month);
-  const missed = report.missed.length === 0
-    ? ""
-    : `<section class="missed" id="missed">${
-      report.missed.map((item) => `<p>${escapeHtml(missedLine(report, item))}</p>`).join("")
-    }</section>`;
-  const jobRows = report.jobs.map((row) => [
-    row.instrument,
-    ...row.jobs.map((job) => jobCell(job, report.partial)),
-  ]);
-  const backupRows = [
-    ...report.perInstrument.map((line) => [
-      line.instrument,
-      String(line.backups),
-      formatBytes(line.bytes),
-      String(line.failures),
-    ]),
-    [
-      "total",
-      String(report.totals.backups),
-      formatBytes(report.totals.bytes),
-      String(
-        report.perInstrument.reduce((sum, line) => sum + line.failures, 0),
-      ),
-    ],
-  ];
-  const { totalBytes } = report.share;
+function jobsSection(report: MonthlyReport): string {
+  return `<section id="jobs"><h2>${escapeHtml(heading(report, "jobs"))}</h2>${
+    table(jobsTable(report))
+  }${report.partial ? `<p class="note">${escapeHtml(PARTIAL_NOTE)}</p>` : ""}${
+    report.failedRuns.length === 0
+      ? ""
+      : list(report.failedRuns.map((run) => failedRunLine(report, run)), "")
+  }</section>`;
+}
+
+function backupsSection(report: MonthlyReport): string {
+  const chart = barChart(
+    "chart-added",
+    "bytes backed up per month, by instrument",
+    report.s3.added.map((point) => point.month),
+    report.instruments.map((label, index) => ({
+      label,
+      color: instrumentColor(index),
+      values: report.s3.added.map((point) => point.byInstrument[index] ?? 0),
+    })),
+  );
+  return `<section id="backups"><h2>${escapeHtml(heading(report, "backups"))}</h2>${
+    table(backupsTable(report, false))
+  }<figure>${chart}${legend(report)}` +
+    `<p class="note">Bytes backed up per month, by instrument.</p></figure></section>`;
+}
+
+function waitingSection(report: MonthlyReport): string {
+  return `<section id="waiting"><h2>${escapeHtml(heading(report, "waiting"))}</h2>${
+    list(report.waiting.map((study) => waitingLine(report, study)), "No study waiting.")
+  }${
+    list(
+      report.failingValidation.map((failing) => failingLine(report, failing)),
+      "No study failing validation.",
+    )
+  }</section>`;
+}
+
+function shareSection(report: MonthlyReport): string {
+  const { totalBytes, evicted } = report.share;
   const levels = totalBytes === undefined ? [] : [
     { label: "capacity", value: totalBytes, color: COLORS.capacity },
     {
@@ -273,97 +311,93 @@ export function renderPage(report: MonthlyReport): string {
       color: COLORS.threshold,
     },
   ];
-  const classRows = [
-    ...report.s3.classes.map((line) => [
-      line.storageClass,
-      formatBytes(line.bytes),
-      line.price === undefined ? "no price" : formatPrice(line.price),
-      line.cost === undefined ? "-" : formatUsd(line.cost),
-    ]),
-    ["total", formatBytes(report.s3.bytes), "", formatUsd(report.s3.cost)],
-  ];
-  const body = [
-    missed,
-    `<header><h1>${escapeHtml(title(report))}</h1><p class="scope">${
-      escapeHtml(scopeLine(report))
-    }</p></header>`,
-    `<p class="summary">${escapeHtml(summaryLine(report))}</p>`,
-    tiles(report),
-    `<section id="jobs"><h2>Jobs</h2>${
-      table(["instrument", "backup run", "cleanup run", "monitor tail"], jobRows, [])
-    }${
-      report.partial
-        ? '<p class="note">The month is not over: missed jobs are judged once it is.</p>'
-        : ""
-    }${
-      report.failedRuns.length === 0
-        ? ""
-        : list(report.failedRuns.map((run) => failedRunLine(report, run)), "")
-    }</section>`,
-    `<section id="backups"><h2>Backups in ${escapeHtml(monthName(report.month))}</h2>${
-      table(["instrument", "studies", "size", "failed"], backupRows, [1, 2, 3])
-    }<figure>${
-      barChart(
-        "chart-added",
-        "bytes backed up per month, by instrument",
-        months,
-        report.instruments.map((label, index) => ({
-          label,
-          color: instrumentColor(index),
-          values: report.s3.added.map((point) => point.byInstrument[index] ?? 0),
-        })),
-      )
-    }${legend(report)}<p class="note">Bytes backed up per month, by instrument.</p></figure>` +
-    `</section>`,
-    `<section id="failures"><h2>Failures and how they ended</h2>${
-      list(report.failures.map((story) => failureLine(report, story)), "None.")
-    }</section>`,
-    `<section id="waiting"><h2>Waiting or failing validation, now</h2>${
-      list(report.waiting.map((study) => waitingLine(report, study)), "No study waiting.")
-    }${
-      list(
-        report.failingValidation.map((failing) => failingLine(report, failing)),
-        "No study failing validation.",
-      )
-    }</section>`,
-    `<section id="share"><h2>TrueNAS share</h2><p>${escapeHtml(spaceLine(report))}</p>${
-      spaceBar(report)
-    }<figure>${
-      barChart(
-        "chart-share",
-        "backups on the share at each month's end",
-        report.share.history.map((point) => point.month),
-        [{
-          label: "backups on the share",
-          color: COLORS.share,
-          values: report.share.history.map((point) => point.backupBytes),
-        }],
-        levels,
-      )
-    }<p class="note">Backups on the share at each month's end, from the manifest and the cleanup ` +
-    `ledger; evicted in ${report.month}: ${
-      escapeHtml(
-        `${plural(report.share.evicted.count, "backup")}, ${
-          formatBytes(report.share.evicted.bytes)
-        }`,
-      )
+  const chart = barChart(
+    "chart-share",
+    "backups on the share at each month's end",
+    report.share.history.map((point) => point.month),
+    [{
+      label: "backups on the share",
+      color: COLORS.share,
+      values: report.share.history.map((point) => point.backupBytes),
+    }],
+    levels,
+  );
+  return `<section id="share"><h2>${escapeHtml(heading(report, "share"))}</h2><p>${
+    escapeHtml(spaceLine(report))
+  }</p>${spaceBar(report)}<figure>${chart}<p class="note">Backups on the share at each ` +
+    `month's end, from the manifest and the cleanup ledger; evicted in ${report.month}: ${
+      escapeHtml(`${plural(evicted.count, "backup")}, ${formatBytes(evicted.bytes)}`)
     }.</p></figure><p>${escapeHtml(forecastLine(report))}</p><p class="note">${
       escapeHtml(FORECAST_METHOD)
+    }</p></section>`;
+}
+
+/** A section of a heading and a list, or a note when the list is empty. */
+function listSection(
+  report: MonthlyReport,
+  name: "failures" | "audits" | "restores",
+  items: readonly string[],
+  none: string,
+): string {
+  return `<section id="${name}"><h2>${escapeHtml(heading(report, name))}</h2>${
+    list(items, none)
+  }</section>`;
+}
+
+const PAGE: SectionRenderers<string> = {
+  missed: (report) =>
+    report.missed.length === 0
+      ? ""
+      : `<section class="missed" id="missed">${
+        report.missed.map((item) => `<p>${escapeHtml(missedLine(report, item))}</p>`).join("")
+      }</section>`,
+  header: (report) =>
+    `<header><h1>${escapeHtml(title(report))}</h1><p class="scope">${
+      escapeHtml(scopeLine(report))
+    }</p></header>\n<p class="summary">${escapeHtml(summaryLine(report))}</p>\n${tiles(report)}`,
+  jobs: jobsSection,
+  backups: backupsSection,
+  failures: (report) =>
+    listSection(
+      report,
+      "failures",
+      report.failures.map((story) => failureLine(report, story)),
+      "None.",
+    ),
+  waiting: waitingSection,
+  share: shareSection,
+  s3: (report) =>
+    `<section id="s3"><h2>${escapeHtml(heading(report, "s3"))}</h2><p class="note">${
+      escapeHtml(s3SourceLine(report))
+    }</p>${table(classesTable(report, false))}<p class="note">${
+      escapeHtml(pricesLine(report))
     }</p></section>`,
-    `<section id="s3"><h2>S3</h2><p class="note">${escapeHtml(s3SourceLine(report))}</p>${
-      table(["class", "size", "$/GB-month", "$/month"], classRows, [1, 2, 3])
-    }<p class="note">${escapeHtml(pricesLine(report))}</p></section>`,
-    `<section id="audits"><h2>Audits</h2>${
-      list(report.audits.map((audit) => auditLine(report, audit)), "No audit ran.")
-    }</section>`,
-    `<section id="restores"><h2>Restores</h2>${
-      list(report.restores.map((run) => restoreLine(report, run)), "No restore ran.")
-    }</section>`,
+  audits: (report) =>
+    listSection(
+      report,
+      "audits",
+      report.audits.map((audit) => auditLine(report, audit)),
+      "No audit ran.",
+    ),
+  restores: (report) =>
+    listSection(
+      report,
+      "restores",
+      report.restores.map((run) => restoreLine(report, run)),
+      "No restore ran.",
+    ),
+  problems: (report) =>
     report.problems.length === 0
       ? ""
-      : `<section id="problems"><h2 class="bad">Problems reading the records</h2>${
+      : `<section id="problems"><h2 class="bad">${escapeHtml(heading(report, "problems"))}</h2>${
         list(report.problems, "")
       }</section>`,
+};
+
+/** The page. */
+export function renderPage(report: MonthlyReport): string {
+  const body = [
+    ...renderSections(report, PAGE),
     `<footer class="note">Made by fusion-toolkit from the records on the share alone.</footer>`,
   ];
   return `<!DOCTYPE html>

@@ -6,17 +6,142 @@
  */
 import { formatBytes } from "../text/mod.ts";
 import { formatDate, formatTime, monthName } from "./calendar.ts";
-import type {
-  FailingValidation,
-  FailureStory,
-  JobMonth,
-  MissedJob,
-  MonthlyReport,
-  WaitingStudy,
-} from "./aggregate.ts";
+import {
+  EXPECTED_JOBS,
+  type FailingValidation,
+  type FailureStory,
+  type JobMonth,
+  type MissedJob,
+  type MonthlyReport,
+  type WaitingStudy,
+} from "./types.ts";
 import { RATE_MONTHS } from "./forecast.ts";
 
 export { formatBytes };
+
+/** The report's sections, in the order every rendering gives them. */
+export const SECTION_ORDER = [
+  "missed",
+  "header",
+  "jobs",
+  "backups",
+  "failures",
+  "waiting",
+  "share",
+  "s3",
+  "audits",
+  "restores",
+  "problems",
+] as const;
+
+/** One of {@linkcode SECTION_ORDER}. */
+export type SectionName = typeof SECTION_ORDER[number];
+
+/** A rendering of the report: one function per section. */
+export type SectionRenderers<T> = Readonly<Record<SectionName, (report: MonthlyReport) => T>>;
+
+/** Every section of `report` as `renderers` render it, in {@linkcode SECTION_ORDER}. */
+export function renderSections<T>(report: MonthlyReport, renderers: SectionRenderers<T>): T[] {
+  return SECTION_ORDER.map((name) => renderers[name](report));
+}
+
+/** The headings of the sections that have one, the same in every rendering. */
+export function heading(
+  report: MonthlyReport,
+  section: Exclude<SectionName, "missed" | "header">,
+): string {
+  switch (section) {
+    case "jobs":
+      return "Jobs";
+    case "backups":
+      return `Backups in ${monthName(report.month)}`;
+    case "failures":
+      return "Failures and how they ended";
+    case "waiting":
+      return "Waiting or failing validation, now";
+    case "share":
+      return "TrueNAS share";
+    case "s3":
+      return "S3";
+    case "audits":
+      return "Audits";
+    case "restores":
+      return "Restores";
+    case "problems":
+      return "Problems reading the records";
+  }
+}
+
+/** Said under the jobs table while the month is not over. */
+export const PARTIAL_NOTE = "The month is not over: missed jobs are judged once it is.";
+
+/** A table: its headers, its rows of cells, and which columns are numbers (right-aligned). */
+export interface TableData {
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly numeric: readonly number[];
+}
+
+/** The jobs table: each instrument's expected jobs in the month. */
+export function jobsTable(report: MonthlyReport): TableData {
+  return {
+    headers: ["instrument", ...EXPECTED_JOBS],
+    rows: report.jobs.map((row) => [
+      row.instrument,
+      ...row.jobs.map((job) => jobCell(job, report.partial)),
+    ]),
+    numeric: [],
+  };
+}
+
+/** The backups table, per instrument and in total; `files` adds a column of file counts. */
+export function backupsTable(report: MonthlyReport, files: boolean): TableData {
+  const row = (name: string, line: { backups: number; bytes: number; files: number }) => [
+    name,
+    String(line.backups),
+    formatBytes(line.bytes),
+    ...(files ? [String(line.files)] : []),
+  ];
+  const failures = report.perInstrument.reduce((sum, line) => sum + line.failures, 0);
+  const headers = ["instrument", "studies", "size", ...(files ? ["files"] : []), "failed"];
+  return {
+    headers,
+    rows: [
+      ...report.perInstrument.map((line) => [...row(line.instrument, line), String(line.failures)]),
+      [...row("total", report.totals), String(failures)],
+    ],
+    numeric: headers.map((_, column) => column).slice(1),
+  };
+}
+
+/** The S3 table, per storage class and in total; `objects` adds a column of object counts. */
+export function classesTable(report: MonthlyReport, objects: boolean): TableData {
+  const row = (name: string, count: number, bytes: number, price: string, cost: string) => [
+    name,
+    ...(objects ? [String(count)] : []),
+    formatBytes(bytes),
+    price,
+    cost,
+  ];
+  const { s3 } = report;
+  const headers = ["class", ...(objects ? ["objects"] : []), "size", "$/GB-month", "$/month"];
+  return {
+    headers,
+    rows: [
+      ...s3.classes.map((line) =>
+        row(
+          line.storageClass,
+          line.objects,
+          line.bytes,
+          line.price === undefined ? "no price" : formatPrice(line.price),
+          line.cost === undefined ? "-" : formatUsd(line.cost),
+        )
+      ),
+      row("total", s3.objects, s3.bytes, "", formatUsd(s3.cost)),
+    ],
+    numeric: headers.map((_, column) => column).slice(1),
+  };
+}
 
 const DAY_MS = 86_400_000;
 

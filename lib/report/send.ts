@@ -20,7 +20,7 @@ import {
   resolveSmtpSetup,
   SendError,
 } from "../notify/mod.ts";
-import type { MonthlyReport } from "./aggregate.ts";
+import type { MonthlyReport } from "./types.ts";
 import { composeReportEmail, type ReportEmail } from "./email.ts";
 
 /** The event whose recipients receive the report. */

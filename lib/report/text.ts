@@ -5,27 +5,32 @@
  * @module
  */
 import { renderTable } from "../text/mod.ts";
-import type { MonthlyReport } from "./aggregate.ts";
+import type { MonthlyReport } from "./types.ts";
 import { monthName } from "./calendar.ts";
 import {
   auditLine,
+  backupsTable,
+  classesTable,
   failedRunLine,
   failingLine,
   failureLine,
   FORECAST_METHOD,
   forecastLine,
   formatBytes,
-  formatPrice,
-  formatUsd,
-  jobCell,
+  heading,
+  jobsTable,
   missedLine,
+  PARTIAL_NOTE,
   plural,
   pricesLine,
+  renderSections,
   restoreLine,
   s3SourceLine,
   scopeLine,
+  type SectionRenderers,
   spaceLine,
   summaryLine,
+  type TableData,
   title,
   waitingLine,
 } from "./present.ts";
@@ -42,74 +47,52 @@ function textChart(points: readonly { month: string; value: number }[]): string[
   });
 }
 
-function section(heading: string, lines: readonly string[]): string {
-  return `\n${heading}\n${lines.join("\n")}\n`;
+function section(title: string, lines: readonly string[]): string {
+  return `\n${title}\n${lines.join("\n")}\n`;
 }
 
 function indented(lines: readonly string[], none: string): string[] {
   return lines.length === 0 ? [`  ${none}`] : lines.map((line) => `  ${line}`);
 }
 
-/** The whole report as text. */
-export function renderText(report: MonthlyReport): string {
-  let text = "";
-  for (const missed of report.missed) text += `${missedLine(report, missed)}\n`;
-  text += `${title(report)}\n${scopeLine(report)}\n${summaryLine(report)}\n`;
-
-  const jobs = renderTable(
-    ["instrument", "backup run", "cleanup run", "monitor tail"],
-    report.jobs.map((row) => [
-      row.instrument,
-      ...row.jobs.map((job) => jobCell(job, report.partial)),
-    ]),
+/** A table, indented under its section's heading. */
+function table(data: TableData): string[] {
+  const align = data.headers.map((_, column) => data.numeric.includes(column) ? "right" : "left");
+  return renderTable(data.headers, data.rows, align).trimEnd().split("\n").map((line) =>
+    `  ${line}`
   );
-  text += section(`Jobs in ${monthName(report.month)}`, [
-    ...jobs.trimEnd().split("\n").map((line) => `  ${line}`),
-    ...(report.partial ? ["  The month is not over: missed jobs are judged once it is."] : []),
+}
+
+function jobsText(report: MonthlyReport): string {
+  return section(`${heading(report, "jobs")} in ${monthName(report.month)}`, [
+    ...table(jobsTable(report)),
+    ...(report.partial ? [`  ${PARTIAL_NOTE}`] : []),
     ...report.failedRuns.map((run) => `  ${failedRunLine(report, run)}`),
   ]);
+}
 
-  const backups = renderTable(
-    ["instrument", "studies", "size", "files", "failed"],
-    [
-      ...report.perInstrument.map((line) => [
-        line.instrument,
-        String(line.backups),
-        formatBytes(line.bytes),
-        String(line.files),
-        String(line.failures),
-      ]),
-      [
-        "total",
-        String(report.totals.backups),
-        formatBytes(report.totals.bytes),
-        String(report.totals.files),
-        String(report.perInstrument.reduce((sum, line) => sum + line.failures, 0)),
-      ],
-    ],
-    ["left", "right", "right", "right", "right"],
-  );
-  text += section(`Backups in ${monthName(report.month)}`, [
-    ...backups.trimEnd().split("\n").map((line) => `  ${line}`),
+function backupsText(report: MonthlyReport): string {
+  return section(heading(report, "backups"), [
+    ...table(backupsTable(report, true)),
     "",
     "  Backed up per month:",
     ...textChart(report.s3.added.map((point) => ({ month: point.month, value: point.total }))),
   ]);
+}
 
-  text += section(
-    "Failures and how they ended",
-    indented(report.failures.map((story) => failureLine(report, story)), "none"),
-  );
-  text += section("Waiting or failing validation, now", [
+function waitingText(report: MonthlyReport): string {
+  return section(heading(report, "waiting"), [
     ...indented(report.waiting.map((study) => waitingLine(report, study)), "no study waiting"),
     ...indented(
       report.failingValidation.map((failing) => failingLine(report, failing)),
       "no study failing validation",
     ),
   ]);
+}
 
+function shareText(report: MonthlyReport): string {
   const evicted = report.share.evicted;
-  text += section("TrueNAS share", [
+  return section(heading(report, "share"), [
     `  ${spaceLine(report)}`,
     `  evicted in ${report.month}: ${plural(evicted.count, "backup")}, ${
       formatBytes(evicted.bytes)
@@ -121,43 +104,43 @@ export function renderText(report: MonthlyReport): string {
     `  ${forecastLine(report)}`,
     `  ${FORECAST_METHOD}`,
   ]);
+}
 
-  const classes = renderTable(
-    ["class", "objects", "size", "$/GB-month", "$/month"],
-    [
-      ...report.s3.classes.map((line) => [
-        line.storageClass,
-        String(line.objects),
-        formatBytes(line.bytes),
-        line.price === undefined ? "no price" : formatPrice(line.price),
-        line.cost === undefined ? "-" : formatUsd(line.cost),
-      ]),
-      [
-        "total",
-        String(report.s3.objects),
-        formatBytes(report.s3.bytes),
-        "",
-        formatUsd(report.s3.cost),
-      ],
-    ],
-    ["left", "right", "right", "right", "right"],
-  );
-  text += section("S3", [
-    `  ${s3SourceLine(report)}`,
-    ...classes.trimEnd().split("\n").map((line) => `  ${line}`),
-    `  ${pricesLine(report)}`,
-  ]);
+const TEXT: SectionRenderers<string> = {
+  missed: (report) => report.missed.map((missed) => `${missedLine(report, missed)}\n`).join(""),
+  header: (report) => `${title(report)}\n${scopeLine(report)}\n${summaryLine(report)}\n`,
+  jobs: jobsText,
+  backups: backupsText,
+  failures: (report) =>
+    section(
+      heading(report, "failures"),
+      indented(report.failures.map((story) => failureLine(report, story)), "none"),
+    ),
+  waiting: waitingText,
+  share: shareText,
+  s3: (report) =>
+    section(heading(report, "s3"), [
+      `  ${s3SourceLine(report)}`,
+      ...table(classesTable(report, true)),
+      `  ${pricesLine(report)}`,
+    ]),
+  audits: (report) =>
+    section(
+      heading(report, "audits"),
+      indented(report.audits.map((audit) => auditLine(report, audit)), "no audit ran"),
+    ),
+  restores: (report) =>
+    section(
+      heading(report, "restores"),
+      indented(report.restores.map((run) => restoreLine(report, run)), "no restore ran"),
+    ),
+  problems: (report) =>
+    report.problems.length === 0
+      ? ""
+      : section(heading(report, "problems"), indented(report.problems, "")),
+};
 
-  text += section(
-    "Audits",
-    indented(report.audits.map((audit) => auditLine(report, audit)), "no audit ran"),
-  );
-  text += section(
-    "Restores",
-    indented(report.restores.map((run) => restoreLine(report, run)), "no restore ran"),
-  );
-  if (report.problems.length > 0) {
-    text += section("Problems reading the records", indented(report.problems, ""));
-  }
-  return text;
+/** The whole report as text. */
+export function renderText(report: MonthlyReport): string {
+  return renderSections(report, TEXT).join("");
 }

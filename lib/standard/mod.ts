@@ -19,4 +19,4 @@ export {
   type RuleId,
 } from "./names.ts";
 export { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE, type Violation } from "./rules.ts";
-export { type HealthWarning, scanHealthCheck } from "./health.ts";
+export { type HealthWarning, healthWarnings, MTIME_GAP_DAYS } from "./health.ts";

@@ -73,16 +73,169 @@ function hasCompleteScan(children: Map<string, ListedEntry[]>, experiment: strin
   });
 }
 
-/** The experiment directories of `study` that hold a complete scan (R8), for the health check. */
-export function experimentsWithCompleteScan(
+/** What the study's top level holds, sorted by what the rules make of it. */
+interface TopLevel {
+  /** Every folder's name. */
+  readonly directories: ReadonlySet<string>;
+  /** Folders named as experiments of the study (R2 judges the rest of the name). */
+  readonly experiments: readonly string[];
+  /** Other folders. */
+  readonly otherDirectories: readonly string[];
+  readonly xpdFiles: readonly string[];
+  readonly fprFiles: readonly string[];
+  /** Files that are neither (the study lock left out). */
+  readonly otherFiles: readonly string[];
+  /** Neither files, folders nor links. */
+  readonly special: readonly string[];
+}
+
+function topLevelOf(study: string, entries: readonly ListedEntry[]): TopLevel {
+  const top = {
+    directories: new Set<string>(),
+    experiments: [] as string[],
+    otherDirectories: [] as string[],
+    xpdFiles: [] as string[],
+    fprFiles: [] as string[],
+    otherFiles: [] as string[],
+    special: [] as string[],
+  };
+  for (const { path: name, kind } of entries) {
+    if (kind === "dir") {
+      top.directories.add(name);
+      (isExperimentCandidate(study, name) ? top.experiments : top.otherDirectories).push(name);
+    } else if (kind === "file" && name !== STUDY_LOCK_FILE) {
+      (hasExtension(name, ".xpd")
+        ? top.xpdFiles
+        : hasExtension(name, ".fpr")
+        ? top.fprFiles
+        : top.otherFiles).push(name);
+    } else if (kind === "other") {
+      top.special.push(name);
+    }
+  }
+  return top;
+}
+
+/** R1 (and the name parts of R3): the study's own name. */
+function studyNameRule(study: string): Violation[] {
+  return checkStudyName(study).violations.map(({ rule, message }) => ({
+    rule,
+    path: ".",
+    message,
+  }));
+}
+
+/** R2, R3 and R7: the names of the experiment folders and of the .fpr files. */
+function entryNameRules(study: string, top: TopLevel): Violation[] {
+  return [
+    ...top.experiments.flatMap((name) =>
+      checkExperimentName(study, name).violations.map(({ rule, message }) => ({
+        rule,
+        path: name,
+        message,
+      }))
+    ),
+    ...top.fprFiles.flatMap((name) =>
+      checkFprName(name).map(({ rule, message }) => ({ rule, path: name, message }))
+    ),
+  ];
+}
+
+/** R4: at least one .xpd or .fpr, and at least one experiment folder. */
+function requiredPartsRule(study: string, top: TopLevel): Violation[] {
+  const violations: Violation[] = [];
+  if (top.xpdFiles.length + top.fprFiles.length === 0) {
+    violations.push({
+      rule: "R4",
+      path: ".",
+      message: "no metadata: a study needs at least one .xpd or .fpr file",
+    });
+  }
+  if (top.experiments.length === 0) {
+    violations.push({
+      rule: "R4",
+      path: ".",
+      message: `no experiment directory: a study needs a '${study}' or '${study}_<suffix>' one`,
+    });
+  }
+  return violations;
+}
+
+/**
+ * R5: nothing at the study's top level but metadata and experiment folders,
+ * and no link or special file anywhere in it.
+ */
+function unexpectedEntriesRule(
   study: string,
+  top: TopLevel,
   entries: readonly ListedEntry[],
-): string[] {
-  const children = childrenByParent(entries);
-  return (children.get("") ?? [])
-    .filter((entry) => entry.kind === "dir" && isExperimentCandidate(study, entry.path))
-    .map((entry) => entry.path)
-    .filter((experiment) => hasCompleteScan(children, experiment));
+): Violation[] {
+  const r5 = (path: string, message: string): Violation => ({ rule: "R5", path, message });
+  return [
+    ...top.otherDirectories.map((name) =>
+      r5(
+        name,
+        `unexpected directory; experiment directories are named '${study}' or '${study}_<suffix>'`,
+      )
+    ),
+    ...top.otherFiles.map((name) =>
+      r5(name, "unexpected file; only .xpd and .fpr files belong at study level")
+    ),
+    ...top.special.map((name) =>
+      r5(name, "unexpected special file; only .xpd, .fpr and experiment directories")
+    ),
+    ...entries.flatMap((entry) =>
+      entry.kind === "symlink"
+        ? [r5(entry.path, "symbolic link; links are not allowed in a study and are never followed")]
+        : entry.kind === "other" && entry.path.includes("/")
+        // At study level it is reported above.
+        ? [r5(
+          entry.path,
+          "special file (a FIFO, socket or device); only files and folders can be backed up",
+        )]
+        : []
+    ),
+  ];
+}
+
+/**
+ * R6: .xpd files and experiment folders pair one to one, both ways; an .fpr
+ * pairs with nothing (R7), so it does not stand in for a missing .xpd.
+ */
+function pairingRule(top: TopLevel): Violation[] {
+  const xpdNames = new Set(top.xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
+  return [
+    ...top.xpdFiles.flatMap((xpd): Violation[] => {
+      const sibling = xpd.slice(0, -".xpd".length);
+      return top.directories.has(sibling) ? [] : [{
+        rule: "R6",
+        path: xpd,
+        message: `no sibling experiment directory named '${sibling}'`,
+      }];
+    }),
+    ...top.experiments.flatMap((experiment): Violation[] =>
+      xpdNames.has(experiment) ? [] : [{
+        rule: "R6",
+        path: experiment,
+        message: `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd ` +
+          "(an .fpr does not replace it)",
+      }]
+    ),
+  ];
+}
+
+/** R8: every experiment folder holds a complete scan. */
+function completeScanRule(
+  children: Map<string, ListedEntry[]>,
+  experiments: readonly string[],
+): Violation[] {
+  return experiments.flatMap((experiment): Violation[] =>
+    hasCompleteScan(children, experiment) ? [] : [{
+      rule: "R8",
+      path: experiment,
+      message: "no Scan<N> directory holding both a .qptiff file and a .temp directory",
+    }]
+  );
 }
 
 /**
@@ -91,108 +244,16 @@ export function experimentsWithCompleteScan(
  * violations are reported, ordered by rule and then path.
  */
 export function evaluateStudy(study: string, entries: readonly ListedEntry[]): Violation[] {
-  const violations: Violation[] = [];
-  const add = (rule: RuleId, path: string, message: string) =>
-    violations.push({ rule, path, message });
-
-  for (const violation of checkStudyName(study).violations) {
-    add(violation.rule, ".", violation.message);
-  }
-
   const children = childrenByParent(entries);
-  const topDirectories = new Set<string>();
-  const experiments: string[] = [];
-  const xpdFiles: string[] = [];
-  let metadataFiles = 0;
-
-  for (const entry of children.get("") ?? []) {
-    const name = entry.path;
-    if (entry.kind === "file" && name === STUDY_LOCK_FILE) continue;
-    if (entry.kind === "dir") {
-      topDirectories.add(name);
-      if (isExperimentCandidate(study, name)) {
-        experiments.push(name);
-        for (const violation of checkExperimentName(study, name).violations) {
-          add(violation.rule, name, violation.message);
-        }
-      } else {
-        add(
-          "R5",
-          name,
-          `unexpected directory; experiment directories are named '${study}' or '${study}_<suffix>'`,
-        );
-      }
-    } else if (entry.kind === "file" && hasExtension(name, ".xpd")) {
-      metadataFiles++;
-      xpdFiles.push(name);
-    } else if (entry.kind === "file" && hasExtension(name, ".fpr")) {
-      metadataFiles++;
-      for (const violation of checkFprName(name)) add(violation.rule, name, violation.message);
-    } else if (entry.kind === "file") {
-      add("R5", name, "unexpected file; only .xpd and .fpr files belong at study level");
-    } else if (entry.kind !== "symlink") {
-      add("R5", name, "unexpected special file; only .xpd, .fpr and experiment directories");
-    }
-  }
-
-  for (const entry of entries) {
-    if (entry.kind === "symlink") {
-      add(
-        "R5",
-        entry.path,
-        "symbolic link; links are not allowed in a study and are never followed",
-      );
-    } else if (entry.kind === "other" && entry.path.includes("/")) {
-      // At study level the loop above already reported it.
-      add(
-        "R5",
-        entry.path,
-        "special file (a FIFO, socket or device); only files and folders can be backed up",
-      );
-    }
-  }
-
-  if (metadataFiles === 0) {
-    add("R4", ".", "no metadata: a study needs at least one .xpd or .fpr file");
-  }
-  if (experiments.length === 0) {
-    add(
-      "R4",
-      ".",
-      `no experiment directory: a study needs a '${study}' or '${study}_<suffix>' one`,
-    );
-  }
-
-  // R6 pairs .xpd files and experiment directories one to one, both ways; an .fpr pairs with
-  // nothing (R7), so it does not stand in for a missing .xpd.
-  const xpdNames = new Set(xpdFiles.map((xpd) => xpd.slice(0, -".xpd".length)));
-  for (const xpd of xpdFiles) {
-    const sibling = xpd.slice(0, -".xpd".length);
-    if (!topDirectories.has(sibling)) {
-      add("R6", xpd, `no sibling experiment directory named '${sibling}'`);
-    }
-  }
-  for (const experiment of experiments) {
-    if (!xpdNames.has(experiment)) {
-      add(
-        "R6",
-        experiment,
-        `no '${experiment}.xpd' beside it: every experiment directory has its own .xpd ` +
-          "(an .fpr does not replace it)",
-      );
-    }
-  }
-
-  for (const experiment of experiments) {
-    if (!hasCompleteScan(children, experiment)) {
-      add(
-        "R8",
-        experiment,
-        "no Scan<N> directory holding both a .qptiff file and a .temp directory",
-      );
-    }
-  }
-
+  const top = topLevelOf(study, children.get("") ?? []);
+  const violations = [
+    ...studyNameRule(study),
+    ...entryNameRules(study, top),
+    ...requiredPartsRule(study, top),
+    ...unexpectedEntriesRule(study, top, entries),
+    ...pairingRule(top),
+    ...completeScanRule(children, top.experiments),
+  ];
   return violations.sort((a, b) =>
     RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) ||
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)

@@ -364,80 +364,117 @@ async function s3Facts(config: Config, options: GatherOptions): Promise<StatusRe
   }
 }
 
-/** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
-export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
-  const runs = await lastRuns(config.dir);
+/** The manifest as status reads it: every record, and each backup's latest and latest complete. */
+interface ManifestFacts extends Records {
+  readonly records: readonly ManifestRecord[];
+  /** Why the manifest could not be read, when it could not. */
+  readonly problem: string | undefined;
+}
 
-  let manifestProblem: string | undefined;
-  let records: readonly ManifestRecord[] = [];
-  let latest: ReadonlyMap<string, ManifestRecord> = new Map();
-  let complete: ReadonlyMap<string, ManifestRecord> = new Map();
-  const shareReachable = await kindAt(config.truenas.root) === "dir";
-  if (shareReachable) {
-    try {
-      const manifest = await readManifest(config.truenas.manifestRoot);
-      records = manifest.records;
-      latest = manifest.latest;
-      complete = foldComplete(manifest.records);
-    } catch (error) {
-      manifestProblem = `cannot read the manifest: ${errorMessage(error)}`;
-    }
+/** The manifest of a share that is there; its problem when it cannot be read. */
+async function manifestFacts(config: Config, shareReachable: boolean): Promise<ManifestFacts> {
+  const none: ManifestFacts = {
+    records: [],
+    latest: new Map(),
+    complete: new Map(),
+    problem: undefined,
+  };
+  if (!shareReachable) return none;
+  try {
+    const manifest = await readManifest(config.truenas.manifestRoot);
+    return {
+      records: manifest.records,
+      latest: manifest.latest,
+      complete: foldComplete(manifest.records),
+      problem: undefined,
+    };
+  } catch (error) {
+    return { ...none, problem: `cannot read the manifest: ${errorMessage(error)}` };
   }
-  const studies = await instrumentStudies(config, options.now, { latest, complete });
-  const attention: Attention[] = [];
-  for (const record of [...latest.values()].sort((a, b) => a.started_at < b.started_at ? -1 : 1)) {
-    const problem = attentionFor(record);
-    if (problem !== undefined) {
-      attention.push({
+}
+
+/** The backups whose latest record needs a person, the oldest first. */
+function attentionList(latest: ReadonlyMap<string, ManifestRecord>): Attention[] {
+  return [...latest.values()]
+    .sort((a, b) => a.started_at < b.started_at ? -1 : 1)
+    .flatMap((record) => {
+      const problem = attentionFor(record);
+      return problem === undefined ? [] : [{
         backup_name: record.backup_name,
         status: record.status,
         started_at: record.started_at,
         problem,
-      });
-    }
-  }
+      }];
+    });
+}
 
+/** The share's space, how fast backups fill it, and what could not be read. */
+async function shareFacts(
+  config: Config,
+  options: GatherOptions,
+  shareReachable: boolean,
+  manifest: ManifestFacts,
+): Promise<StatusReport["share"]> {
   let space: Space | undefined;
-  let spaceProblem = manifestProblem;
+  let problem = manifest.problem;
   if (shareReachable) {
     try {
       space = await options.readSpace(config.truenas.root);
     } catch (error) {
-      spaceProblem = `cannot read the share's free space: ${errorMessage(error)}`;
+      problem = `cannot read the share's free space: ${errorMessage(error)}`;
     }
   } else {
-    spaceProblem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
+    problem = `the share ${config.truenas.root} is not reachable (not mounted?)`;
   }
-  const monthly = monthlyAverage(records);
-  const locks = await lockFacts(config, shareReachable);
+  const monthly = monthlyAverage(manifest.records);
+  return {
+    root: config.truenas.root,
+    reachable: shareReachable,
+    free_bytes: space?.freeBytes ?? null,
+    total_bytes: space?.totalBytes ?? null,
+    free_pct: space === undefined ? null : 100 * space.freeBytes / space.totalBytes,
+    cleanup_threshold_pct: config.cleanup.freeThresholdPct,
+    monthly_bytes: monthly ?? null,
+    months_fit: space === undefined || monthly === undefined || monthly === 0
+      ? null
+      : space.freeBytes / monthly,
+    problem: problem ?? null,
+  };
+}
+
+/** The studies on the instrument; undefined when its folder could not be listed. */
+function instrumentFacts(
+  config: Config,
+  studies: readonly WaitingStudy[] | undefined,
+): StatusReport["instrument"] {
   const waiting = studies ?? [];
-  const refused = waiting.some((study) => study.next === REFUSED);
+  return {
+    source_root: config.backup.sourceRoot,
+    reachable: studies !== undefined,
+    studies: waiting,
+    waiting_count: waiting.length,
+    waiting_bytes: totalBytes(waiting.map((study) => ({ size: study.bytes }))),
+  };
+}
+
+/** Gathers the report. Reads only; an unreachable part is reported, not thrown. */
+export async function gatherStatus(config: Config, options: GatherOptions): Promise<StatusReport> {
+  const runs = await lastRuns(config.dir);
+  const shareReachable = await kindAt(config.truenas.root) === "dir";
+  const manifest = await manifestFacts(config, shareReachable);
+  const studies = await instrumentStudies(config, options.now, manifest);
+  const attention = attentionList(manifest.latest);
+  const share = await shareFacts(config, options, shareReachable, manifest);
+  const locks = await lockFacts(config, shareReachable);
+  const refused = (studies ?? []).some((study) => study.next === REFUSED);
   const failedRuns = [...runs.values()].some((run) => run.exit_code !== 0);
   return {
     generated_at: options.now.toISOString(),
     config: config.file,
     runs: Object.fromEntries(runs),
-    instrument: {
-      source_root: config.backup.sourceRoot,
-      reachable: studies !== undefined,
-      studies: waiting,
-      waiting_count: waiting.length,
-      waiting_bytes: totalBytes(waiting.map((study) => ({ size: study.bytes }))),
-    },
+    instrument: instrumentFacts(config, studies),
     attention,
-    share: {
-      root: config.truenas.root,
-      reachable: shareReachable,
-      free_bytes: space?.freeBytes ?? null,
-      total_bytes: space?.totalBytes ?? null,
-      free_pct: space === undefined ? null : 100 * space.freeBytes / space.totalBytes,
-      cleanup_threshold_pct: config.cleanup.freeThresholdPct,
-      monthly_bytes: monthly ?? null,
-      months_fit: space === undefined || monthly === undefined || monthly === 0
-        ? null
-        : space.freeBytes / monthly,
-      problem: spaceProblem ?? null,
-    },
+    share,
     s3: await s3Facts(config, options),
     monitor: await monitorFacts(config),
     running: locks.running,

@@ -25,11 +25,11 @@ import { refusalOf } from "./verdict.ts";
 /** How much the walk finds out. */
 export interface AssessOptions {
   /**
-   * Stat every entry for sizes and times (the default; the backup and status
-   * need them). `validate` passes false: its verdict needs names and kinds
-   * only, and a stat per entry would double the time of `validate root`.
-   * The verdict is the same either way; sizes, times and the newest change
-   * are then 0.
+   * Stat every entry for sizes and times (the default; the backup, status
+   * and validate's health check need them). `validate -q` passes false: its
+   * verdict needs names and kinds only, and a stat per entry takes about as
+   * long again as the walk. The verdict is the same either way; sizes, times
+   * and the newest change are then 0.
    */
   readonly measure?: boolean;
 }

@@ -1,14 +1,15 @@
 /**
  * What `validate study|root` reports, made from the same assessment the
- * backup runs on: a study passes exactly when the backup would take it.
+ * backup runs on: a study passes exactly when the backup would take it. The
+ * health check's warnings come from the same listing and never fail a study.
  *
  * @module
  */
 import { basename, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { kindAt } from "../fs/mod.ts";
-import type { Violation } from "../standard/mod.ts";
-import { assessFolder, assessRoot } from "./assess.ts";
+import { type HealthWarning, healthWarnings, type Violation } from "../standard/mod.ts";
+import { assessFolder, type AssessOptions, assessRoot } from "./assess.ts";
 import type { StudyAssessment, Unreadable } from "./types.ts";
 
 /** The verdict on one study folder; this is also the JSON shape of `validate study -f json`. */
@@ -22,6 +23,8 @@ export interface StudyReport {
   readonly violations: readonly Violation[];
   /** Folders (or entries) that could not be read, so could not be checked. */
   readonly unreadable: readonly Unreadable[];
+  /** The health check's warnings (lib/standard/health.ts); none when the study was not measured. */
+  readonly warnings: readonly HealthWarning[];
 }
 
 /** The verdict on a root of studies; the JSON shape of `validate root -f json`. */
@@ -39,6 +42,7 @@ export function reportOf(study: StudyAssessment): StudyReport {
     ok: study.refusal === undefined,
     violations: study.violations,
     unreadable: study.unreadable,
+    warnings: healthWarnings(study.listing.files.map((file) => file.mtime)),
   };
 }
 
@@ -55,13 +59,17 @@ async function requireDirectory(path: string, what: string): Promise<string> {
 }
 
 /**
- * Validates one study folder against R1–R8.
+ * Validates one study folder against R1–R8; measured (the default), it is
+ * health-checked too.
  *
  * @throws {UsageError} when `path` does not exist or is not a directory.
  */
-export async function validateStudy(path: string): Promise<StudyReport> {
+export async function validateStudy(
+  path: string,
+  options: AssessOptions = {},
+): Promise<StudyReport> {
   const absolute = await requireDirectory(path, "study folder");
-  return reportOf(assessFolder(absolute, basename(absolute), { measure: false }));
+  return reportOf(assessFolder(absolute, basename(absolute), options));
 }
 
 /**
@@ -71,8 +79,11 @@ export async function validateStudy(path: string): Promise<StudyReport> {
  *
  * @throws {UsageError} when `root` does not exist or is not a directory.
  */
-export async function validateRoot(root: string): Promise<RootReport> {
+export async function validateRoot(
+  root: string,
+  options: AssessOptions = {},
+): Promise<RootReport> {
   const absolute = await requireDirectory(root, "root folder");
-  const studies = assessRoot(absolute, { measure: false }).map(reportOf);
+  const studies = assessRoot(absolute, options).map(reportOf);
   return { root: absolute, ok: studies.every((study) => study.ok), studies };
 }

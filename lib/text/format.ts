@@ -1,8 +1,25 @@
 /**
- * Pure text formatting for human output: sizes, rates, durations, tables.
+ * Pure text formatting for human output: sizes, rates, durations, tables,
+ * the months' names.
  *
  * @module
  */
+
+/** The months' English names, January first (the report's dates, Task Scheduler's elements). */
+export const MONTH_NAMES: readonly string[] = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 

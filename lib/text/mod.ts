@@ -1,6 +1,6 @@
 /**
  * Text for people, shared by every command's output and the status screen:
- * sizes, rates, durations, tables, short digests; and how far apart two names
+ * sizes, rates, durations, tables, short digests, month names; and how far apart two names
  * are, for "did you mean" lists. Pure.
  *
  * @module
@@ -11,6 +11,7 @@ export {
   formatBytes,
   formatDuration,
   formatRate,
+  MONTH_NAMES,
   renderTable,
   shortDigest,
 } from "./format.ts";

@@ -291,7 +291,12 @@ Deno.test("an S3 sidecar replaced with one that matches its own metadata: findin
     const text = new TextDecoder().decode(await world.object(key));
     const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
     try {
-      await store.putBytes(key, new TextEncoder().encode(`${text}${"0".repeat(64)}  extra.bin\n`));
+      // Replaced outside the backup's conditional writes, as a person or another program could.
+      await store.replaceBytes(
+        key,
+        new TextEncoder().encode(`${text}${"0".repeat(64)}  extra.bin\n`),
+        "text/plain; charset=utf-8",
+      );
     } finally {
       store.close();
     }

@@ -25,6 +25,7 @@ import {
   setTreeMtime,
 } from "../../scripts/sample_data.ts";
 import { PEER_CREDENTIALS, type S3Peer, startS3Peer } from "../../peers/s3.ts";
+import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 
 export const MIB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -35,6 +36,12 @@ export interface BackupWorld {
   readonly source: string;
   readonly share: string;
   readonly peer: S3Peer;
+  /**
+   * The checksum-verifying proxy in front of the peer, which `config` points
+   * at: the emulator alone accepts bytes whose checksum is wrong and ignores
+   * conditional writes, as S3 never would.
+   */
+  readonly proxy: VerifyingProxy;
   config: Config;
   /** Log lines printed during runs. */
   readonly logLines: string[];
@@ -68,8 +75,14 @@ export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-function configFor(dir: string, source: string, share: string, peer: S3Peer): Config {
-  const toml = sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint });
+function configFor(
+  dir: string,
+  source: string,
+  share: string,
+  peer: S3Peer,
+  endpoint: string,
+): Config {
+  const toml = sampleConfigToml({ source, share, bucket: peer.bucket, endpoint });
   return parseConfig(toml, join(dir, "config.toml"), {
     platform: Deno.build.os === "windows" ? "windows" : "posix",
     home: () => dir,
@@ -82,6 +95,7 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
   const dir = await Deno.makeTempDir({ prefix: "fusion-toolkit-backup-" });
   const peer = await startS3Peer();
   peer.clearRequests(); // the bucket's creation is not the backup's doing
+  const proxy = await startVerifyingProxy(peer.endpoint);
   try {
     const source = join(dir, "FusionData");
     const share = join(dir, "truenas");
@@ -93,7 +107,8 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
       source,
       share,
       peer,
-      config: configFor(dir, source, share, peer),
+      proxy,
+      config: configFor(dir, source, share, peer, proxy.endpoint),
       logLines,
       makeStudy: (name, options = {}) =>
         makeSampleStudy(source, name, { mtime: new Date(Date.now() - 30 * DAY), ...options }),
@@ -140,6 +155,7 @@ export async function withBackupWorld(body: (world: BackupWorld) => Promise<void
     };
     await body(world);
   } finally {
+    await proxy.stop();
     await peer.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

@@ -22,6 +22,7 @@ import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
+import { closedEndpoint } from "../../peers/ports.ts";
 
 const A = "20250301_alice_lung_panel1";
 const B = "20250302_bob_tonsil_run2";
@@ -221,12 +222,10 @@ Deno.test("S3 unreachable: failed_s3, the source is kept, the share copy stays v
   await withBackupWorld(async (world) => {
     const a = await world.makeStudy(A);
     const before = await snapshot(a);
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (closed.addr as Deno.NetAddr).port;
-    closed.close();
+    const endpoint = closedEndpoint();
     world.config = {
       ...world.config,
-      s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+      s3: { ...world.config.s3, endpoint },
     };
     const result = await world.run();
     const [outcome] = result.outcomes;

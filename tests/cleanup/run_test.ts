@@ -31,6 +31,7 @@ import {
   undeletableWorks,
   withCleanupWorld,
 } from "./_fixture.ts";
+import { closedEndpoint } from "../../peers/ports.ts";
 
 const A = "20250105_alice_lung_panel1";
 const B = "20250205_bob_tonsil_run2";
@@ -198,10 +199,8 @@ async function failedUpload(world: CleanupWorld, study: string, day: string): Pr
     mtime: new Date(at.getTime() - 30 * 86_400_000),
   });
   const working = world.config;
-  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (closed.addr as Deno.NetAddr).port;
-  closed.close();
-  world.config = { ...working, s3: { ...working.s3, endpoint: `http://127.0.0.1:${port}` } };
+  const endpoint = closedEndpoint();
+  world.config = { ...working, s3: { ...working.s3, endpoint } };
   const result = await world.run({ clock: () => at });
   world.config = working;
   assert.equal(result.outcomes[0]?.record?.status, "failed_s3");
@@ -455,12 +454,10 @@ Deno.test("S3 unreachable: no backup is evicted, and S3 is asked once, not once 
   await withCleanupWorld(0, async (world) => {
     await fourBackups(world);
     const before = await snapshot(world.share);
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (closed.addr as Deno.NetAddr).port;
-    closed.close();
+    const endpoint = closedEndpoint();
     const { createS3Store } = await import("../../lib/storage/s3.ts");
     const store = createS3Store(
-      { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+      { ...world.config.s3, endpoint },
       {
         credentials: { accessKeyId: "x", secretAccessKey: "y" },
         retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },

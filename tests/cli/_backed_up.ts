@@ -34,7 +34,7 @@ export function withBackedUpCli(
       source: world.source,
       share: world.share,
       bucket: world.peer.bucket,
-      endpoint: world.peer.endpoint,
+      endpoint: world.proxy.endpoint,
     });
     if (options.smtpPort !== undefined) {
       toml = toml.replace(

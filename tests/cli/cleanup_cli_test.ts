@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readJobLog } from "../../lib/manifest/mod.ts";
-import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
+import { makeSampleStudy } from "../../scripts/sample_data.ts";
 import { runMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { holdShareLock } from "../_helpers/lock_holder.ts";
@@ -28,16 +28,7 @@ async function backUpTwo(world: CliWorld): Promise<void> {
 
 /** Rewrites config.toml with `[cleanup] free_threshold_pct` (and more TOML). */
 async function setThreshold(world: CliWorld, pct: number, extra = ""): Promise<void> {
-  await Deno.writeTextFile(
-    world.config,
-    sampleConfigToml({
-      source: world.source,
-      share: world.share,
-      bucket: world.peer.bucket,
-      endpoint: world.peer.endpoint,
-      extra: `\n[cleanup]\nfree_threshold_pct = ${pct}\n${extra}`,
-    }),
-  );
+  await world.writeConfig({ extra: `\n[cleanup]\nfree_threshold_pct = ${pct}\n${extra}` });
 }
 
 /** The files of a snapshot but the share's job log, which every run appends to. */

@@ -17,7 +17,8 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, withSmtpPeer } from "../../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort } from "../../peers/ports.ts";
 
 Deno.test("a failed job emails its failure event with the details, and warnings feed toolkit_error", async () => {
   await withSmtpPeer({ users: SMTP_USERS }, async (peer) => {

@@ -16,7 +16,8 @@ import {
   writeSmtpEnv,
 } from "../_helpers/notify.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, withSmtpPeer } from "../../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort } from "../../peers/ports.ts";
 
 const PERMISSIONS = [
   "--allow-read",

@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { readManifest, timestamp } from "../../lib/manifest/mod.ts";
-import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { makeSampleStudy, sampleBytes, setTreeMtime } from "../../scripts/sample_data.ts";
 import { PRODUCT_FLAGS, startMain } from "../_helpers/cli.ts";
 import { withCliWorld } from "../_helpers/cli_world.ts";
@@ -27,15 +26,10 @@ const LATE = `${STUDY}/Scan1/.temp/tile_late.bin`;
 
 Deno.test("SIGKILL after the files went up, then the study changed: the next run replaces the killed attempt's objects with If-Match and completes, exit 0", async () => {
   await withCliWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
+    const proxy = world.proxy;
     let release = () => {};
     const released = new Promise<void>((resolve) => release = resolve);
     try {
-      const toml = await Deno.readTextFile(world.config);
-      await Deno.writeTextFile(
-        world.config,
-        toml.replace(JSON.stringify(world.peer.endpoint), JSON.stringify(proxy.endpoint)),
-      );
       const study = await makeSampleStudy(world.source, STUDY, {
         qptiffBytes: 12 * MIB,
         tempFiles: 4,
@@ -129,7 +123,7 @@ Deno.test("SIGKILL after the files went up, then the study changed: the next run
       assert.notEqual(latest?.source_deleted_at, null);
     } finally {
       release();
-      await proxy.stop();
+      proxy.interceptRequests(undefined);
     }
   });
 });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { COPY_JOURNAL_NAME, listName, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { type ManifestRecord, readManifest } from "../../lib/manifest/mod.ts";
-import { makeSampleStudy, sampleConfigToml, setTreeMtime } from "../../scripts/sample_data.ts";
+import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
 import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
@@ -43,16 +43,7 @@ async function objectText(world: CliWorld, key: string): Promise<string | undefi
 /** Points config.toml at a verifying proxy in front of the peer (`truenas`: more `[truenas]` keys). */
 async function throughProxy(world: CliWorld, truenas = ""): Promise<VerifyingProxy> {
   const proxy = await startVerifyingProxy(world.peer.endpoint);
-  await Deno.writeTextFile(
-    world.config,
-    sampleConfigToml({
-      source: world.source,
-      share: world.share,
-      bucket: world.peer.bucket,
-      endpoint: proxy.endpoint,
-      truenasExtra: truenas,
-    }),
-  );
+  await world.writeConfig({ endpoint: proxy.endpoint, truenasExtra: truenas });
   return proxy;
 }
 

@@ -16,6 +16,7 @@ import { SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { parseManifestFileName, readManifest } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, sampleConfigToml } from "../../scripts/sample_data.ts";
 import { type S3Peer, startS3Peer } from "../../peers/s3.ts";
+import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { type CliResult, PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { sha256, snapshot } from "../backup/_fixture.ts";
@@ -37,6 +38,7 @@ async function makePc(
   instrument: string,
   share: string,
   peer: S3Peer,
+  endpoint: string,
   studies: readonly string[],
 ): Promise<Pc> {
   const home = join(dir, instrument);
@@ -51,7 +53,7 @@ async function makePc(
       source,
       share,
       bucket: peer.bucket,
-      endpoint: peer.endpoint,
+      endpoint,
       instrument,
       extra,
     }),
@@ -79,16 +81,18 @@ Deno.test({
   async fn() {
     await withTempDir(async (dir) => {
       const peer = await startS3Peer();
+      // Both PCs write through S3 as it behaves: checksums verified, conditional writes enforced.
+      const proxy = await startVerifyingProxy(peer.endpoint);
       try {
         const share = join(dir, "truenas");
         await Deno.mkdir(share);
         const pcs = [
-          await makePc(dir, "fusion-01", share, peer, [
+          await makePc(dir, "fusion-01", share, peer, proxy.endpoint, [
             "20250301_alice_lung_panel1",
             "20250302_bob_tonsil_run2",
             "20250303_carol_liver_pilot",
           ]),
-          await makePc(dir, "fusion-02", share, peer, [
+          await makePc(dir, "fusion-02", share, peer, proxy.endpoint, [
             "20250301_dave_colon_trial",
             "20250302_bob_tonsil_run2", // the same study name on the other instrument
             "20250304_erin_skin_set1",
@@ -167,6 +171,7 @@ Deno.test({
         }
         assert.doesNotMatch(cleanup.stdout, /not backups the manifest knows/);
       } finally {
+        await proxy.stop();
         await peer.stop();
       }
     });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSampleRoot, makeSampleStudy } from "../../scripts/sample_data.ts";
+import { makeSampleRoot, makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
 import { runCli } from "../../lib/cli/mod.ts";
 import { type CliResult, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
@@ -157,6 +157,7 @@ Deno.test("validate study -f json prints the document docs/cli.md shows", async 
         message: `no sibling experiment directory named '${GOOD}_B'`,
       }],
       unreadable: [],
+      warnings: [],
     });
   });
 });
@@ -170,6 +171,43 @@ Deno.test("validate -q prints nothing; the exit code tells", async () => {
       permissions: READ_ONLY,
     });
     assert.deepEqual(passing, { code: 0, stdout: "", stderr: "" });
+  });
+});
+
+Deno.test("validate prints the health check's mtime_gap as a WARN line; the exit code stays", async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    const now = Date.now();
+    await setTreeMtime(path, new Date(now));
+    const old = new Date(now - 20 * 86_400_000);
+    await Deno.utime(join(path, GOOD, "Scan1", ".temp", "tile_00000.bin"), old, old);
+    const message = "its files' modification times span 20.0 days (more than 14): " +
+      "the study may still be being edited";
+    const study = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    assert.deepEqual(study, {
+      code: 0,
+      stdout: `PASS ${path}\n  WARN mtime_gap: ${message}\n`,
+      stderr: "",
+    });
+    const json = await runMain(["validate", "study", path, "-f", "json"], {
+      permissions: READ_ONLY,
+    });
+    assert.equal(json.code, 0);
+    assert.deepEqual(JSON.parse(json.stdout).warnings, [{ code: "mtime_gap", message }]);
+    const quiet = await runMain(["validate", "study", path, "-q"], { permissions: READ_ONLY });
+    assert.deepEqual(quiet, { code: 0, stdout: "", stderr: "" });
+    // A failing study's warnings follow its violations; the failure alone sets the exit code.
+    await Deno.writeTextFile(join(path, "notes.txt"), "x");
+    await Deno.utime(join(path, "notes.txt"), new Date(now), new Date(now));
+    const root = await runMain(["validate", "root", dir], { permissions: READ_ONLY });
+    assert.equal(root.code, 1);
+    assert.equal(
+      root.stdout,
+      `FAIL ${path} (1 violation)\n` +
+        "  R5 notes.txt: unexpected file; only .xpd and .fpr files belong at study level\n" +
+        `  WARN mtime_gap: ${message}\n` +
+        `1 study checked in ${dir}: 0 passed, 1 failed\n`,
+    );
   });
 });
 

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startJob } from "../../lib/cli/_job.ts";
 import { runCli } from "../../lib/cli/mod.ts";
-import { emailFusionErrors, LogTail, monitorStatePath } from "../../lib/monitor/mod.ts";
+import { openLogTail } from "../../lib/cli/monitor.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
 import { waitUntil, writeMonitorConfig } from "../_helpers/monitor.ts";
 import {
@@ -34,17 +34,7 @@ import { type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
 async function startMonitor(config: string, options: { readonly restart?: boolean } = {}) {
   const { context, lines } = captureContext(SMTP_CREDENTIALS_ENV);
   const job = await startJob(context, "monitor tail", { config, failureEvent: "monitor_crash" });
-  const { monitor } = job.config;
-  const tail = await LogTail.open({
-    logPath: monitor.logPath,
-    patterns: monitor,
-    pollSeconds: monitor.pollSeconds,
-    sentKeepDays: monitor.sentKeepDays,
-    rotationGraceSeconds: monitor.rotationGraceSeconds,
-    stateFile: monitorStatePath(job.config.dir),
-    logger: context.logger,
-    deliver: emailFusionErrors(job.notifier, monitor.logPath, monitor.lineStart),
-  });
+  const tail = await openLogTail(job, context.logger);
   const controller = new AbortController();
   const running = tail.run(controller.signal);
   if (options.restart !== true) {
@@ -127,17 +117,7 @@ Deno.test("a new error block is emailed as fusion_error: sample and cycle in the
         config,
         failureEvent: "monitor_crash",
       });
-      const { monitor } = job.config;
-      const tail = await LogTail.open({
-        logPath: monitor.logPath,
-        patterns: monitor,
-        pollSeconds: monitor.pollSeconds,
-        sentKeepDays: monitor.sentKeepDays,
-        rotationGraceSeconds: monitor.rotationGraceSeconds,
-        stateFile: monitorStatePath(job.config.dir),
-        logger: context.logger,
-        deliver: emailFusionErrors(job.notifier, monitor.logPath, monitor.lineStart),
-      });
+      const tail = await openLogTail(job, context.logger);
       await tail.poll();
       await Deno.writeTextFile(
         log,

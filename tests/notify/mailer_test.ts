@@ -8,7 +8,8 @@ import {
 } from "../../lib/notify/mod.ts";
 import { explainSendError, transportOptions } from "../../lib/notify/mailer.ts";
 import { SMTP_PASSWORD, SMTP_USER, SMTP_USERS } from "../_helpers/notify.ts";
-import { closedPort, PEER_CA_FILE, withSmtpPeer } from "../../peers/smtp.ts";
+import { PEER_CA_FILE, withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort } from "../../peers/ports.ts";
 
 const CA = await Deno.readTextFile(PEER_CA_FILE);
 const EMAIL = {

@@ -27,7 +27,8 @@ import {
 } from "../_helpers/notify.ts";
 import { waitUntil } from "../_helpers/monitor.ts";
 import { withTempDir } from "../_helpers/temp.ts";
-import { closedPort, type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
+import { type SmtpPeer, withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort } from "../../peers/ports.ts";
 
 interface Run {
   readonly config: Config;

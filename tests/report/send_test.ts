@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../lib/config/mod.ts";
 import { buildReport, claimPath, sendReport } from "../../lib/report/mod.ts";
-import { closedPort, withSmtpPeer } from "../../peers/smtp.ts";
+import { withSmtpPeer } from "../../peers/smtp.ts";
+import { closedPort } from "../../peers/ports.ts";
 import {
   envOf,
   SMTP_CREDENTIALS_ENV,

@@ -568,8 +568,8 @@ Deno.test("the S3 sidecar replaced with one that matches its own metadata: refus
     const forged = text.replace(first, `${"0".repeat(64)}${first.slice(64)}`);
     const store = createS3Store(world.config.s3, { credentials: PEER_CREDENTIALS });
     try {
-      // putBytes writes the sha256 metadata of these bytes, as the backup does.
-      await store.putBytes(key, new TextEncoder().encode(forged), "text/plain; charset=utf-8");
+      // Replaced outside the backup's conditional writes, with the sha256 metadata of these bytes.
+      await store.replaceBytes(key, new TextEncoder().encode(forged), "text/plain; charset=utf-8");
     } finally {
       store.close();
     }

@@ -20,17 +20,14 @@ import { readShareSpace } from "../../lib/cleanup/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { startEmpty } from "../monitor/_tail.ts";
 import { makeIdle, withBackupWorld } from "../backup/_fixture.ts";
+import { closedEndpoint } from "../../peers/ports.ts";
+import { manifestRecord } from "../_helpers/manifest.ts";
 
 const GIB = 1024 ** 3;
 
+/** A record of backup `fusion-01/s` (1 GiB) with `status`, no step done unless `extra` says. */
 function record(status: ManifestRecord["status"], extra: Partial<ManifestRecord> = {}) {
-  return {
-    backup_name: "fusion-01/s",
-    run_name: "s",
-    instrument: "fusion-01",
-    source_path: "/d/s",
-    truenas_path: "/n/s",
-    s3_uri: "s3://b/s/",
+  return manifestRecord("fusion-01/s", {
     file_count: 1,
     total_bytes: GIB,
     status,
@@ -39,9 +36,21 @@ function record(status: ManifestRecord["status"], extra: Partial<ManifestRecord>
     s3_verified_at: null,
     completed_at: null,
     source_deleted_at: null,
-    error: null,
     ...extra,
-  } satisfies ManifestRecord;
+  });
+}
+
+/** Revision 2 of the 10 GiB study, completed in March: it stored one new 1 GiB file; 11 GiB now. */
+function secondRevision(): ManifestRecord {
+  return record("complete", {
+    revision: 2,
+    started_at: "2025-03-01T00:00:00Z",
+    completed_at: "2025-03-02T00:00:00Z",
+    file_count: 2,
+    total_bytes: 11 * GIB,
+    stored_file_count: 1,
+    stored_bytes: GIB,
+  });
 }
 
 Deno.test("monthlyAverage averages the last six months that had complete backups", () => {
@@ -62,16 +71,7 @@ Deno.test("monthlyAverage counts what each backup and revision stored, once, in 
   const first = record("complete", { completed_at: "2025-01-05T00:00:00Z", total_bytes: 10 * GIB });
   // The source found gone a month later: the complete record again, with its completed_at.
   const settled = { ...first, started_at: "2025-02-01T00:00:00Z", source_deleted_at: "t" };
-  // Revision 2 stored one new 1 GiB file; the study is 11 GiB.
-  const revision = record("complete", {
-    revision: 2,
-    started_at: "2025-03-01T00:00:00Z",
-    completed_at: "2025-03-02T00:00:00Z",
-    file_count: 2,
-    total_bytes: 11 * GIB,
-    stored_file_count: 1,
-    stored_bytes: GIB,
-  });
+  const revision = secondRevision();
   const revisionSettled = { ...revision, source_deleted_at: "2025-03-02T00:00:05Z" };
   assert.equal(monthlyAverage([first, settled, revision, revisionSettled]), (10 + 1) / 2 * GIB);
 });
@@ -84,15 +84,7 @@ Deno.test("status averages the months from every record, not only each backup's 
       completed_at: "2025-01-05T01:00:00Z",
       total_bytes: 10 * GIB,
     });
-    const revision = record("complete", {
-      revision: 2,
-      started_at: "2025-03-01T00:00:00Z",
-      completed_at: "2025-03-02T00:00:00Z",
-      file_count: 2,
-      total_bytes: 11 * GIB,
-      stored_file_count: 1,
-      stored_bytes: GIB,
-    });
+    const revision = secondRevision();
     for (const line of [first, revision, { ...revision, source_deleted_at: "t" }]) {
       await appendRecord(root, line);
     }
@@ -375,12 +367,10 @@ Deno.test("status says whether the bucket keeps earlier versions, and what to do
     await world.peer.setVersioning("Suspended");
     assert.match(renderStatus(await gather()), /versioning suspended: turn it back on/);
 
-    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (closed.addr as Deno.NetAddr).port;
-    closed.close();
+    const endpoint = closedEndpoint();
     world.config = {
       ...world.config,
-      s3: { ...world.config.s3, endpoint: `http://127.0.0.1:${port}` },
+      s3: { ...world.config.s3, endpoint },
     };
     const unreachable = await gather();
     assert.equal(unreachable.s3.versioning, null);

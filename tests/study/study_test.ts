@@ -13,7 +13,14 @@ Deno.test("validateStudy passes a generated study and reports its absolute path"
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, STUDY, { experiments: ["", "B"], fpr: true });
     const report = await validateStudy(path);
-    assert.deepEqual(report, { study: STUDY, path, ok: true, violations: [], unreadable: [] });
+    assert.deepEqual(report, {
+      study: STUDY,
+      path,
+      ok: true,
+      violations: [],
+      unreadable: [],
+      warnings: [],
+    });
   });
 });
 
