@@ -152,14 +152,20 @@ async function hashSample(
   gathered: Gathered,
   folder: string,
   sample: readonly SidecarEntry[],
-  bytes: number,
+  sizes: ReadonlyMap<string, number>,
 ): Promise<void> {
   const { progress } = options;
-  progress.stage(gathered.name, "share", sample.length, bytes);
+  progress.stage(
+    gathered.name,
+    "share",
+    sample.length,
+    [...sizes.values()].reduce((a, b) => a + b, 0),
+  );
   try {
     await forEachLimited(sample, SHARE_CONCURRENCY, async (entry) => {
       try {
         const digest = await hashFile(localPath(folder, entry.path), {
+          sizeHint: sizes.get(entry.path),
           onProgress: (read) => progress.advance(0, read),
         });
         gathered.shareChecked++;
@@ -206,13 +212,7 @@ export async function auditShare(
   const sample = sampleItems(all, options.samplePct ?? 100, options.seed, gathered.name)
     .filter((entry) => present.has(entry.path));
   const sizes = await sizesOf(folder, sample);
-  await hashSample(
-    options,
-    gathered,
-    folder,
-    sample,
-    [...sizes.values()].reduce((a, b) => a + b, 0),
-  );
+  await hashSample(options, gathered, folder, sample, sizes);
   const allPresent = entries.every((entry) => present.has(entry.path));
   const total = allPresent && gathered.findings.length === 0
     ? await totalSize(folder, entries)

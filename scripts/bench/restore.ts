@@ -12,9 +12,8 @@
  * @module
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
 import type { BenchCase } from "./_case.ts";
+import { productArgs, productEnv } from "./_product.ts";
 import { type MeasuredRun, runMeasured } from "./_rss.ts";
 import { findAws, startPeerProcess } from "./s3.ts";
 import { makeSampleStudy, sampleConfigToml } from "../sample_data.ts";
@@ -22,21 +21,10 @@ import { makeSampleStudy, sampleConfigToml } from "../sample_data.ts";
 const MiB = 1024 * 1024;
 const STUDY = "20250101_bench_restore_run1";
 const SMALL_FILES = 2000;
-const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
-const CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: "fusion-bench",
-  AWS_SECRET_ACCESS_KEY: "fusion-bench",
-  AWS_REGION: "us-east-1",
-  AWS_EC2_METADATA_DISABLED: "true",
-};
 
 interface Row {
   readonly tool: string;
   readonly run: MeasuredRun;
-}
-
-function main(args: readonly string[]): string[] {
-  return ["run", "--quiet", ...PRODUCT_PERMISSIONS, MAIN, ...args];
 }
 
 export const restore: BenchCase = {
@@ -68,11 +56,11 @@ async function benchRestore(dir: string): Promise<void> {
       config,
       sampleConfigToml({ source, share, bucket: peer.bucket, endpoint: peer.endpoint, partMb: 10 }),
     );
-    const env = { ...CREDENTIALS, HOME: dir, NO_COLOR: "1" };
+    const env = await productEnv(dir);
     console.log("backing it up with backup run ...");
     const backup = await runMeasured(
       Deno.execPath(),
-      main(["backup", "run", "--config", config]),
+      productArgs(["backup", "run", "--config", config]),
       env,
     );
     if (!backup.success) throw new Error("backup run failed");
@@ -91,7 +79,7 @@ async function benchRestore(dir: string): Promise<void> {
       rows.push({ tool, run });
     };
     const restoreArgs = (from: string) =>
-      main(["restore", STUDY, "--to", "{to}", "--from", from, "--config", config]);
+      productArgs(["restore", STUDY, "--to", "{to}", "--from", from, "--config", config]);
     await measure("restore --from truenas (verifies)", Deno.execPath(), restoreArgs("truenas"));
     await measure("cp -r", "cp", ["-r", copy, "{to}"]);
     await measure("cp -r + sha256sum -c", "sh", [
