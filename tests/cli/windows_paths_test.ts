@@ -54,6 +54,7 @@ Deno.test("validate study resolves ..\\ against the working folder", {
       ok: true,
       violations: [],
       unreadable: [],
+      warnings: [],
     });
   });
 });
@@ -96,6 +97,7 @@ Deno.test("validate root reads studies on a UNC share, \\\\host\\share and //hos
         ok: true,
         violations: [],
         unreadable: [],
+        warnings: [],
       });
     }
   });
