@@ -291,6 +291,7 @@ async function storeInS3(
     context,
     study.name,
     study.path,
+    story.destination,
     work,
     story.prefixKey,
     proven.digests,

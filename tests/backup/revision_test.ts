@@ -251,3 +251,46 @@ Deno.test("a study still equal to its complete backup is only deleted: no revisi
     assert.notEqual(latest?.source_deleted_at, null);
   });
 });
+
+Deno.test("a large file an earlier revision holds, lost from S3 and rewritten after the compare, is refused part by part when sent again", async () => {
+  await withBackupWorld(async (world) => {
+    const image = `${A}/Scan1/${A}.qptiff`;
+    const imageKey = `${PREFIX}/${image}`;
+    const study = await world.makeStudy(A, { qptiffBytes: 12 * 1024 * 1024, tempFiles: 2 });
+    const first = await world.run({
+      afterCopy: async () => {
+        await Deno.writeFile(join(study, ...ADDED.split("/")), new Uint8Array(100).fill(5));
+      },
+    });
+    assert.equal(first.outcomes[0]?.step, "delete source", "revision 1 complete, source kept");
+    // The image's object is lost from S3 behind the tool's back.
+    const deleted = await fetch(`${world.peer.endpoint}/${world.peer.bucket}/${imageKey}`, {
+      method: "DELETE",
+    });
+    await deleted.body?.cancel();
+    assert.ok(deleted.ok);
+    await makeIdle(study);
+    // The instrument rewrites the image (same size) after the run compared it, as it is sent again.
+    const imagePath = join(study, ...image.split("/"));
+    const original = await Deno.readFile(imagePath);
+    world.proxy.interceptRequests(async (request) => {
+      if (request.operation === "CreateMultipartUpload" && request.key === imageKey) {
+        world.proxy.interceptRequests(undefined);
+        const rewritten = original.slice();
+        rewritten[0] = (rewritten[0] ?? 0) ^ 0xff;
+        await Deno.writeFile(imagePath, rewritten);
+      }
+      return "forward" as const;
+    });
+    const [outcome] = (await world.run()).outcomes;
+    assert.equal(outcome?.ok, false);
+    assert.equal(outcome?.step, "upload");
+    assert.equal(outcome?.record?.status, "failed_s3");
+    assert.equal(
+      await world.object(imageKey),
+      undefined,
+      "no object holds other bytes under the image's recorded SHA-256",
+    );
+    assert.notEqual(await Deno.stat(imagePath).catch(() => undefined), undefined, "source kept");
+  });
+});

@@ -30,7 +30,7 @@ import {
   localPath,
   metadataStorageClass,
 } from "../../layout/mod.ts";
-import { sha256Hex } from "../../storage/mod.ts";
+import { hashFile, sha256Hex } from "../../storage/mod.ts";
 import type { UploadProof, UploadResult, WriteRules } from "../../storage/s3.ts";
 import {
   type DigestMap,
@@ -56,6 +56,8 @@ interface Uploaded {
 interface UploadTarget {
   readonly context: StudyContext;
   readonly studyName: string;
+  /** The study's proven copy on the share. */
+  readonly destination: string;
   readonly prefixKey: string;
   /** This attempt's tag and the judge of objects found at its keys. */
   readonly rules: Required<WriteRules>;
@@ -71,6 +73,7 @@ export async function uploadStudy(
   context: StudyContext,
   studyName: string,
   source: string,
+  destination: string,
   work: BackupWork,
   prefixKey: string,
   digests: DigestMap,
@@ -81,6 +84,7 @@ export async function uploadStudy(
   const target: UploadTarget = {
     context,
     studyName,
+    destination,
     prefixKey,
     rules: {
       attempt: formatAttemptTag(attempt),
@@ -218,7 +222,7 @@ async function keepObject(
   }
   if (head === undefined) {
     // Its key belongs to a complete revision: nothing found there is ever replaced.
-    return await send(target, source, file, sha256Hex, undefined, {
+    return await send(target, source, file, sha256Hex, await provenParts(target, file, sha256Hex), {
       attempt: target.rules.attempt,
     });
   }
@@ -239,6 +243,40 @@ async function keepObject(
     checksumSha256: head.checksumSha256 ?? "",
     proof: "earlier",
   };
+}
+
+/**
+ * The part digests a file sent in parts goes up with when an earlier
+ * revision holds it, cut from that revision's proven copy on the share: the
+ * source was found equal to it when the study was compared, and S3 then
+ * refuses, part by part, source bytes that changed since. (A file sent in
+ * one PUT carries its full SHA-256, which S3 checks the same way.)
+ *
+ * @throws {StepFailure} `failed_s3` when the share copy no longer has the recorded digest.
+ */
+async function provenParts(
+  target: UploadTarget,
+  file: PlannedFile,
+  sha256Hex: string,
+): Promise<readonly Uint8Array[] | undefined> {
+  const partSize = target.context.store.partSizeFor(file.size);
+  if (partSize === undefined) return undefined;
+  const path = localPath(target.destination, file.stored);
+  let digest;
+  try {
+    digest = await hashFile(path, { partSize, sizeHint: file.size, signal: target.context.signal });
+  } catch (error) {
+    throw uploadFailure(`reading ${file.stored} on the share to send it again`, error);
+  }
+  if (digest.size !== file.size || digest.sha256Hex !== sha256Hex || !digest.partDigests) {
+    throw new StepFailure(
+      "upload",
+      "failed_s3",
+      `${path} no longer has the SHA-256 its file list records, so ${file.stored} cannot be ` +
+        `sent to S3 again with proof — run \`${target.context.command} audit\``,
+    );
+  }
+  return digest.partDigests;
 }
 
 /**
