@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoJson from "../deno.json" with { type: "json" };
-import { PRODUCT_PERMISSIONS } from "../lib/install/permissions.ts";
+import { PRODUCT_FLAGS } from "../lib/install/permissions.ts";
 
 /** The Fusion PC's target. */
 export const WINDOWS_TARGET = "x86_64-pc-windows-msvc";
@@ -51,7 +51,7 @@ export function compileArgv(plan: BuildPlan): string[] {
     join(plan.root, "deno.json"),
     "--output",
     outputPath(plan),
-    ...PRODUCT_PERMISSIONS,
+    ...PRODUCT_FLAGS,
     join(plan.root, "main.ts"),
   ];
 }

@@ -8,7 +8,7 @@ export { quoteWindowsArg, windowsCommandLine } from "./cmdline.ts";
 export { renderConfigTemplate } from "./config_template.ts";
 export { type InitAction, initConfigDir, type InitFile, type InitResult } from "./init.ts";
 export { readPassword } from "./password.ts";
-export { PRODUCT_PERMISSIONS } from "./permissions.ts";
+export { PRODUCT_FLAGS, PRODUCT_PERMISSIONS } from "./permissions.ts";
 export { registerTasks, removeTasks, schtasksRunner } from "./schtasks.ts";
 export {
   buildCreateArgv,

@@ -17,7 +17,7 @@ import type { PathPlatform } from "../config/mod.ts";
 import { UsageError } from "../errors.ts";
 import { MONTH_NAMES } from "../text/mod.ts";
 import { windowsCommandLine } from "./cmdline.ts";
-import { PRODUCT_PERMISSIONS } from "./permissions.ts";
+import { PRODUCT_FLAGS } from "./permissions.ts";
 
 /** When a task starts. */
 export type TaskSchedule =
@@ -128,7 +128,7 @@ export function taskLauncher(running: RunningProgram): Launcher {
   const checkout = path.dirname(main);
   return {
     program: running.execPath,
-    prefix: ["run", ...PRODUCT_PERMISSIONS, "--config", path.join(checkout, "deno.json"), main],
+    prefix: ["run", ...PRODUCT_FLAGS, "--config", path.join(checkout, "deno.json"), main],
     workingDirectory: checkout,
     fromSource: true,
   };

@@ -9,13 +9,13 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_FLAGS } from "../../lib/install/permissions.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 
 /** The deno argv of `fusion-toolkit <args>` run from source. */
 export function productArgs(args: readonly string[]): string[] {
-  return ["run", "--quiet", ...PRODUCT_PERMISSIONS, MAIN, ...args];
+  return ["run", "--quiet", ...PRODUCT_FLAGS, MAIN, ...args];
 }
 
 let cacheDir: string | undefined;

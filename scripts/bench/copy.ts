@@ -24,7 +24,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_FLAGS } from "../../lib/install/permissions.ts";
 import { COPY_JOURNAL_NAME } from "../../lib/layout/mod.ts";
 import { type BenchCase, benchRounds, dropPageCache, loadLine, median } from "./_case.ts";
 import { runMeasured } from "./_rss.ts";
@@ -210,7 +210,7 @@ async function runOurSteps(study: string, share: string): Promise<StepTimes> {
     Deno.execPath(),
     "run",
     "--quiet",
-    ...PRODUCT_PERMISSIONS,
+    ...PRODUCT_FLAGS,
     CHILD,
     study,
     share,

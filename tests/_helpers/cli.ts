@@ -6,16 +6,17 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_FLAGS as EXE_FLAGS } from "../../lib/install/permissions.ts";
 
 /**
- * Exactly the compiled exe's permission flag (`--allow-all`). End-to-end
- * tests run main.ts with it, as the exe and the scheduled tasks run, so the
+ * Exactly the compiled exe's runtime flags (`--allow-all` and its V8 heap
+ * settings). End-to-end tests run main.ts with them, as the exe and the
+ * scheduled tasks run, so the
  * CLI's own narrowing is what they exercise: a command that needs a kind of
  * permission its row of lib/permissions/table.ts does not keep fails here
  * with NotCapable, not on the Fusion PC.
  */
-export const PRODUCT_FLAGS: readonly string[] = PRODUCT_PERMISSIONS;
+export const PRODUCT_FLAGS: readonly string[] = EXE_FLAGS;
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));

@@ -157,7 +157,7 @@ Deno.test("install tasks --dry-run prints the exact schtasks lines, password mas
     assert.match(result.stdout, /^FusionToolkitCleanup: monthly, day 20, at 02:00$/m);
     assert.match(result.stdout, /^FusionToolkitMonitor: at system start, after 1 min$/m);
     assert.match(result.stdout, /^FusionToolkitReport: monthly, day 2, at 08:00$/m);
-    // Run from source (as here), the task runs this deno on main.ts with the product permissions.
+    // Run from source (as here), the task runs this deno on main.ts with the product's runtime flags.
     const runs = windowsCommandLine([
       Deno.execPath(),
       "run",

@@ -15,8 +15,11 @@ const run = (args: string[], env: Record<string, string> = {}) =>
   runMain(args, { permissions: PRODUCT_FLAGS, env });
 
 // Deno on Windows reaches UNC shares only with --allow-all: see lib/install/permissions.ts.
-Deno.test("the exe gets --allow-all, which the CLI narrows per command", () => {
-  assert.deepEqual(PRODUCT_FLAGS, ["--allow-all"]);
+Deno.test("the exe gets --allow-all, which the CLI narrows per command, and V8's heap settings", () => {
+  assert.deepEqual(PRODUCT_FLAGS, [
+    "--allow-all",
+    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=8",
+  ]);
 });
 
 Deno.test("exe permissions: --version", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../lib/errors.ts";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_FLAGS } from "../../lib/install/permissions.ts";
 import {
   buildCreateArgv,
   buildDeleteArgv,
@@ -78,7 +78,7 @@ Deno.test("the compiled exe launches itself, from its own folder", () => {
   assert.deepEqual(launcherWarnings(EXE_LAUNCHER), []);
 });
 
-Deno.test("from source, tasks run the same deno on the absolute main.ts with the product permissions", () => {
+Deno.test("from source, tasks run the same deno on the absolute main.ts with the product's runtime flags", () => {
   const launcher = taskLauncher({
     standalone: false,
     execPath: String.raw`C:\Users\Lab User\.deno\bin\deno.exe`,
@@ -89,7 +89,7 @@ Deno.test("from source, tasks run the same deno on the absolute main.ts with the
     program: String.raw`C:\Users\Lab User\.deno\bin\deno.exe`,
     prefix: [
       "run",
-      ...PRODUCT_PERMISSIONS,
+      ...PRODUCT_FLAGS,
       "--config",
       String.raw`C:\Users\Lab User\src\fusion-toolkit\deno.json`,
       String.raw`C:\Users\Lab User\src\fusion-toolkit\main.ts`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PRODUCT_PERMISSIONS } from "../../lib/install/permissions.ts";
+import { PRODUCT_PERMISSIONS, PRODUCT_V8_FLAGS } from "../../lib/install/permissions.ts";
 import {
   compileArgv,
   executableName,
@@ -47,9 +47,11 @@ Deno.test("compileArgv: the target, deno.json, dist/ output, exactly the product
     "--output",
     join("/repo", "dist", "fusion-toolkit-0.1.0-x86_64-pc-windows-msvc.exe"),
     "--allow-all",
+    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=8",
     join("/repo", "main.ts"),
   ]);
   assert.deepEqual(argv.filter((arg) => arg.startsWith("--allow")), [...PRODUCT_PERMISSIONS]);
+  assert.deepEqual(argv.filter((arg) => arg.startsWith("--v8-flags")), [...PRODUCT_V8_FLAGS]);
 });
 
 Deno.test("targetFromArgs: Windows by default, the host with --host, usage on anything else", () => {
