@@ -70,6 +70,18 @@ export async function snapshot(root: string): Promise<Record<string, string>> {
   return files;
 }
 
+/** Copies a folder tree (a study as it was, to bring it back later). */
+export async function copyTree(from: string, to: string): Promise<void> {
+  for await (const entry of walk(from)) {
+    const target = join(to, entry.path);
+    if (entry.kind === "dir") await Deno.mkdir(target, { recursive: true });
+    else if (entry.kind === "file") {
+      await Deno.mkdir(join(target, ".."), { recursive: true });
+      await Deno.copyFile(join(from, entry.path), target);
+    }
+  }
+}
+
 /** The SHA-256 hex of bytes. */
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

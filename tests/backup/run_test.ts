@@ -19,7 +19,6 @@ import { makeSampleStudy, writeSampleFile } from "../../scripts/sample_data.ts";
 import { gatherStatus } from "../../lib/status/mod.ts";
 import { validateRoot } from "../../lib/study/mod.ts";
 import { CANNOT_SYMLINK } from "../_helpers/links.ts";
-import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { UNDER_WINE } from "../_helpers/wine.ts";
 import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
 import { closedEndpoint } from "../../peers/ports.ts";
@@ -239,54 +238,43 @@ Deno.test("S3 unreachable: failed_s3, the source is kept, the share copy stays v
 
 Deno.test("S3 refusing a checksum (a body changed in flight): failed_s3, the source is kept", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      const a = await world.makeStudy(A, { qptiffBytes: 7 * MIB });
-      const before = await snapshot(a);
-      proxy.corruptBodies(1);
-      const result = await world.run();
-      const [outcome] = result.outcomes;
-      assert.equal(outcome?.ok, false);
-      assert.equal(outcome?.record?.status, "failed_s3");
-      assert.match(outcome?.error ?? "", /checksum/i);
-      assert.deepEqual(await snapshot(a), before);
-      const record = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
-        `fusion-01/${A}`,
-      );
-      assert.equal(record?.completed_at, null);
-    } finally {
-      await proxy.stop();
-    }
+    const proxy = world.proxy;
+    const a = await world.makeStudy(A, { qptiffBytes: 7 * MIB });
+    const before = await snapshot(a);
+    proxy.corruptBodies(1);
+    const result = await world.run();
+    const [outcome] = result.outcomes;
+    assert.equal(outcome?.ok, false);
+    assert.equal(outcome?.record?.status, "failed_s3");
+    assert.match(outcome?.error ?? "", /checksum/i);
+    assert.deepEqual(await snapshot(a), before);
+    const record = (await readManifest(world.config.truenas.manifestRoot)).latest.get(
+      `fusion-01/${A}`,
+    );
+    assert.equal(record?.completed_at, null);
   });
 });
 
 Deno.test("a large file changed after its read-back is refused by S3 part by part: its part digests are the share copy's", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      const a = await world.makeStudy(A, { qptiffBytes: 7 * MIB });
-      const before = await snapshot(a);
-      const image = `${A}/Scan1/${A}.qptiff`;
-      const result = await world.run({
-        // After the copy, before the read-back: the second 5 MiB part of the source changes (same
-        // size). The read-back proves the share copy; the upload then reads the changed source.
-        afterCopy: async () => {
-          const bytes = await Deno.readFile(join(a, image));
-          bytes[6 * MIB] = (bytes[6 * MIB] ?? 0) ^ 0xff;
-          await Deno.writeFile(join(a, image), bytes);
-        },
-      });
-      const [outcome] = result.outcomes;
-      assert.equal(outcome?.record?.status, "failed_s3");
-      assert.match(outcome?.error ?? "", /checksum/i);
-      const copy = await snapshot(join(world.share, "fusion-01", A));
-      assert.equal(copy[image], before[image], "the share holds the bytes read back");
-      assert.equal(await world.object(`fusion/fusion-01/${A}/${image}`), undefined);
-    } finally {
-      await proxy.stop();
-    }
+    const a = await world.makeStudy(A, { qptiffBytes: 7 * MIB });
+    const before = await snapshot(a);
+    const image = `${A}/Scan1/${A}.qptiff`;
+    const result = await world.run({
+      // After the copy, before the read-back: the second 5 MiB part of the source changes (same
+      // size). The read-back proves the share copy; the upload then reads the changed source.
+      afterCopy: async () => {
+        const bytes = await Deno.readFile(join(a, image));
+        bytes[6 * MIB] = (bytes[6 * MIB] ?? 0) ^ 0xff;
+        await Deno.writeFile(join(a, image), bytes);
+      },
+    });
+    const [outcome] = result.outcomes;
+    assert.equal(outcome?.record?.status, "failed_s3");
+    assert.match(outcome?.error ?? "", /checksum/i);
+    const copy = await snapshot(join(world.share, "fusion-01", A));
+    assert.equal(copy[image], before[image], "the share holds the bytes read back");
+    assert.equal(await world.object(`fusion/fusion-01/${A}/${image}`), undefined);
   });
 });
 

@@ -14,7 +14,14 @@ import { manifestFileName, readManifest } from "../../lib/manifest/mod.ts";
 import { startSilentServer } from "../../peers/silent_tcp.ts";
 import { startVerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { setTreeMtime } from "../../scripts/sample_data.ts";
-import { type BackupWorld, makeIdle, MIB, snapshot, withBackupWorld } from "./_fixture.ts";
+import {
+  type BackupWorld,
+  copyTree,
+  makeIdle,
+  MIB,
+  snapshot,
+  withBackupWorld,
+} from "./_fixture.ts";
 
 const VALID = "20250301_alice_lung_panel1";
 const BAD_EARLY = "20230229_carol_liver_pilot";
@@ -137,81 +144,64 @@ Deno.test("S3 that answers, then goes quiet half-way through an upload: failed_s
   });
 });
 
-/** Copies a folder tree (the study as it was, to bring it back later). */
-async function copyTree(from: string, to: string): Promise<void> {
-  for await (const entry of walk(from)) {
-    const target = join(to, entry.path);
-    if (entry.kind === "dir") await Deno.mkdir(target, { recursive: true });
-    else if (entry.kind === "file") {
-      await Deno.mkdir(join(target, ".."), { recursive: true });
-      await Deno.copyFile(join(from, entry.path), target);
-    }
-  }
-}
-
 Deno.test("a lost manifest: objects in S3 are never replaced; the same bytes are confirmed and kept, other bytes (tagged by an attempt the manifest does not list) fail the study naming the object", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      const study = await world.makeStudy(VALID, { qptiffBytes: 7 * MIB });
-      const kept = join(world.dir, "kept");
-      await copyTree(study, kept);
-      assert.equal((await world.run()).outcomes[0]?.ok, true);
-      const stored = await objectsOf(world);
-      assert.ok(Object.keys(stored).length >= 5);
+    const proxy = world.proxy;
+    const study = await world.makeStudy(VALID, { qptiffBytes: 7 * MIB });
+    const kept = join(world.dir, "kept");
+    await copyTree(study, kept);
+    assert.equal((await world.run()).outcomes[0]?.ok, true);
+    const stored = await objectsOf(world);
+    assert.ok(Object.keys(stored).length >= 5);
 
-      // The share copy evicted, the manifest lost; the study comes back with the same bytes.
-      const forget = async () => {
-        await Deno.remove(join(world.share, "fusion-01", VALID), { recursive: true });
-        await Deno.remove(world.config.truenas.manifestRoot, { recursive: true });
-      };
-      await forget();
-      await copyTree(kept, study);
-      await makeIdle(study);
-      const again = await world.run();
-      assert.equal(again.outcomes[0]?.ok, true, again.outcomes[0]?.error);
-      assert.ok(world.logLines.some((line) => /were already in S3 from an earlier run/.test(line)));
-      assert.deepEqual(await objectsOf(world), stored, "every object as it was");
+    // The share copy evicted, the manifest lost; the study comes back with the same bytes.
+    const forget = async () => {
+      await Deno.remove(join(world.share, "fusion-01", VALID), { recursive: true });
+      await Deno.remove(world.config.truenas.manifestRoot, { recursive: true });
+    };
+    await forget();
+    await copyTree(kept, study);
+    await makeIdle(study);
+    const again = await world.run();
+    assert.equal(again.outcomes[0]?.ok, true, again.outcomes[0]?.error);
+    assert.ok(world.logLines.some((line) => /were already in S3 from an earlier run/.test(line)));
+    assert.deepEqual(await objectsOf(world), stored, "every object as it was");
 
-      // Again, but one file now holds other bytes: refused by S3, named, never replaced.
-      await forget();
-      await copyTree(kept, study);
-      // A small file: its PUT is the write S3 refuses (a large one is looked up first).
-      const changed = (await Array.fromAsync(walk(study))).find((entry) =>
-        entry.kind === "file" && /[\\/]\.temp[\\/]/.test(entry.path)
-      );
-      assert.ok(changed !== undefined);
-      const bytes = await Deno.readFile(join(study, changed.path));
-      bytes[0] = (bytes[0] ?? 0) ^ 0xff;
-      await Deno.writeFile(join(study, changed.path), bytes);
-      await makeIdle(study);
-      const before = await snapshot(study);
-      const refused = await world.run();
-      const [outcome] = refused.outcomes;
-      assert.equal(outcome?.record?.status, "failed_s3");
-      assert.equal(outcome?.step, "upload");
-      const key = `fusion/fusion-01/${VALID}/${changed.path.replaceAll("\\", "/")}`;
-      assert.ok(
-        outcome?.error?.includes(
-          `s3://${world.peer.bucket}/${key} already holds another object (`,
-        ),
-        outcome?.error,
-      );
-      // Its tag names the first backup's attempt, which the manifest (lost) no longer lists.
-      assert.match(
-        outcome?.error ?? "",
-        /: it was written by the attempt started \S+Z \(revision 1\), which the manifest does not list \(a lost manifest, or \[truenas\] manifest_root changed\?\): a backup never replaces it — point manifest_root at the manifest that lists that attempt$/,
-      );
-      assert.deepEqual(await objectsOf(world), stored, "every object as it was");
-      assert.deepEqual(await snapshot(study), before, "the source is kept");
-      assert.ok(
-        proxy.requests.some((r) => r.key === key && r.status === 412),
-        "S3 itself refused the write",
-      );
-    } finally {
-      await proxy.stop();
-    }
+    // Again, but one file now holds other bytes: refused by S3, named, never replaced.
+    await forget();
+    await copyTree(kept, study);
+    // A small file: its PUT is the write S3 refuses (a large one is looked up first).
+    const changed = (await Array.fromAsync(walk(study))).find((entry) =>
+      entry.kind === "file" && /[\\/]\.temp[\\/]/.test(entry.path)
+    );
+    assert.ok(changed !== undefined);
+    const bytes = await Deno.readFile(join(study, changed.path));
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await Deno.writeFile(join(study, changed.path), bytes);
+    await makeIdle(study);
+    const before = await snapshot(study);
+    const refused = await world.run();
+    const [outcome] = refused.outcomes;
+    assert.equal(outcome?.record?.status, "failed_s3");
+    assert.equal(outcome?.step, "upload");
+    const key = `fusion/fusion-01/${VALID}/${changed.path.replaceAll("\\", "/")}`;
+    assert.ok(
+      outcome?.error?.includes(
+        `s3://${world.peer.bucket}/${key} already holds another object (`,
+      ),
+      outcome?.error,
+    );
+    // Its tag names the first backup's attempt, which the manifest (lost) no longer lists.
+    assert.match(
+      outcome?.error ?? "",
+      /: it was written by the attempt started \S+Z \(revision 1\), which the manifest does not list \(a lost manifest, or \[truenas\] manifest_root changed\?\): a backup never replaces it — point manifest_root at the manifest that lists that attempt$/,
+    );
+    assert.deepEqual(await objectsOf(world), stored, "every object as it was");
+    assert.deepEqual(await snapshot(study), before, "the source is kept");
+    assert.ok(
+      proxy.requests.some((r) => r.key === key && r.status === 412),
+      "S3 itself refused the write",
+    );
   });
 });
 
@@ -231,31 +221,26 @@ async function objectsOf(world: BackupWorld): Promise<Record<string, string>> {
 
 Deno.test("a failed study whose manifest mirror S3 refuses says what happened, not that a backup is complete", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      const bad = await invalidStudy(world, BAD_LATE, 20);
-      const before = await snapshot(bad);
-      proxy.denyAccess(true);
-      const result = await world.run();
-      assert.deepEqual(result.outcomes.map((o) => [o.study, o.record?.status]), [
-        [BAD_LATE, "failed_validation"],
-      ]);
-      const warnings = world.logLines.filter((line) => line.startsWith("warning:"));
-      assert.match(
-        warnings[0] ?? "",
-        /^warning: copying the manifest \d{4}-\d{2}\.fusion-01\.jsonl to S3 failed: access denied by S3 for PutObject .*; the record is on the share, and the end of this run or the next run copies it$/,
-      );
-      assert.match(
-        warnings[1] ?? "",
-        /^warning: the manifest's copy in S3 may be behind the share's: access denied by S3 for ListObjectsV2 .*; the next run copies it$/,
-      );
-      assert.ok(!world.logLines.some((line) => /backup is complete/.test(line)));
-      assert.deepEqual(await snapshot(bad), before);
-      assert.equal((await latest(world, BAD_LATE))?.status, "failed_validation");
-    } finally {
-      await proxy.stop();
-    }
+    const proxy = world.proxy;
+    const bad = await invalidStudy(world, BAD_LATE, 20);
+    const before = await snapshot(bad);
+    proxy.denyAccess(true);
+    const result = await world.run();
+    assert.deepEqual(result.outcomes.map((o) => [o.study, o.record?.status]), [
+      [BAD_LATE, "failed_validation"],
+    ]);
+    const warnings = world.logLines.filter((line) => line.startsWith("warning:"));
+    assert.match(
+      warnings[0] ?? "",
+      /^warning: copying the manifest \d{4}-\d{2}\.fusion-01\.jsonl to S3 failed: access denied by S3 for PutObject .*; the record is on the share, and the end of this run or the next run copies it$/,
+    );
+    assert.match(
+      warnings[1] ?? "",
+      /^warning: the manifest's copy in S3 may be behind the share's: access denied by S3 for ListObjectsV2 .*; the next run copies it$/,
+    );
+    assert.ok(!world.logLines.some((line) => /backup is complete/.test(line)));
+    assert.deepEqual(await snapshot(bad), before);
+    assert.equal((await latest(world, BAD_LATE))?.status, "failed_validation");
   });
 });
 
@@ -275,43 +260,33 @@ Deno.test("objects sent in a run are confirmed by S3's own checksum and one list
 
 Deno.test("an object S3 acknowledged but does not hold fails the confirm pass, named; the source is kept", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      const study = await world.makeStudy(VALID);
-      const before = await snapshot(study);
-      proxy.loseNextPuts(1, `fusion/fusion-01/${VALID}/`);
-      const [outcome] = (await world.run()).outcomes;
-      assert.equal(outcome?.record?.status, "failed_s3");
-      assert.equal(outcome?.step, "confirm");
-      assert.match(
-        outcome?.error ?? "",
-        new RegExp(
-          `^1 uploaded object is not in S3's listing of s3://fusion-test/fusion/fusion-01/${VALID}/: ` +
-            `fusion/fusion-01/${VALID}/\\S+$`,
-        ),
-      );
-      assert.equal(outcome?.record?.s3_verified_at, null);
-      assert.deepEqual(await snapshot(study), before);
-    } finally {
-      await proxy.stop();
-    }
+    const proxy = world.proxy;
+    const study = await world.makeStudy(VALID);
+    const before = await snapshot(study);
+    proxy.loseNextPuts(1, `fusion/fusion-01/${VALID}/`);
+    const [outcome] = (await world.run()).outcomes;
+    assert.equal(outcome?.record?.status, "failed_s3");
+    assert.equal(outcome?.step, "confirm");
+    assert.match(
+      outcome?.error ?? "",
+      new RegExp(
+        `^1 uploaded object is not in S3's listing of s3://fusion-test/fusion/fusion-01/${VALID}/: ` +
+          `fusion/fusion-01/${VALID}/\\S+$`,
+      ),
+    );
+    assert.equal(outcome?.record?.s3_verified_at, null);
+    assert.deepEqual(await snapshot(study), before);
   });
 });
 
 Deno.test("a store that does not name the checksum it computed: each object sent is confirmed by HeadObject", async () => {
   await withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      await world.makeStudy(VALID, { qptiffBytes: 7 * MIB });
-      proxy.hideChecksums(true);
-      const [outcome] = (await world.run()).outcomes;
-      assert.equal(outcome?.ok, true, outcome?.error);
-      // Every file and the sidecar (no folder is empty), and the look before the large file's parts.
-      assert.equal(proxy.count("HeadObject"), (outcome?.files ?? 0) + 1 + 1);
-    } finally {
-      await proxy.stop();
-    }
+    const proxy = world.proxy;
+    await world.makeStudy(VALID, { qptiffBytes: 7 * MIB });
+    proxy.hideChecksums(true);
+    const [outcome] = (await world.run()).outcomes;
+    assert.equal(outcome?.ok, true, outcome?.error);
+    // Every file and the sidecar (no folder is empty), and the look before the large file's parts.
+    assert.equal(proxy.count("HeadObject"), (outcome?.files ?? 0) + 1 + 1);
   });
 });

@@ -10,35 +10,27 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { walk } from "../../lib/fs/mod.ts";
 import { parseSidecar, SIDECAR_NAME } from "../../lib/layout/mod.ts";
 import { type ManifestRecord, readManifest } from "../../lib/manifest/mod.ts";
 import { createS3Store } from "../../lib/storage/s3.ts";
 import { PEER_CREDENTIALS } from "../../peers/s3.ts";
-import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
+import type { VerifyingProxy } from "../../peers/verifying_proxy.ts";
 import { sampleBytes } from "../../scripts/sample_data.ts";
-import { type BackupWorld, makeIdle, MIB, sha256, snapshot, withBackupWorld } from "./_fixture.ts";
+import {
+  type BackupWorld,
+  copyTree,
+  makeIdle,
+  MIB,
+  sha256,
+  snapshot,
+  withBackupWorld,
+} from "./_fixture.ts";
 
 const S = "20250301_alice_lung_panel1";
 const PREFIX = `fusion/fusion-01/${S}`;
 const TILE = (n: number) => `${S}/Scan1/.temp/tile_0000${n}.bin`;
 const IMAGE = `${S}/Scan1/${S}.qptiff`;
 const LATE = `${S}/Scan1/.temp/tile_late.bin`;
-
-/** Runs `body` in a backup world whose S3 is the peer behind the verifying proxy. */
-function withProxiedWorld(
-  body: (world: BackupWorld, proxy: VerifyingProxy) => Promise<void>,
-): Promise<void> {
-  return withBackupWorld(async (world) => {
-    const proxy = await startVerifyingProxy(world.peer.endpoint);
-    try {
-      world.config = { ...world.config, s3: { ...world.config.s3, endpoint: proxy.endpoint } };
-      await body(world, proxy);
-    } finally {
-      await proxy.stop();
-    }
-  });
-}
 
 /** A run whose attempt starts a minute later than a run now would: another `started_at`. */
 function later(world: BackupWorld) {
@@ -102,24 +94,13 @@ function writes(proxy: VerifyingProxy, path: string, operation = "PutObject"): s
   ).map((request) => `${request.condition?.replace(/"[^"]*"/, "<etag>")} ${request.status}`);
 }
 
-/** Copies a folder tree (a study as it was, to bring it back later). */
-async function copyTree(from: string, to: string): Promise<void> {
-  for await (const entry of walk(from)) {
-    const target = join(to, entry.path);
-    if (entry.kind === "dir") await Deno.mkdir(target, { recursive: true });
-    else if (entry.kind === "file") {
-      await Deno.mkdir(join(target, ".."), { recursive: true });
-      await Deno.copyFile(join(from, entry.path), target);
-    }
-  }
-}
-
 async function rewrite(study: string, path: string, bytes: Uint8Array): Promise<void> {
   await Deno.writeFile(join(study, path), bytes);
 }
 
 Deno.test("a study that changed after an attempt that uploaded its files and list: the next run replaces exactly that attempt's objects, with If-Match, and completes", async () => {
-  await withProxiedWorld(async (world, proxy) => {
+  await withBackupWorld(async (world) => {
+    const proxy = world.proxy;
     const study = await world.makeStudy(S, { qptiffBytes: 12 * MIB, tempFiles: 4 });
     const first = await failedAttempt(world, proxy, TILE(3));
     const left = await objects(world);
@@ -203,7 +184,8 @@ Deno.test("a study that changed after an attempt that uploaded its files and lis
 });
 
 Deno.test("[s3] part_size_mb changed while a backup was unfinished: its objects in the old parts are proven part by part and kept, not sent again", async () => {
-  await withProxiedWorld(async (world, proxy) => {
+  await withBackupWorld(async (world) => {
+    const proxy = world.proxy;
     await world.makeStudy(S, { qptiffBytes: 12 * MIB, tempFiles: 2 });
     const first = await failedAttempt(world, proxy, TILE(1));
     const before = await objects(world);
@@ -234,7 +216,8 @@ Deno.test("[s3] part_size_mb changed while a backup was unfinished: its objects 
 });
 
 Deno.test("[s3] part_size_mb changed and S3 does not list an object's parts: only the unfinished attempt's own object is sent again", async () => {
-  await withProxiedWorld(async (world, proxy) => {
+  await withBackupWorld(async (world) => {
+    const proxy = world.proxy;
     const study = await world.makeStudy(S, { qptiffBytes: 12 * MIB, tempFiles: 2 });
     const expected = await snapshot(study);
     const first = await failedAttempt(world, proxy, TILE(1));
@@ -266,7 +249,8 @@ Deno.test("[s3] part_size_mb changed and S3 does not list an object's parts: onl
 });
 
 Deno.test("an object no attempt in the manifest can be proven to have written (no tag: an earlier version's) is never replaced: failed_s3 naming it, the source kept", async () => {
-  await withProxiedWorld(async (world, proxy) => {
+  await withBackupWorld(async (world) => {
+    const proxy = world.proxy;
     const study = await world.makeStudy(S, { tempFiles: 3 });
     await failedAttempt(world, proxy, TILE(2));
     // What an earlier version left at a key: other bytes, no attempt tag.
@@ -306,7 +290,8 @@ Deno.test("an object no attempt in the manifest can be proven to have written (n
 });
 
 Deno.test("a revision whose attempt failed, and the study changed again: that revision's own objects are replaced, the complete revision's are untouched", async () => {
-  await withProxiedWorld(async (world, proxy) => {
+  await withBackupWorld(async (world) => {
+    const proxy = world.proxy;
     const study = await world.makeStudy(S, { tempFiles: 3 });
     const kept = join(world.dir, "kept");
     await copyTree(study, kept);
