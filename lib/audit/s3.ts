@@ -18,16 +18,13 @@ import {
   revisionOf,
   type SidecarEntry,
 } from "../layout/mod.ts";
-import { sha256Hex } from "../storage/mod.ts";
+import { headRequestsAtOnce, sha256Hex } from "../storage/mod.ts";
 import type { S3Store } from "../storage/s3.ts";
 import { shortDigest } from "../text/mod.ts";
 import type { Gathered } from "./gathered.ts";
 import { sampleItems } from "./sample.ts";
 import type { ShareRead } from "./share.ts";
 import type { AuditOptions } from "./types.ts";
-
-/** HeadObject requests at once, at least. */
-const HEAD_CONCURRENCY = 8;
 
 /** What HeadObject says of an object. */
 type Head = NonNullable<Awaited<ReturnType<S3Store["headObject"]>>>;
@@ -206,7 +203,7 @@ async function headSample(
   progress.stage(gathered.name, "s3", sample.length, 0);
   let checked = 0;
   try {
-    const concurrency = Math.max(options.config.s3.concurrency, HEAD_CONCURRENCY);
+    const concurrency = headRequestsAtOnce(options.config.s3.concurrency);
     await forEachLimited(sample, concurrency, async (entry) => {
       const uri = backup.store.uri(backup.keyOf(entry.path));
       const head = await backup.store.headObject(backup.keyOf(entry.path));

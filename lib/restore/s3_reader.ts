@@ -20,13 +20,10 @@ import {
   type SidecarEntry,
 } from "../layout/mod.ts";
 import type { ManifestRecord } from "../manifest/mod.ts";
-import { sha256Hex } from "../storage/mod.ts";
+import { headRequestsAtOnce, sha256Hex } from "../storage/mod.ts";
 import type { ObjectInfo, S3Store } from "../storage/s3.ts";
 import { shortDigest } from "../text/mod.ts";
 import { backupFiles, emptyFoldersOf, type FileProblem, type Reader } from "./reader.ts";
-
-/** HeadObject requests at once, at least. */
-const HEAD_CONCURRENCY = 8;
 
 /**
  * The backup's S3 prefix, in `[s3] bucket`.
@@ -125,7 +122,7 @@ export async function openS3Reader(
       const archived: ObjectInfo[] = [];
       await forEachLimited(
         selected,
-        Math.max(config.s3.concurrency, HEAD_CONCURRENCY),
+        headRequestsAtOnce(config.s3.concurrency),
         async (file) => {
           const info = await store.headObject(keyOf(file.stored));
           if (info === undefined) {

@@ -23,6 +23,7 @@ export {
   type ShareCopyOptions,
 } from "./share_copy.ts";
 export { sha256Hex } from "./digest.ts";
+export { headRequestsAtOnce } from "./requests.ts";
 export { withS3Store } from "./lazy.ts";
 // Without the AWS SDK: a caller can tell the kinds of S3 failure apart without loading it.
 export { type S3FailureKind, S3StorageError } from "./_s3_errors.ts";
