@@ -6,17 +6,16 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { PRODUCT_FLAGS as EXE_FLAGS } from "../../lib/install/permissions.ts";
 
 /**
  * Exactly the compiled exe's runtime flags (`--allow-all` and its V8 heap
  * settings). End-to-end tests run main.ts with them, as the exe and the
- * scheduled tasks run, so the
- * CLI's own narrowing is what they exercise: a command that needs a kind of
- * permission its row of lib/permissions/table.ts does not keep fails here
- * with NotCapable, not on the Fusion PC.
+ * scheduled tasks run, so the CLI's own narrowing is what they exercise: a
+ * command that needs a kind of permission its row of
+ * lib/permissions/table.ts does not keep fails here with NotCapable, not on
+ * the Fusion PC.
  */
-export const PRODUCT_FLAGS: readonly string[] = EXE_FLAGS;
+export { PRODUCT_FLAGS } from "../../lib/install/permissions.ts";
 
 /** The repository root. */
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
