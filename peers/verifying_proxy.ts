@@ -136,22 +136,23 @@ function header(request: IncomingMessage, name: string): string | undefined {
 
 /** Passes on the first half of a body, then drops both connections: a transfer that broke. */
 function cutHalfWay(upstream: IncomingMessage, response: ServerResponse): void {
-  const half = Number(upstream.headers["content-length"] ?? "0") >> 1;
-  let sent = 0;
-  upstream.on("data", (chunk: Buffer) => {
-    if (sent >= half) return;
-    const piece = chunk.subarray(0, half - sent);
-    sent += piece.length;
-    response.write(piece);
-    if (sent >= half) {
-      upstream.destroy();
-      response.destroy();
-    }
+  passFirstHalf(upstream, response, () => {
+    upstream.destroy();
+    response.destroy();
   });
 }
 
 /** Passes on the first half of a body, then sends nothing more and keeps the connection open. */
 function stallHalfWay(upstream: IncomingMessage, response: ServerResponse): void {
+  passFirstHalf(upstream, response, () => upstream.destroy());
+}
+
+/** Writes the first half of the upstream body to `response`, then calls `atHalf`. */
+function passFirstHalf(
+  upstream: IncomingMessage,
+  response: ServerResponse,
+  atHalf: () => void,
+): void {
   const half = Number(upstream.headers["content-length"] ?? "0") >> 1;
   let sent = 0;
   upstream.on("data", (chunk: Buffer) => {
@@ -159,7 +160,7 @@ function stallHalfWay(upstream: IncomingMessage, response: ServerResponse): void
     const piece = chunk.subarray(0, half - sent);
     sent += piece.length;
     response.write(piece);
-    if (sent >= half) upstream.destroy();
+    if (sent >= half) atHalf();
   });
 }
 
