@@ -20,7 +20,7 @@ import {
   type StudyListing,
   type Unreadable,
 } from "./types.ts";
-import { refusalOf } from "./verdict.ts";
+import { listingChange, refusalOf } from "./verdict.ts";
 
 /** How much the walk finds out. */
 export interface AssessOptions {
@@ -34,29 +34,35 @@ export interface AssessOptions {
   readonly measure?: boolean;
 }
 
-interface Walked {
-  readonly measure: boolean;
-  readonly entries: ListedEntry[];
-  readonly files: StudyFile[];
-  readonly dirs: string[];
-  readonly unsupported: string[];
-  readonly unreadable: Unreadable[];
-  readonly nonEmpty: Set<string>;
-  newest: number;
+/** The kinds of entry a walk tells apart. */
+type EntryKind = ListedEntry["kind"];
+
+/**
+ * What a walk tells whoever walks: each entry as it is met (size and
+ * modification time in ms, 0 when not measured), an entry that could not be
+ * measured, a folder that could not be listed. Each answers whether to go on.
+ */
+interface Visitor {
+  entry(path: string, parent: string, kind: EntryKind, size: number, mtime: number): boolean;
+  unmeasured(path: string, parent: string, kind: EntryKind, message: string): boolean;
+  unlisted(path: string, message: string): boolean;
 }
 
 /**
- * Walks one folder, depth first, names sorted. Synchronous calls: a study is
- * listed and stat'ed three times faster than with one awaited call per entry,
- * and nothing else runs while a study is assessed.
+ * Walks one folder, depth first, names sorted, telling `visitor` one entry
+ * at a time (nothing is allocated per entry for it), so a visitor that keeps
+ * nothing holds nothing per file. Synchronous calls: a study is listed and
+ * stat'ed three times faster than with one awaited call per entry, and
+ * nothing else runs while a study is walked.
+ *
+ * @returns false when the visitor stopped it.
  */
-function walkFolder(walked: Walked, dir: string, prefix: string): void {
+function walkStudy(dir: string, prefix: string, measure: boolean, visitor: Visitor): boolean {
   let found: Deno.DirEntry[];
   try {
     found = [...Deno.readDirSync(dir)];
   } catch (error) {
-    walked.unreadable.push({ path: prefix === "" ? "." : prefix, message: errorMessage(error) });
-    return;
+    return visitor.unlisted(prefix === "" ? "." : prefix, errorMessage(error));
   }
   found.sort((a, b) => compareNames(a.name, b.name));
   for (const entry of found) {
@@ -70,31 +76,65 @@ function walkFolder(walked: Walked, dir: string, prefix: string): void {
       : entry.isFile
       ? "file"
       : "other";
-    walked.entries.push({ path, kind });
-    walked.nonEmpty.add(prefix);
     let size = 0;
     let mtime = 0;
-    if (walked.measure) {
+    if (measure) {
       let info: Deno.FileInfo;
       try {
         info = Deno.lstatSync(absolute);
       } catch (error) {
-        walked.unreadable.push({ path, message: errorMessage(error) });
+        if (!visitor.unmeasured(path, prefix, kind, errorMessage(error))) return false;
         continue;
       }
       size = info.size;
       mtime = info.mtime?.getTime() ?? 0;
-      if (mtime > walked.newest) walked.newest = mtime;
     }
-    if (kind === "file") {
-      walked.files.push({ path, size, mtime });
-    } else if (kind === "dir") {
-      walked.dirs.push(path);
-      walkFolder(walked, absolute, path);
-    } else {
-      walked.unsupported.push(path);
-    }
+    if (!visitor.entry(path, prefix, kind, size, mtime)) return false;
+    if (kind === "dir" && !walkStudy(absolute, path, measure, visitor)) return false;
   }
+  return true;
+}
+
+/** What one walk of a study folder collects. */
+interface Walked {
+  readonly entries: ListedEntry[];
+  readonly listing: StudyListing;
+  readonly unreadable: Unreadable[];
+  readonly newest: number;
+}
+
+/** Walks the study folder at `path` and collects all of it. */
+function collect(path: string, measure: boolean): Walked {
+  const entries: ListedEntry[] = [];
+  const files: StudyFile[] = [];
+  const dirs: string[] = [];
+  const unsupported: string[] = [];
+  const unreadable: Unreadable[] = [];
+  const nonEmpty = new Set<string>();
+  let newest = 0;
+  walkStudy(path, "", measure, {
+    entry(path, parent, kind, size, mtime) {
+      entries.push({ path, kind });
+      nonEmpty.add(parent);
+      if (mtime > newest) newest = mtime;
+      if (kind === "file") files.push({ path, size, mtime });
+      else if (kind === "dir") dirs.push(path);
+      else unsupported.push(path);
+      return true;
+    },
+    unmeasured(path, parent, kind, message) {
+      entries.push({ path, kind });
+      nonEmpty.add(parent);
+      unreadable.push({ path, message });
+      return true;
+    },
+    unlisted(path, message) {
+      unreadable.push({ path, message });
+      return true;
+    },
+  });
+  const emptyDirs = dirs.filter((dir) => !nonEmpty.has(dir));
+  return { entries, listing: { files, dirs, emptyDirs, unsupported }, unreadable, newest };
 }
 
 /** Assesses the study folder at `path` (which must be a folder; its name is the study's). */
@@ -103,34 +143,48 @@ export function assessFolder(
   name: string,
   options: AssessOptions = {},
 ): StudyAssessment {
-  const walked: Walked = {
-    measure: options.measure ?? true,
-    entries: [],
-    files: [],
-    dirs: [],
-    unsupported: [],
-    unreadable: [],
-    nonEmpty: new Set(),
-    newest: 0,
-  };
-  walkFolder(walked, path, "");
-  const listing: StudyListing = {
-    files: walked.files,
-    dirs: walked.dirs,
-    emptyDirs: walked.dirs.filter((dir) => !walked.nonEmpty.has(dir)),
-    unsupported: walked.unsupported,
-  };
-  const violations = evaluateStudy(name, walked.entries);
+  const walked = collect(path, options.measure ?? true);
   const base = {
     name,
     path,
     kind: "dir" as const,
-    listing,
+    listing: walked.listing,
     unreadable: walked.unreadable,
-    violations,
+    violations: evaluateStudy(name, walked.entries),
     newestMtime: walked.newest,
   };
   return { ...base, refusal: refusalOf(base) };
+}
+
+/**
+ * What changed in the study folder at `path` since `listing` was taken (the
+ * first difference, as {@linkcode listingChange} words it), or undefined
+ * when it holds exactly that. It walks the folder once, comparing each entry
+ * with the listing's next one as it goes (both are in walk order), so no
+ * second listing of a study of 100,000 files is built just to be compared;
+ * only a folder that differs is listed again, to name the difference.
+ */
+export function changeSince(path: string, listing: StudyListing): string | undefined {
+  let file = 0;
+  let dir = 0;
+  let other = 0;
+  const same = walkStudy(path, "", true, {
+    entry(path, _parent, kind, size, mtime) {
+      if (kind === "dir") return listing.dirs[dir++] === path;
+      if (kind !== "file") return listing.unsupported[other++] === path;
+      const want = listing.files[file++];
+      return want !== undefined && want.path === path && want.size === size &&
+        want.mtime === mtime;
+    },
+    unmeasured: () => false,
+    unlisted: () => false,
+  });
+  if (
+    same && file === listing.files.length && dir === listing.dirs.length &&
+    other === listing.unsupported.length
+  ) return undefined;
+  return listingChange(listing, collect(path, true).listing) ??
+    "it changed while it was compared";
 }
 
 /** The assessment of a link standing where a study folder should be: never followed. */

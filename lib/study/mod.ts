@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { assessFolder, assessLink, type AssessOptions, assessRoot } from "./assess.ts";
+export { assessFolder, assessLink, type AssessOptions, assessRoot, changeSince } from "./assess.ts";
 export {
   EMPTY_LISTING,
   type StudyAssessment,

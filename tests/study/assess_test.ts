@@ -10,6 +10,7 @@ import { findStudyLocks, lockStudy, STUDY_LOCK_FILE } from "../../lib/layout/mod
 import {
   assessFolder,
   assessRoot,
+  changeSince,
   dueStudies,
   EMPTY_LISTING,
   listingChange,
@@ -166,6 +167,58 @@ Deno.test("listingChange names the first file or folder that appeared, changed o
   );
   assert.equal(listingChange(base, { ...base, dirs: ["d", "e"] }), "e appeared");
   assert.equal(listingChange(base, { ...base, dirs: [] }), "d disappeared");
+});
+
+Deno.test("changeSince walks a study against its listing and names what changed, as listingChange does", async () => {
+  await withTempDir(async (dir) => {
+    const study = await makeSampleStudy(dir, A, { experiments: ["", "B"], tempFiles: 3 });
+    const { listing } = assessFolder(study, A);
+    assert.equal(changeSince(study, listing), undefined);
+    const scan = join(study, A, "Scan1");
+    const [first] = listing.files;
+    assert.ok(first !== undefined);
+    const cases: [
+      string,
+      (path: string) => Promise<unknown>,
+      (path: string) => Promise<unknown>,
+    ][] = [
+      [
+        `${first.path} changed`,
+        (path) => Deno.writeTextFile(join(path, first.path), "more", { append: true }),
+        (path) => Deno.truncate(join(path, first.path), first.size),
+      ],
+      [
+        `${A}/Scan1/late.tif appeared`,
+        (path) => Deno.writeTextFile(join(path, A, "Scan1", "late.tif"), "x"),
+        (path) => Deno.remove(join(path, A, "Scan1", "late.tif")),
+      ],
+      [
+        `${A}/Scan1/empty appeared`,
+        (path) => Deno.mkdir(join(path, A, "Scan1", "empty")),
+        (path) => Deno.remove(join(path, A, "Scan1", "empty")),
+      ],
+    ];
+    for (const [said, change, undo] of cases) {
+      await change(study);
+      assert.equal(changeSince(study, listing), said);
+      assert.equal(
+        changeSince(study, listing),
+        listingChange(listing, assessFolder(study, A).listing),
+      );
+      await undo(study);
+      await Deno.utime(join(study, first.path), first.mtime / 1000, first.mtime / 1000);
+      assert.equal(changeSince(study, listing), undefined, `${said}, then undone`);
+    }
+    const last = listing.files.at(-1)!;
+    const kept = await Deno.readFile(join(study, last.path));
+    await Deno.remove(join(study, last.path));
+    assert.equal(changeSince(study, listing), `${last.path} disappeared`);
+    await Deno.writeFile(join(study, last.path), kept);
+    await Deno.utime(join(study, last.path), last.mtime / 1000, last.mtime / 1000);
+    assert.equal(changeSince(study, listing), undefined);
+    await Deno.remove(scan, { recursive: true });
+    assert.match(changeSince(study, listing) ?? "", / disappeared$/);
+  });
 });
 
 Deno.test("a study lock is written with its holder, found, and taken over when left behind", async () => {

@@ -13,7 +13,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { errorMessage } from "../../errors.ts";
-import { assessFolder, listingChange, type StudyListing } from "../../study/mod.ts";
+import { changeSince, type StudyListing } from "../../study/mod.ts";
 import { StepFailure } from "../context.ts";
 
 /** The suffix of a study folder moved aside to be deleted. */
@@ -52,8 +52,7 @@ export async function deleteSource(
   listing: StudyListing,
   nextRevision: number,
 ): Promise<void> {
-  const name = basename(studyPath);
-  const before = listingChange(listing, assessFolder(studyPath, name).listing);
+  const before = changeSince(studyPath, listing);
   if (before !== undefined) throw changed(before, nextRevision);
   const aside = deletingPath(studyPath);
   try {
@@ -66,7 +65,7 @@ export async function deleteSource(
         "verified — the next run deletes it",
     );
   }
-  const after = listingChange(listing, assessFolder(aside, name).listing);
+  const after = changeSince(aside, listing);
   if (after !== undefined) {
     await Deno.rename(aside, studyPath).catch(() => {});
     throw changed(after, nextRevision);
