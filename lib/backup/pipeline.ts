@@ -295,7 +295,7 @@ async function storeInS3(
     work,
     story.prefixKey,
     proven.digests,
-    proven.list.text,
+    proven.list.sha256Hex,
     {
       instrument: context.config.backup.instrument,
       startedAt: story.place.startedAt,

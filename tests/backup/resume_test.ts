@@ -10,6 +10,7 @@ import {
   CopyJournal,
   readCopyJournal,
   removeCopyJournal,
+  SIDECAR_NAME,
 } from "../../lib/layout/mod.ts";
 import { readManifest } from "../../lib/manifest/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
@@ -158,5 +159,40 @@ Deno.test("a failed copy takes back only what it wrote: an earlier run's verifie
     }
     const result = await world.run();
     assert.equal(result.outcomes[0]?.ok, true, result.outcomes[0]?.error);
+  });
+});
+
+Deno.test("a file list changed on the share after it was sealed is never sent: failed_s3, source kept, and the next run seals and sends the proven one", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A, { tempFiles: 3 });
+    const source = await snapshot(study);
+    const list = join(world.share, "fusion-01", A, SIDECAR_NAME);
+    const listKey = `fusion/fusion-01/${A}/${SIDECAR_NAME}`;
+    let sealed = "";
+    // While the files go up, something on the share rewrites the sealed list.
+    world.proxy.interceptRequests(async (request) => {
+      if (sealed === "" && request.operation === "PutObject" && request.key !== listKey) {
+        sealed = await Deno.readTextFile(list);
+        await Deno.writeTextFile(list, sealed.replace(/^./, (c) => c === "0" ? "1" : "0"));
+      }
+      return "forward" as const;
+    });
+    const [failed] = (await world.run()).outcomes;
+    world.proxy.interceptRequests(undefined);
+    assert.equal(failed?.step, "upload");
+    assert.equal(failed?.record?.status, "failed_s3");
+    assert.match(
+      failed?.error ?? "",
+      /^_checksums\.sha256 on the share now has SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} it was written with: it changed there after it was sealed; the next run writes it again from the proven copies$/,
+    );
+    assert.equal(await world.object(listKey), undefined, "the changed list never went to S3");
+    assert.deepEqual(await snapshot(study), source, "source kept");
+
+    const [healed] = (await world.run()).outcomes;
+    assert.equal(healed?.ok, true, healed?.error);
+    assert.equal(healed?.record?.status, "complete");
+    assert.equal(await Deno.readTextFile(list), sealed, "the list on the share is the proven one");
+    assert.equal(new TextDecoder().decode(await world.object(listKey)), sealed);
+    await assert.rejects(Deno.stat(study), Deno.errors.NotFound);
   });
 });

@@ -77,7 +77,7 @@ export async function uploadStudy(
   work: BackupWork,
   prefixKey: string,
   digests: DigestMap,
-  sidecarText: string,
+  listSha256Hex: string,
   attempt: AttemptTag,
 ): Promise<void> {
   const { progress } = context;
@@ -104,7 +104,7 @@ export async function uploadStudy(
     if (object.proof === "unvalidated") unvalidated.push(object);
     (object.proof === "validated" || object.proof === "unvalidated" ? sent : already).push(file);
   });
-  const metadata = await uploadMetadata(target, work, sidecarText);
+  const metadata = await uploadMetadata(target, work, listSha256Hex);
   unvalidated.push(...metadata.filter((object) => object.proof === "unvalidated"));
   let line = rateLine(`${studyName}: uploaded`, sent, began);
   if (already.length > 0) {
@@ -280,13 +280,42 @@ async function provenParts(
 }
 
 /**
+ * The file list as sealed on the share, read from there again (it is not
+ * kept in memory meanwhile) and proven the same by its digest.
+ */
+async function readSealedList(
+  target: UploadTarget,
+  revision: number,
+  sealedSha256Hex: string,
+): Promise<Uint8Array> {
+  const name = listName(revision);
+  let bytes;
+  try {
+    bytes = await Deno.readFile(localPath(target.destination, name));
+  } catch (error) {
+    throw uploadFailure(`reading ${name} on the share`, error);
+  }
+  const found = sha256Hex(bytes);
+  if (found !== sealedSha256Hex) {
+    throw new StepFailure(
+      "upload",
+      "failed_s3",
+      `${name} on the share now has SHA-256 ${found}, not the ${sealedSha256Hex} it was written ` +
+        "with: it changed there after it was sealed; the next run writes it again from the " +
+        "proven copies",
+    );
+  }
+  return bytes;
+}
+
+/**
  * The file list, and a marker object for every empty folder: an earlier
  * attempt's list of another state is replaced as its files are.
  */
 async function uploadMetadata(
   target: UploadTarget,
   work: BackupWork,
-  sidecarText: string,
+  listSha256Hex: string,
 ): Promise<Uploaded[]> {
   const { context, prefixKey } = target;
   const { store } = context;
@@ -294,7 +323,7 @@ async function uploadMetadata(
   const objects: { key: string; bytes: Uint8Array; contentType: string }[] = [
     {
       key: `${prefixKey}/${listName(work.revision)}`,
-      bytes: new TextEncoder().encode(sidecarText),
+      bytes: await readSealedList(target, work.revision, listSha256Hex),
       contentType: "text/plain; charset=utf-8",
     },
     ...work.emptyDirs.map((dir) => ({
