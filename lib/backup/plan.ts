@@ -88,7 +88,14 @@ export function decideStudy(
 export function firstBackup(listing: StudyListing): BackupWork {
   return {
     revision: 1,
-    files: listing.files.map((file) => ({ ...file, stored: file.path, kept: undefined })),
+    // Fields spelled out, not spread: V8 then keeps them inside each of 100,000 objects.
+    files: listing.files.map(({ path, size, mtime }) => ({
+      path,
+      size,
+      mtime,
+      stored: path,
+      kept: undefined,
+    })),
     emptyDirs: listing.emptyDirs,
     changes: undefined,
   };
@@ -138,12 +145,11 @@ export function revisionWork(
   emptyDirs: readonly string[],
 ): BackupWork {
   const before = new Map(base.map((entry) => [studyPathOf(entry.path), entry]));
-  const files = source.map((file): PlannedFile => {
-    const { sha256Hex: _digest, ...plain } = file;
-    const earlier = before.get(file.path);
-    return earlier !== undefined && earlier.sha256Hex === file.sha256Hex
-      ? { ...plain, stored: earlier.path, kept: earlier.sha256Hex }
-      : { ...plain, stored: revisionPath(revision, file.path), kept: undefined };
+  const files = source.map(({ path, size, mtime, sha256Hex }): PlannedFile => {
+    const earlier = before.get(path);
+    return earlier !== undefined && earlier.sha256Hex === sha256Hex
+      ? { path, size, mtime, stored: earlier.path, kept: earlier.sha256Hex }
+      : { path, size, mtime, stored: revisionPath(revision, path), kept: undefined };
   });
   return {
     revision,
