@@ -151,25 +151,42 @@ function outcomeOf(
   story: Story,
   record: ManifestRecord | undefined,
   failure: StepFailure | undefined,
-  result: { sourceDeleted?: boolean; work?: BackupWork | undefined; note?: string } = {},
+  result: { sourceDeleted?: boolean; size?: StoredSize | undefined; note?: string } = {},
 ): StudyOutcome {
-  const files = result.work?.files ?? story.study.listing.files;
+  const { files, bytes } = result.size ?? sizeOf(story.study.listing.files);
   return {
     study: story.study.name,
     ok: failure === undefined,
     record,
     ...(failure === undefined ? {} : { step: failure.step, error: failure.message }),
     sourceDeleted: result.sourceDeleted ?? false,
-    files: files.length,
-    bytes: totalBytes(files),
+    files,
+    bytes,
     ...(result.note === undefined ? {} : { note: result.note }),
   };
+}
+
+/** How many files, of how many bytes, a backup stores. */
+interface StoredSize {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+function sizeOf(files: readonly { size: number }[]): StoredSize {
+  return { files: files.length, bytes: totalBytes(files) };
+}
+
+/** What a backup stored, once its file-by-file plan and digests are no longer needed. */
+interface Stored extends StoredSize {
+  readonly revision: number;
+  readonly changes: BackupWork["changes"];
 }
 
 /** What one attempt has done so far: what a failure must record, take back, or report. */
 interface Attempt {
   recorder: BackupRecorder;
-  work: BackupWork | undefined;
+  /** Of the work decided on, once it is. */
+  size: StoredSize | undefined;
   readonly writes: ShareWrites;
   /** The file list is written: the share copy is whole and proven, and stays whatever follows. */
   sealed: boolean;
@@ -180,31 +197,49 @@ interface Attempt {
 async function backUp(story: Story): Promise<StudyOutcome> {
   const attempt: Attempt = {
     recorder: new BackupRecorder(story.context, story.place),
-    work: undefined,
+    size: undefined,
     writes: new ShareWrites(story.destination),
     sealed: false,
     sourceDeleted: false,
   };
   try {
-    const decided = await decide(story, attempt);
-    if (decided.kind === "unchanged") return await finish(story, decided.base);
-    const work = decided.work;
-    attempt.work = work;
-    await attempt.recorder.update(workCounts(work));
-    const proven = await storeOnShare(story, attempt, work);
-    await storeInS3(story, attempt, work, proven);
-    await completeAndDelete(story, attempt, work);
+    const done = await store(story, attempt);
+    if (done.kind === "unchanged") return await finish(story, done.base);
+    const { stored } = done;
+    await completeAndDelete(story, attempt, stored);
     return outcomeOf(story, attempt.recorder.appended, undefined, {
       sourceDeleted: true,
-      work,
-      ...(work.revision === 1 ? {} : {
-        note: `revision ${work.revision} (${describeChanges(work.changes ?? NO_CHANGES)}); ` +
+      size: stored,
+      ...(stored.revision === 1 ? {} : {
+        note: `revision ${stored.revision} (${describeChanges(stored.changes ?? NO_CHANGES)}); ` +
           "source deleted",
       }),
     });
   } catch (error) {
     return await failed(story, attempt, error);
   }
+}
+
+/**
+ * Decides, and stores what was decided on the share and in S3. Only a
+ * summary comes back: the plan and the digests (some 20 MB at 100,000
+ * files) are let go before the last step walks the source twice more.
+ */
+async function store(
+  story: Story,
+  attempt: Attempt,
+): Promise<{ kind: "unchanged"; base: ManifestRecord } | { kind: "stored"; stored: Stored }> {
+  const decided = await decide(story, attempt);
+  if (decided.kind === "unchanged") return decided;
+  const { work } = decided;
+  attempt.size = sizeOf(work.files);
+  await attempt.recorder.update(workCounts(work));
+  const proven = await storeOnShare(story, attempt, work);
+  await storeInS3(story, attempt, work, proven);
+  return {
+    kind: "stored",
+    stored: { ...attempt.size, revision: work.revision, changes: work.changes },
+  };
 }
 
 const NO_CHANGES = { added: [], changed: [], removed: [] };
@@ -271,6 +306,7 @@ async function storeOnShare(story: Story, attempt: Attempt, work: BackupWork): P
   await verifyCopies(context, study.name, work, destination, digests);
   const list = await sealShareCopy(work, destination, digests);
   attempt.sealed = true;
+  attempt.writes.forget();
   await attempt.recorder.update({
     truenas_verified_at: timestamp(context.clock()),
     sidecar_sha256: list.sha256Hex,
@@ -313,20 +349,20 @@ async function storeInS3(
 async function completeAndDelete(
   story: Story,
   attempt: Attempt,
-  work: BackupWork,
+  stored: Stored,
 ): Promise<void> {
   const { study, context, destination } = story;
   const { recorder } = attempt;
   await recorder.update({ status: "complete", completed_at: timestamp(context.clock()) });
   await removeCopyJournal(destination);
   await recorder.mirror();
-  await deleteSource(study.path, study.listing, work.revision + 1);
+  await deleteSource(study.path, study.listing, stored.revision + 1);
   attempt.sourceDeleted = true;
   await recorder.update({ source_deleted_at: timestamp(context.clock()) });
   await recorder.mirrorIfReachable();
   context.logger.info(
-    `${study.name}: complete${work.revision === 1 ? "" : ` as revision ${work.revision}`}, ` +
-      `${work.files.length} files, ${totalBytes(work.files)} bytes, source deleted`,
+    `${study.name}: complete${stored.revision === 1 ? "" : ` as revision ${stored.revision}`}, ` +
+      `${stored.files} files, ${stored.bytes} bytes, source deleted`,
   );
 }
 
@@ -355,7 +391,7 @@ async function failed(story: Story, attempt: Attempt, error: unknown): Promise<S
   );
   return outcomeOf(story, attempt.recorder.appended, failure, {
     sourceDeleted: attempt.sourceDeleted,
-    work: attempt.work,
+    size: attempt.size,
   });
 }
 

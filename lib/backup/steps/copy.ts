@@ -71,6 +71,13 @@ export class ShareWrites {
     this.#files.add(stored);
   }
 
+  /** The copy is sealed and stays whatever follows: nothing of it is to be taken back. */
+  forget(): void {
+    this.#files.clear();
+    this.#dirs.length = 0;
+    this.#journal = false;
+  }
+
   /** This attempt started the copy journal (there was none). */
   startedJournal(): void {
     this.#journal = true;
