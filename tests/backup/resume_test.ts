@@ -168,17 +168,22 @@ Deno.test("a file list changed on the share after it was sealed is never sent: f
     const source = await snapshot(study);
     const list = join(world.share, "fusion-01", A, SIDECAR_NAME);
     const listKey = `fusion/fusion-01/${A}/${SIDECAR_NAME}`;
-    let sealed = "";
-    // While the files go up, something on the share rewrites the sealed list.
+    // While the files go up (several at once), something on the share rewrites the sealed list, once.
+    let sealedList: Promise<string> | undefined;
     world.proxy.interceptRequests(async (request) => {
-      if (sealed === "" && request.operation === "PutObject" && request.key !== listKey) {
-        sealed = await Deno.readTextFile(list);
-        await Deno.writeTextFile(list, sealed.replace(/^./, (c) => c === "0" ? "1" : "0"));
+      if (
+        sealedList === undefined && request.operation === "PutObject" && request.key !== listKey
+      ) {
+        sealedList = Deno.readTextFile(list);
+        const text = await sealedList;
+        await Deno.writeTextFile(list, text.replace(/^./, (c) => c === "0" ? "1" : "0"));
       }
       return "forward" as const;
     });
     const [failed] = (await world.run()).outcomes;
     world.proxy.interceptRequests(undefined);
+    const sealed = await sealedList;
+    assert.ok(sealed !== undefined && sealed !== "", "the list was sealed, then rewritten");
     assert.equal(failed?.step, "upload");
     assert.equal(failed?.record?.status, "failed_s3");
     assert.match(
