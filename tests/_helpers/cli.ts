@@ -168,6 +168,8 @@ export interface RunningMain {
    * the message, when the process ends first or after `timeoutMs`.
    */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Waits for the process to end by itself; returns what it printed and its exit code. */
+  ended(): Promise<CliResult>;
   /** Sends `signal` and returns what the process printed and its exit code. */
   stop(signal: Deno.Signal): Promise<CliResult>;
 }
@@ -221,6 +223,10 @@ export async function spawnMain(
         changed.add(check);
         check();
       });
+    },
+    async ended() {
+      const { code } = await status;
+      return { code, stdout, stderr };
     },
     async stop(signal) {
       if (!ended) child.kill(signal);

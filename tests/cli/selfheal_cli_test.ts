@@ -12,7 +12,7 @@ import { COPY_JOURNAL_NAME, listName, SIDECAR_NAME } from "../../lib/layout/mod.
 import { type ManifestRecord, readManifest } from "../../lib/manifest/mod.ts";
 import { makeSampleStudy, setTreeMtime } from "../../scripts/sample_data.ts";
 import { startVerifyingProxy, type VerifyingProxy } from "../../peers/verifying_proxy.ts";
-import { PRODUCT_FLAGS, runMain, startMain } from "../_helpers/cli.ts";
+import { PRODUCT_FLAGS, runMain, spawnMain, startMain } from "../_helpers/cli.ts";
 import { type CliWorld, withCliWorld } from "../_helpers/cli_world.ts";
 import { holdShareLock } from "../_helpers/lock_holder.ts";
 import { CANNOT_UNREAD } from "../_helpers/unreadable.ts";
@@ -445,23 +445,21 @@ Deno.test("a backup that finds cleanup running waits for it, then runs", async (
     async (world) => {
       const study = await makeSampleStudy(world.source, A, { mtime: OLD });
       const cleanup = await holdShareLock(world.share, "cleanup", "nas", "2025-05-20T02:00:00Z");
-      const child = await startMain(["backup", "run", "--config", world.config], {
+      const running = await spawnMain(["backup", "run", "--config", world.config], {
         permissions: PRODUCT_FLAGS,
         env: world.peer.env,
       });
-      const output = child.output();
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.ok((await Deno.stat(study)).isDirectory, "nothing happens while cleanup runs");
-      await cleanup.release();
-      const run = await output;
-      const stderr = new TextDecoder().decode(run.stderr);
-      assert.equal(run.code, 0, stderr);
-      assert.match(
-        stderr,
+      // Told by the run itself that it waits, not guessed from a pause (Wine starts slowly).
+      await running.waitForStderr(
         new RegExp(
           `the share is in use: cleanup running since 2025-05-20T02:00:00Z, pid ${cleanup.pid} on nas; waiting up to 1 min`,
         ),
+        60_000,
       );
+      assert.ok((await Deno.stat(study)).isDirectory, "nothing happens while cleanup runs");
+      await cleanup.release();
+      const run = await running.ended();
+      assert.equal(run.code, 0, run.stderr);
       await assert.rejects(Deno.stat(study), Deno.errors.NotFound);
     },
     "",
