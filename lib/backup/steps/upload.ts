@@ -320,27 +320,32 @@ async function uploadMetadata(
   const { context, prefixKey } = target;
   const { store } = context;
   const metadataClass = metadataStorageClass(context.config.s3.storageClass);
-  const objects: { key: string; bytes: Uint8Array; contentType: string }[] = [
+  const marker = new Uint8Array(0);
+  const markerSha256Hex = sha256Hex(marker);
+  const objects: { key: string; bytes: Uint8Array; sha256Hex: string; contentType: string }[] = [
     {
       key: `${prefixKey}/${listName(work.revision)}`,
+      // Proven to have this digest as it is read.
       bytes: await readSealedList(target, work.revision, listSha256Hex),
+      sha256Hex: listSha256Hex,
       contentType: "text/plain; charset=utf-8",
     },
     ...work.emptyDirs.map((dir) => ({
       key: `${prefixKey}/${dir}/`,
-      bytes: new Uint8Array(0),
+      bytes: marker,
+      sha256Hex: markerSha256Hex,
       contentType: "application/x-directory",
     })),
   ];
   const uploaded: Uploaded[] = [];
   try {
-    for (const { key, bytes, contentType } of objects) {
+    for (const { key, bytes, sha256Hex, contentType } of objects) {
       const object = await store.putBytes(key, bytes, contentType, metadataClass, target.rules);
       logSettled(target, object);
       uploaded.push({
         key,
         size: bytes.length,
-        sha256Hex: sha256Hex(bytes),
+        sha256Hex,
         checksumSha256: object.checksumSha256,
         proof: object.proof,
       });
