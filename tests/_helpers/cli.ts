@@ -200,6 +200,10 @@ export async function spawnMain(
     for (const notify of changed) notify();
     return status;
   });
+  const result = async (): Promise<CliResult> => {
+    const { code } = await status;
+    return { code, stdout, stderr };
+  };
   return {
     get stderr() {
       return stderr;
@@ -224,14 +228,10 @@ export async function spawnMain(
         check();
       });
     },
-    async ended() {
-      const { code } = await status;
-      return { code, stdout, stderr };
-    },
-    async stop(signal) {
+    ended: result,
+    stop(signal) {
       if (!ended) child.kill(signal);
-      const { code } = await status;
-      return { code, stdout, stderr };
+      return result();
     },
   };
 }
