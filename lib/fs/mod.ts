@@ -1,13 +1,14 @@
 /**
  * Small file-system helpers shared by the subsystems, in place of `@std/fs`
  * (JSR is out of reach; see docs/development.md): a walk that never follows
- * links, an atomic write, a write that loops over short writes, existence
+ * links, a folder listed a batch of entries at a time, an atomic write, a write that loops over short writes, existence
  * checks, and OS-level locks.
  *
  * @module
  */
 import { join } from "node:path";
 import { writeAll } from "./_write.ts";
+import { type EntryKind, entryKind } from "./folder.ts";
 
 export { atomicWriteFile } from "./atomic.ts";
 export {
@@ -26,9 +27,7 @@ export {
   waitForLock,
 } from "./lock.ts";
 export { writeAll };
-
-/** What a directory entry is, without following links. */
-export type EntryKind = "file" | "dir" | "symlink" | "other";
+export { type EntryKind, type FolderEntry, readFolderSync } from "./folder.ts";
 
 /** One entry found by {@linkcode walk}. */
 export interface WalkEntry {
@@ -39,13 +38,6 @@ export interface WalkEntry {
   readonly kind: EntryKind;
   /** 1 for the root's direct children. */
   readonly depth: number;
-}
-
-function kindOf(entry: Deno.DirEntry): EntryKind {
-  if (entry.isSymlink) return "symlink";
-  if (entry.isDirectory) return "dir";
-  if (entry.isFile) return "file";
-  return "other";
 }
 
 /** Code-unit order: the same on every OS and locale. */
@@ -71,7 +63,7 @@ async function* walkDir(dir: string, prefix: string, depth: number): AsyncGenera
   entries.sort((a, b) => compareNames(a.name, b.name));
   for (const entry of entries) {
     const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    const kind = kindOf(entry);
+    const kind = entryKind(entry);
     yield { path, name: entry.name, kind, depth };
     if (kind === "dir") yield* walkDir(join(dir, entry.name), path, depth + 1);
   }
@@ -80,11 +72,7 @@ async function* walkDir(dir: string, prefix: string, depth: number): AsyncGenera
 /** The entry's kind without following a link, or `undefined` when nothing is there. */
 export async function kindAt(path: string): Promise<EntryKind | undefined> {
   try {
-    const info = await Deno.lstat(path);
-    if (info.isSymlink) return "symlink";
-    if (info.isDirectory) return "dir";
-    if (info.isFile) return "file";
-    return "other";
+    return entryKind(await Deno.lstat(path));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
