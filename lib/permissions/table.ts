@@ -34,10 +34,10 @@ export const PERMISSION_KINDS = [
 export type PermissionKind = typeof PERMISSION_KINDS[number];
 
 /**
- * The kinds a command may keep. `ffi` (native code) and `import` (modules
- * from the network) are never kept: no code of the product uses them.
+ * The kinds a command may keep. `import` (modules from the network) is
+ * never kept: no code of the product uses it.
  */
-export type KeptKind = Exclude<PermissionKind, "ffi" | "import">;
+export type KeptKind = Exclude<PermissionKind, "import">;
 
 /** One command's row: what it keeps, and why. */
 export interface PermissionRow {
@@ -73,6 +73,10 @@ const ON_SHARE = "it works on the TrueNAS share, where Deno 2.9 on Windows stats
 const DEEP = `${ON_SHARE}, and opens files in study folders, which Deno 2.9 under Wine cannot ` +
   "do past 260 characters once a permission is revoked";
 
+/** Why a command that walks study folders keeps `ffi`. */
+const FOLDER_READER = "listing study folders through the OS's own calls, a batch of entries at a " +
+  "time (lib/fs/folder.ts): Deno's reader holds a whole folder's entries at once";
+
 const S3_ENV =
   "the AWS credential chain (the SDK also reads `AWS_*` as it loads), `FUSION_SMTP_*`, " +
   "the home folder";
@@ -84,12 +88,15 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
   {
     command: "validate study",
     paths: "arguments",
-    keeps: { read: "the study folder (and the working folder, for a relative path)" },
+    keeps: {
+      read: "the study folder (and the working folder, for a relative path)",
+      ffi: FOLDER_READER,
+    },
   },
   {
     command: "validate root",
     paths: "arguments",
-    keeps: { read: "the root folder and its studies" },
+    keeps: { read: "the root folder and its studies", ffi: FOLDER_READER },
   },
   { command: "manifest show", paths: "arguments", keeps: { read: "the manifest file or folder" } },
   {
@@ -104,6 +111,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       env: S3_ENV,
       sys: `statfs (the share's free space, checked before copying), ${JOB_SYS}`,
       run: "the `[hooks] backup` command",
+      ffi: FOLDER_READER,
     },
     windows: DEEP,
     hook: "backup",
@@ -118,6 +126,7 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
       net: "the SMTP server, for `toolkit_error` emails of warnings (the plan asks S3 nothing)",
       env: "`FUSION_SMTP_*`, the home folder",
       sys: "statfs (the share's free space), the host name (the default instrument, emails)",
+      ffi: FOLDER_READER,
     },
     windows: ON_SHARE,
   },
@@ -154,13 +163,14 @@ export const COMMAND_PERMISSIONS: readonly PermissionRow[] = [
     command: "status",
     paths: "action",
     keeps: {
-      read: "config.toml, the manifest, the job history, the monitor's state, study locks, AWS " +
-        "profile files",
+      read: "config.toml, the studies (which are due), the manifest, the job history, the " +
+        "monitor's state, study locks, AWS profile files",
       net: "S3 (the bucket's versioning state)",
       env: "the AWS credential chain (the SDK also reads `AWS_*` as it loads), the home folder " +
         "(the default config path)",
       sys: "statfs (the share's free space), the host name (the default instrument), OS facts " +
         "in the AWS SDK's user agent",
+      ffi: "listing the studies due, through the OS's own calls (lib/fs/folder.ts)",
     },
     windows: ON_SHARE,
   },

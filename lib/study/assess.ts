@@ -10,7 +10,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { compareNames } from "../fs/mod.ts";
+import { compareNames, type FolderEntry, readFolderSync } from "../fs/mod.ts";
 import { errorMessage, OperationFailedError } from "../errors.ts";
 import { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE } from "../standard/mod.ts";
 import {
@@ -51,31 +51,27 @@ interface Visitor {
 /**
  * Walks one folder, depth first, names sorted, telling `visitor` one entry
  * at a time (nothing is allocated per entry for it), so a visitor that keeps
- * nothing holds nothing per file. Synchronous calls: a study is listed and
- * stat'ed three times faster than with one awaited call per entry, and
- * nothing else runs while a study is walked.
+ * nothing holds nothing per file beyond one folder's names and kinds
+ * (readFolderSync, at a fraction of what Deno's reader holds). Synchronous
+ * calls: a study is listed and stat'ed three times faster than with one
+ * awaited call per entry, and nothing else runs while a study is walked.
  *
  * @returns false when the visitor stopped it.
  */
 function walkStudy(dir: string, prefix: string, measure: boolean, visitor: Visitor): boolean {
-  let found: Deno.DirEntry[];
+  let found: FolderEntry[];
   try {
-    found = [...Deno.readDirSync(dir)];
+    found = readFolderSync(dir);
   } catch (error) {
+    // A permission the command lacks is the program's fault, not the folder's (exit 3).
+    if (error instanceof Deno.errors.NotCapable) throw error;
     return visitor.unlisted(prefix === "" ? "." : prefix, errorMessage(error));
   }
   found.sort((a, b) => compareNames(a.name, b.name));
-  for (const entry of found) {
-    if (prefix === "" && entry.name === STUDY_LOCK_FILE && entry.isFile) continue;
-    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    const absolute = join(dir, entry.name);
-    const kind = entry.isSymlink
-      ? "symlink"
-      : entry.isDirectory
-      ? "dir"
-      : entry.isFile
-      ? "file"
-      : "other";
+  for (const { name, kind } of found) {
+    if (prefix === "" && name === STUDY_LOCK_FILE && kind === "file") continue;
+    const path = prefix === "" ? name : `${prefix}/${name}`;
+    const absolute = join(dir, name);
     let size = 0;
     let mtime = 0;
     if (measure) {

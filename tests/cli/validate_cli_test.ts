@@ -12,7 +12,8 @@ import { withTempDir } from "../_helpers/temp.ts";
 import { CANNOT_UNREAD } from "../_helpers/unreadable.ts";
 import denoJson from "../../deno.json" with { type: "json" };
 
-const READ_ONLY = ["--allow-read"];
+// What validate keeps (lib/permissions/table.ts): it reads, and lists folders through the OS.
+const VALIDATE_KEEPS = ["--allow-read", "--allow-ffi"];
 const GOOD = "20250301_alice_lung_panel1";
 
 Deno.test("--version prints the version of deno.json", async () => {
@@ -40,14 +41,18 @@ Deno.test("an unknown command or flag exits 2 with the usage", async () => {
   assert.equal(command.code, 2);
   assert.match(command.stderr, /^error: unknown command 'frobnicate'/);
   assert.match(command.stderr, /Usage: deno run -A main\.ts/);
-  const flag = await runMain(["validate", "study", ".", "--colour"], { permissions: READ_ONLY });
+  const flag = await runMain(["validate", "study", ".", "--colour"], {
+    permissions: VALIDATE_KEEPS,
+  });
   assert.equal(flag.code, 2);
   assert.match(flag.stderr, /^error: unknown option '--colour'/);
   assert.match(flag.stderr, /Usage: deno run -A main\.ts validate study/);
-  const format = await runMain(["validate", "study", ".", "-f", "xml"], { permissions: READ_ONLY });
+  const format = await runMain(["validate", "study", ".", "-f", "xml"], {
+    permissions: VALIDATE_KEEPS,
+  });
   assert.equal(format.code, 2);
   assert.match(format.stderr, /Allowed choices are text, json/);
-  const missing = await runMain(["validate", "study"], { permissions: READ_ONLY });
+  const missing = await runMain(["validate", "study"], { permissions: VALIDATE_KEEPS });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing required argument 'path'/);
   const bare = await runMain(["validate"], { permissions: [] });
@@ -117,8 +122,18 @@ Deno.test("a group without its subcommand exits 2 with an error line, then the u
 Deno.test("validate study: a good study passes with exit 0", async () => {
   await withTempDir(async (dir) => {
     const path = await makeSampleStudy(dir, GOOD);
-    const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    const result = await runMain(["validate", "study", path], { permissions: VALIDATE_KEEPS });
     assert.deepEqual(result, { code: 0, stdout: `PASS ${path}\n`, stderr: "" });
+  });
+});
+
+Deno.test("validate without ffi stops: the program lacks a permission, the study is not at fault", async () => {
+  await withTempDir(async (dir) => {
+    const path = await makeSampleStudy(dir, GOOD);
+    const result = await runMain(["validate", "study", path], { permissions: ["--allow-read"] });
+    assert.equal(result.code, 3, result.stderr);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /Requires ffi access.*the program lacks a Deno permission/);
   });
 });
 
@@ -127,7 +142,7 @@ Deno.test("validate study: violations print one line each and exit 1", async () 
     const path = await makeSampleStudy(dir, GOOD);
     await Deno.writeTextFile(join(path, "notes.txt"), "x");
     await Deno.writeTextFile(join(path, `${GOOD}_B.xpd`), "x");
-    const result = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    const result = await runMain(["validate", "study", path], { permissions: VALIDATE_KEEPS });
     assert.equal(result.code, 1);
     assert.equal(result.stderr, "");
     assert.equal(
@@ -144,7 +159,7 @@ Deno.test("validate study -f json prints the document docs/cli.md shows", async 
     const path = await makeSampleStudy(dir, GOOD);
     await Deno.writeTextFile(join(path, `${GOOD}_B.xpd`), "x");
     const result = await runMain(["validate", "study", path, "-f", "json"], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.equal(result.code, 1);
     assert.deepEqual(JSON.parse(result.stdout), {
@@ -165,10 +180,10 @@ Deno.test("validate study -f json prints the document docs/cli.md shows", async 
 Deno.test("validate -q prints nothing; the exit code tells", async () => {
   await withTempDir(async (dir) => {
     await makeSampleRoot(dir);
-    const failing = await runMain(["validate", "root", dir, "-q"], { permissions: READ_ONLY });
+    const failing = await runMain(["validate", "root", dir, "-q"], { permissions: VALIDATE_KEEPS });
     assert.deepEqual(failing, { code: 1, stdout: "", stderr: "" });
     const passing = await runMain(["validate", "study", join(dir, GOOD), "--quiet"], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.deepEqual(passing, { code: 0, stdout: "", stderr: "" });
   });
@@ -183,23 +198,23 @@ Deno.test("validate prints the health check's mtime_gap as a WARN line; the exit
     await Deno.utime(join(path, GOOD, "Scan1", ".temp", "tile_00000.bin"), old, old);
     const message = "its files' modification times span 20.0 days (more than 14): " +
       "the study may still be being edited";
-    const study = await runMain(["validate", "study", path], { permissions: READ_ONLY });
+    const study = await runMain(["validate", "study", path], { permissions: VALIDATE_KEEPS });
     assert.deepEqual(study, {
       code: 0,
       stdout: `PASS ${path}\n  WARN mtime_gap: ${message}\n`,
       stderr: "",
     });
     const json = await runMain(["validate", "study", path, "-f", "json"], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.equal(json.code, 0);
     assert.deepEqual(JSON.parse(json.stdout).warnings, [{ code: "mtime_gap", message }]);
-    const quiet = await runMain(["validate", "study", path, "-q"], { permissions: READ_ONLY });
+    const quiet = await runMain(["validate", "study", path, "-q"], { permissions: VALIDATE_KEEPS });
     assert.deepEqual(quiet, { code: 0, stdout: "", stderr: "" });
     // A failing study's warnings follow its violations; the failure alone sets the exit code.
     await Deno.writeTextFile(join(path, "notes.txt"), "x");
     await Deno.utime(join(path, "notes.txt"), new Date(now), new Date(now));
-    const root = await runMain(["validate", "root", dir], { permissions: READ_ONLY });
+    const root = await runMain(["validate", "root", dir], { permissions: VALIDATE_KEEPS });
     assert.equal(root.code, 1);
     assert.equal(
       root.stdout,
@@ -214,7 +229,7 @@ Deno.test("validate prints the health check's mtime_gap as a WARN line; the exit
 Deno.test("validate root reports every study and a count line", async () => {
   await withTempDir(async (dir) => {
     await makeSampleRoot(dir);
-    const result = await runMain(["validate", "root", dir], { permissions: READ_ONLY });
+    const result = await runMain(["validate", "root", dir], { permissions: VALIDATE_KEEPS });
     assert.equal(result.code, 1);
     // A line compared as text: a Windows path's `\` would be read as a regex escape.
     assert.ok(result.stdout.split("\n").includes(`PASS ${join(dir, GOOD)}`), result.stdout);
@@ -228,7 +243,7 @@ Deno.test("validate root -f json prints the root document", async () => {
   await withTempDir(async (dir) => {
     await makeSampleRoot(dir);
     const result = await runMain(["validate", "root", dir, "-f", "json"], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.equal(result.code, 1);
     const report = JSON.parse(result.stdout);
@@ -252,7 +267,7 @@ Deno.test("a path that does not exist exits 2 with one stderr line", async () =>
   await withTempDir(async (dir) => {
     const missing = join(dir, "nope");
     for (const kind of ["study", "root"]) {
-      const result = await runMain(["validate", kind, missing], { permissions: READ_ONLY });
+      const result = await runMain(["validate", kind, missing], { permissions: VALIDATE_KEEPS });
       assert.equal(result.code, 2);
       assert.equal(result.stdout, "");
       assert.match(
@@ -266,10 +281,10 @@ Deno.test("a path that does not exist exits 2 with one stderr line", async () =>
 Deno.test("-v adds the stack to an error; without it there is none", async () => {
   await withTempDir(async (dir) => {
     const missing = join(dir, "nope");
-    const plain = await runMain(["validate", "study", missing], { permissions: READ_ONLY });
+    const plain = await runMain(["validate", "study", missing], { permissions: VALIDATE_KEEPS });
     assert.doesNotMatch(plain.stderr, /\n\s+at /);
     const verbose = await runMain(["-v", "validate", "study", missing], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.equal(verbose.code, 2);
     assert.match(verbose.stderr, /^error: study folder not found/);
@@ -288,7 +303,7 @@ Deno.test({
     await Deno.chmod(join(path, GOOD), 0o000);
     try {
       const study = await runMain(["validate", "study", path], {
-        permissions: READ_ONLY,
+        permissions: VALIDATE_KEEPS,
         respectPermissions: true,
       });
       assert.equal(study.code, 1, study.stderr);
@@ -301,7 +316,7 @@ Deno.test({
         new RegExp(`^ {2}cannot read ${GOOD}: .*[Pp]ermission denied`, "m"),
       );
       const root = await runMain(["validate", "root", dir], {
-        permissions: READ_ONLY,
+        permissions: VALIDATE_KEEPS,
         respectPermissions: true,
       });
       assert.equal(root.code, 1, root.stderr);

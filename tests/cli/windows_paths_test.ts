@@ -12,7 +12,8 @@ import { PRODUCT_FLAGS, runMain } from "../_helpers/cli.ts";
 import { withTempDir } from "../_helpers/temp.ts";
 import { UNC_UNAVAILABLE, withUncShare } from "../_helpers/unc.ts";
 
-const READ_ONLY = ["--allow-read"];
+// What validate keeps (lib/permissions/table.ts): it reads, and lists folders through the OS.
+const VALIDATE_KEEPS = ["--allow-read", "--allow-ffi"];
 const GOOD = "20250301_alice_lung_panel1";
 // Drive letters and `\` are path syntax only on Windows.
 const NOT_WINDOWS = Deno.build.os !== "windows";
@@ -31,7 +32,9 @@ Deno.test("validate study takes C:\\ and C:/ spellings and prints the Windows pa
       `${dir}\\other\\..\\${GOOD}`,
     ];
     for (const spelling of spellings) {
-      const result = await runMain(["validate", "study", spelling], { permissions: READ_ONLY });
+      const result = await runMain(["validate", "study", spelling], {
+        permissions: VALIDATE_KEEPS,
+      });
       assert.deepEqual(result, { code: 0, stdout: `PASS ${path}\n`, stderr: "" }, spelling);
     }
   });
@@ -44,7 +47,7 @@ Deno.test("validate study resolves ..\\ against the working folder", {
     const path = await makeSampleStudy(dir, GOOD);
     await Deno.mkdir(join(dir, "work"));
     const result = await runMain(["validate", "study", `..\\${GOOD}`, "-f", "json"], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
       cwd: join(dir, "work"),
     });
     assert.equal(result.code, 0, result.stderr);
@@ -64,7 +67,7 @@ Deno.test("a missing C:/ path is a usage error naming it in Windows form", {
 }, async () => {
   await withTempDir(async (dir) => {
     const result = await runMain(["validate", "root", `${dir.replaceAll("\\", "/")}/nope`], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.deepEqual(result, {
       code: 2,
@@ -111,7 +114,7 @@ Deno.test("a UNC path with --allow-read alone fails with exit 3 naming the missi
   await withUncShare(async ({ unc, local }) => {
     await makeSampleStudy(local, GOOD);
     const result = await runMain(["validate", "study", `${unc}\\${GOOD}`], {
-      permissions: READ_ONLY,
+      permissions: VALIDATE_KEEPS,
     });
     assert.equal(result.code, 3);
     assert.equal(result.stdout, "");

@@ -1,6 +1,6 @@
 /**
- * Child process of unc_test.ts, started with `--allow-all`: revokes only the
- * kinds no command keeps (ffi and import) through the product's
+ * Child process of unc_test.ts, started with `--allow-all`: revokes only ffi
+ * and import, kinds most commands never use, through the product's
  * `revokeAllBut`, then tries to open a file on the share and to stat the
  * share's folder, and prints what each did as one JSON line.
  *

@@ -131,6 +131,7 @@ Deno.test("an unreadable folder inside one study refuses that study alone, namin
         Deno.execPath(),
         "run",
         "--allow-read",
+        "--allow-ffi",
         ASSESS,
         dir,
       ]);
