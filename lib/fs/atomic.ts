@@ -19,7 +19,22 @@ export async function atomicWriteFile(
   data: Uint8Array | string,
   options: { mode?: number } = {},
 ): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  await atomicWriteChunks(
+    path,
+    [typeof data === "string" ? new TextEncoder().encode(data) : data],
+    options,
+  );
+}
+
+/**
+ * Replaces `path` as {@linkcode atomicWriteFile} does, with `chunks` written
+ * one after another as they come: content too large to hold at once.
+ */
+export async function atomicWriteChunks(
+  path: string,
+  chunks: Iterable<Uint8Array>,
+  options: { mode?: number } = {},
+): Promise<void> {
   const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     const file = await Deno.open(temp, {
@@ -28,7 +43,7 @@ export async function atomicWriteFile(
       ...(options.mode === undefined ? {} : { mode: options.mode }),
     });
     try {
-      await writeAll(file, bytes);
+      for (const bytes of chunks) await writeAll(file, bytes);
       await file.syncData();
     } finally {
       file.close();

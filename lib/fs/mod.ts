@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { writeAll } from "./_write.ts";
 import { type EntryKind, entryKind } from "./folder.ts";
 
-export { atomicWriteFile } from "./atomic.ts";
+export { atomicWriteChunks, atomicWriteFile } from "./atomic.ts";
 export {
   type BusyLock,
   describeHolder,

@@ -42,6 +42,7 @@ export {
   readSidecar,
   readStoredSidecar,
   SIDECAR_NAME,
+  sidecarChunks,
   type SidecarEntry,
   type StoredSidecar,
   writeSidecar,

@@ -6,6 +6,7 @@ import {
   parseSidecar,
   readSidecar,
   SIDECAR_NAME,
+  sidecarChunks,
   writeSidecar,
 } from "../../lib/layout/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
@@ -23,6 +24,28 @@ Deno.test("the sidecar is GNU format, sorted, with forward slashes", () => {
     `${hex("a")}  a.xpd\n${hex("t")}  b/Scan1/.temp/t\n${hex("x")}  b/Scan1/x.qptiff\n`,
   );
   assert.throws(() => formatSidecar([{ path: "a", sha256Hex: "XYZ" }]), /not a SHA-256 hex digest/);
+});
+
+Deno.test("sidecarChunks hands over formatSidecar's text in chunks, asking each digest once", () => {
+  const entries = Array.from({ length: 3000 }, (_, index) => ({
+    path: `exp/Scan1/.temp/tile_${String(2999 - index).padStart(5, "0")}.bin`,
+    sha256Hex: hex(String(index)),
+  }));
+  entries.push({ path: "exp.xpd", sha256Hex: hex("xpd") }, {
+    path: "odd\\name",
+    sha256Hex: hex("odd"),
+  });
+  const digests = new Map(entries.map((entry) => [entry.path, entry.sha256Hex]));
+  const asked: string[] = [];
+  const chunks = [
+    ...sidecarChunks(entries.map((entry) => entry.path), (path) => {
+      asked.push(path);
+      return digests.get(path) ?? "";
+    }),
+  ];
+  assert.ok(chunks.length > 3, `${chunks.length} chunks`);
+  assert.equal(chunks.join(""), formatSidecar(entries));
+  assert.deepEqual(asked.sort(), [...digests.keys()].sort());
 });
 
 Deno.test("names with a backslash or newline are escaped as sha256sum does, and read back", () => {
