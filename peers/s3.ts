@@ -51,6 +51,8 @@ export interface PeerRequest {
   readonly key: string;
   readonly partNumber?: number;
   readonly storageClass?: string;
+  /** The request's Content-Type header, when it has one. */
+  readonly contentType?: string;
   readonly status: number;
 }
 
@@ -396,6 +398,7 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
       const status = reply.statusCode;
       const ok = status >= 200 && status < 300;
       const storageClass = headerText(request.headers["x-amz-storage-class"]);
+      const contentType = headerText(request.headers["content-type"]);
       const partNumber = query["partNumber"] === undefined
         ? undefined
         : Number(query["partNumber"]);
@@ -407,6 +410,7 @@ export async function startS3Peer(options: S3PeerOptions = {}): Promise<S3Peer> 
         status,
         ...(partNumber === undefined ? {} : { partNumber }),
         ...(storageClass === undefined ? {} : { storageClass }),
+        ...(contentType === undefined ? {} : { contentType }),
       });
       const tracked = objects.get(objectId(name, key));
       if (

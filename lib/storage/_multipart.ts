@@ -24,7 +24,13 @@ import { closeStream, rangeStream, sha256OfRange } from "./_file_range.ts";
 import { choosePartSize, compositeSha256, type PartRange, planParts, toBase64 } from "./_parts.ts";
 import { forEachLimited } from "../concurrency/mod.ts";
 import { S3StorageError } from "./_s3_errors.ts";
-import type { S3Session, UploadFileInput, UploadSession, WriteCondition } from "./_s3_session.ts";
+import {
+  OCTET_STREAM,
+  type S3Session,
+  type UploadFileInput,
+  type UploadSession,
+  type WriteCondition,
+} from "./_s3_session.ts";
 
 /** A part S3 already holds for an unfinished upload. */
 export interface UploadedPart {
@@ -189,8 +195,8 @@ async function uploadParts(
             sha256: input.sha256Hex,
             ...(input.attempt === undefined ? {} : { attempt: input.attempt }),
           },
-          StorageClass: session.storageClass as StorageClass,
-          ContentType: "application/octet-stream",
+          StorageClass: (input.storageClass ?? session.storageClass) as StorageClass,
+          ContentType: input.contentType ?? OCTET_STREAM,
         }),
         requestOptions,
       );

@@ -69,6 +69,9 @@ export interface WriteRules {
   readonly judge?: ReplaceJudge | undefined;
 }
 
+/** The Content-Type of a file uploaded without one. */
+export const OCTET_STREAM = "application/octet-stream";
+
 /** A file to upload. */
 export interface UploadFileInput extends WriteRules {
   readonly key: string;
@@ -88,6 +91,10 @@ export interface UploadFileInput extends WriteRules {
   readonly onProgress?: ((bytesDone: number) => void) | undefined;
   /** Stops the upload; an unfinished multipart upload stays resumable. */
   readonly signal?: AbortSignal | undefined;
+  /** The object's Content-Type; `application/octet-stream` when not given. */
+  readonly contentType?: string | undefined;
+  /** Its storage class, when not `[s3].storage_class` (the file list stays readable). */
+  readonly storageClass?: string | undefined;
   /**
    * Asks S3 about the key before sending a file that goes in one PUT (one
    * in parts is always looked up first): for a backup an earlier attempt

@@ -47,14 +47,15 @@ import {
   settleExisting,
   type WantedObject,
 } from "./_s3_existing.ts";
-import type {
-  S3Session,
-  UploadFileInput,
-  UploadProof,
-  UploadResult,
-  UploadSession,
-  WriteCondition,
-  WriteRules,
+import {
+  OCTET_STREAM,
+  type S3Session,
+  type UploadFileInput,
+  type UploadProof,
+  type UploadResult,
+  type UploadSession,
+  type WriteCondition,
+  type WriteRules,
 } from "./_s3_session.ts";
 
 export type { ExpectedObject } from "./_s3_existing.ts";
@@ -120,8 +121,8 @@ export async function uploadFile(
           checksumSha256: hexToBase64(input.sha256Hex),
           attempt: input.attempt,
           body: () => fileBody(input.path, input.size),
-          contentType: "application/octet-stream",
-          storageClass: session.storageClass,
+          contentType: input.contentType ?? OCTET_STREAM,
+          storageClass: input.storageClass ?? session.storageClass,
           signal: input.signal,
         }, condition);
       }

@@ -142,6 +142,35 @@ Deno.test("a file up to the threshold goes in one PUT with its full SHA-256, met
   }, { settings: { storageClass: "DEEP_ARCHIVE" } });
 });
 
+Deno.test("a file may name its own Content-Type and storage class, in one PUT or in parts", async () => {
+  await withStore(async ({ peer, store, dir }) => {
+    for (
+      const [name, size, operation] of [
+        ["list.sha256", 3 * MiB, "PutObject"],
+        ["big-list.sha256", 9 * MiB, "CreateMultipartUpload"],
+      ] as const
+    ) {
+      const file = await makeFile(dir, name, size);
+      const result = await store.uploadFile({
+        key: `fusion/${name}`,
+        ...file,
+        contentType: "text/plain; charset=utf-8",
+        storageClass: "STANDARD",
+      });
+      assert.equal(result.multipart, operation === "CreateMultipartUpload");
+      const request = peer.requests.find((request) =>
+        request.operation === operation && request.key === `fusion/${name}`
+      );
+      assert.equal(request?.contentType, "text/plain; charset=utf-8");
+      assert.equal(peer.storageClassOf(`fusion/${name}`), "STANDARD");
+      await assertStoredIntact(peer, result.key, file);
+    }
+    const data = await makeFile(dir, "data.bin", MiB);
+    await store.uploadFile({ key: "fusion/data.bin", ...data });
+    assert.equal(peer.storageClassOf("fusion/data.bin"), "DEEP_ARCHIVE");
+  }, { settings: { storageClass: "DEEP_ARCHIVE" } });
+});
+
 Deno.test("above the threshold: parts with their own SHA-256, S3's composite matches the local one", async () => {
   await withStore(async ({ peer, store, dir, proxy }) => {
     const file = await makeFile(dir, "big.qptiff", 23 * MiB + 5, 7);

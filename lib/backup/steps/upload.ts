@@ -30,7 +30,7 @@ import {
   localPath,
   metadataStorageClass,
 } from "../../layout/mod.ts";
-import { hashFile, sha256Hex } from "../../storage/mod.ts";
+import { type FileDigest, hashFile, sha256Hex } from "../../storage/mod.ts";
 import type { UploadProof, UploadResult, WriteRules } from "../../storage/s3.ts";
 import {
   type DigestMap,
@@ -279,76 +279,99 @@ async function provenParts(
   return digest.partDigests;
 }
 
+/** The file list as sealed on the share: where, and its digests as read there now. */
+interface SealedList {
+  readonly path: string;
+  readonly digest: FileDigest;
+}
+
 /**
- * The file list as sealed on the share, read from there again (it is not
- * kept in memory meanwhile) and proven the same by its digest.
+ * The file list as sealed on the share, hashed there again as it is read (it
+ * is not kept in memory meanwhile; for 100,000 files it is some 11 MB), with
+ * its part digests when it goes in parts, and proven the same by its digest.
+ * S3 then checks what it receives against these digests.
  */
 async function readSealedList(
   target: UploadTarget,
   revision: number,
   sealedSha256Hex: string,
-): Promise<Uint8Array> {
+): Promise<SealedList> {
   const name = listName(revision);
-  let bytes;
+  const path = localPath(target.destination, name);
+  let digest;
   try {
-    bytes = await Deno.readFile(localPath(target.destination, name));
+    const { size } = await Deno.stat(path);
+    digest = await hashFile(path, { partSize: target.context.store.partSizeFor(size) });
   } catch (error) {
     throw uploadFailure(`reading ${name} on the share`, error);
   }
-  const found = sha256Hex(bytes);
-  if (found !== sealedSha256Hex) {
+  if (digest.sha256Hex !== sealedSha256Hex) {
     throw new StepFailure(
       "upload",
       "failed_s3",
-      `${name} on the share now has SHA-256 ${found}, not the ${sealedSha256Hex} it was written ` +
-        "with: it changed there after it was sealed; the next run writes it again from the " +
-        "proven copies",
+      `${name} on the share now has SHA-256 ${digest.sha256Hex}, not the ${sealedSha256Hex} it ` +
+        "was written with: it changed there after it was sealed; the next run writes it again " +
+        "from the proven copies",
     );
   }
-  return bytes;
+  return { path, digest };
 }
 
 /**
- * The file list, and a marker object for every empty folder: an earlier
- * attempt's list of another state is replaced as its files are.
+ * The file list, sent from the share, and a marker object for every empty
+ * folder: an earlier attempt's list of another state is replaced as its
+ * files are.
  */
 async function uploadMetadata(
   target: UploadTarget,
   work: BackupWork,
   listSha256Hex: string,
 ): Promise<Uploaded[]> {
-  const { context, prefixKey } = target;
+  const { context, prefixKey, rules } = target;
   const { store } = context;
-  const metadataClass = metadataStorageClass(context.config.s3.storageClass);
+  const storageClass = metadataStorageClass(context.config.s3.storageClass);
+  const list = await readSealedList(target, work.revision, listSha256Hex);
   const marker = new Uint8Array(0);
   const markerSha256Hex = sha256Hex(marker);
-  const objects: { key: string; bytes: Uint8Array; sha256Hex: string; contentType: string }[] = [
-    {
-      key: `${prefixKey}/${listName(work.revision)}`,
-      // Proven to have this digest as it is read.
-      bytes: await readSealedList(target, work.revision, listSha256Hex),
-      sha256Hex: listSha256Hex,
-      contentType: "text/plain; charset=utf-8",
-    },
-    ...work.emptyDirs.map((dir) => ({
-      key: `${prefixKey}/${dir}/`,
-      bytes: marker,
-      sha256Hex: markerSha256Hex,
-      contentType: "application/x-directory",
-    })),
-  ];
   const uploaded: Uploaded[] = [];
+  const settled = (key: string, size: number, sha256Hex: string, object: UploadResult) => {
+    logSettled(target, object);
+    uploaded.push({
+      key,
+      size,
+      sha256Hex,
+      checksumSha256: object.checksumSha256,
+      proof: object.proof,
+    });
+  };
   try {
-    for (const { key, bytes, sha256Hex, contentType } of objects) {
-      const object = await store.putBytes(key, bytes, contentType, metadataClass, target.rules);
-      logSettled(target, object);
-      uploaded.push({
+    const listKey = `${prefixKey}/${listName(work.revision)}`;
+    settled(
+      listKey,
+      list.digest.size,
+      listSha256Hex,
+      await store.uploadFile({
+        key: listKey,
+        path: list.path,
+        size: list.digest.size,
+        sha256Hex: listSha256Hex,
+        partDigests: list.digest.partDigests,
+        contentType: "text/plain; charset=utf-8",
+        storageClass,
+        ...rules,
+        ...(context.signal === undefined ? {} : { signal: context.signal }),
+      }),
+    );
+    for (const dir of work.emptyDirs) {
+      const key = `${prefixKey}/${dir}/`;
+      const object = await store.putBytes(
         key,
-        size: bytes.length,
-        sha256Hex,
-        checksumSha256: object.checksumSha256,
-        proof: object.proof,
-      });
+        marker,
+        "application/x-directory",
+        storageClass,
+        rules,
+      );
+      settled(key, 0, markerSha256Hex, object);
     }
   } catch (error) {
     throw uploadFailure("uploading the file list and folder markers", error);
