@@ -29,9 +29,9 @@ export interface SealedSidecar {
 }
 
 /**
- * Writes the file list of `work` into `destination` and reads it back. It
- * is written and read back a chunk at a time, hashed as it goes: for 100,000
- * files the whole text was 11 MB, held as text, bytes and a read-back at once.
+ * Writes the file list of `work` into `destination` and reads it back, both
+ * a chunk at a time, hashed as they go: for 100,000 files the list is some
+ * 11 MB, never held whole.
  *
  * @throws {StepFailure} `failed_truenas` when it cannot be written, or reads back different.
  */
