@@ -171,18 +171,19 @@ async function send(
     throw uploadFailure(`uploading ${file.path}`, error);
   }
   progress.advance(1, 0);
-  logSettled(target, object);
-  return {
-    key,
-    size: file.size,
-    sha256Hex,
-    checksumSha256: object.checksumSha256,
-    proof: object.proof,
-  };
+  return settled(target, object, file.size, sha256Hex);
 }
 
-/** Says which objects were replaced, and which were found in parts of other sizes. */
-function logSettled(target: UploadTarget, object: UploadResult): void {
+/**
+ * The object an upload settled, as this step records it; says which objects
+ * were replaced, and which were found in parts of other sizes.
+ */
+function settled(
+  target: UploadTarget,
+  object: UploadResult,
+  size: number,
+  sha256Hex: string,
+): Uploaded {
   const { store, logger } = target.context;
   const uri = store.uri(object.key);
   if (object.replaced !== undefined) {
@@ -197,6 +198,13 @@ function logSettled(target: UploadTarget, object: UploadResult): void {
         "checksum of each part matched the file cut the same way; kept",
     );
   }
+  return {
+    key: object.key,
+    size,
+    sha256Hex,
+    checksumSha256: object.checksumSha256,
+    proof: object.proof,
+  };
 }
 
 /**
@@ -334,34 +342,20 @@ async function uploadMetadata(
   const marker = new Uint8Array(0);
   const markerSha256Hex = sha256Hex(marker);
   const uploaded: Uploaded[] = [];
-  const settled = (key: string, size: number, sha256Hex: string, object: UploadResult) => {
-    logSettled(target, object);
-    uploaded.push({
-      key,
-      size,
-      sha256Hex,
-      checksumSha256: object.checksumSha256,
-      proof: object.proof,
-    });
-  };
   try {
     const listKey = `${prefixKey}/${listName(work.revision)}`;
-    settled(
-      listKey,
-      list.digest.size,
-      listSha256Hex,
-      await store.uploadFile({
-        key: listKey,
-        path: list.path,
-        size: list.digest.size,
-        sha256Hex: listSha256Hex,
-        partDigests: list.digest.partDigests,
-        contentType: "text/plain; charset=utf-8",
-        storageClass,
-        ...rules,
-        ...(context.signal === undefined ? {} : { signal: context.signal }),
-      }),
-    );
+    const listObject = await store.uploadFile({
+      key: listKey,
+      path: list.path,
+      size: list.digest.size,
+      sha256Hex: listSha256Hex,
+      partDigests: list.digest.partDigests,
+      contentType: "text/plain; charset=utf-8",
+      storageClass,
+      ...rules,
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+    });
+    uploaded.push(settled(target, listObject, list.digest.size, listSha256Hex));
     for (const dir of work.emptyDirs) {
       const key = `${prefixKey}/${dir}/`;
       const object = await store.putBytes(
@@ -371,7 +365,7 @@ async function uploadMetadata(
         storageClass,
         rules,
       );
-      settled(key, 0, markerSha256Hex, object);
+      uploaded.push(settled(target, object, 0, markerSha256Hex));
     }
   } catch (error) {
     throw uploadFailure("uploading the file list and folder markers", error);
