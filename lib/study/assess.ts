@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { compareNames, type FolderEntry, readFolderSync } from "../fs/mod.ts";
 import { errorMessage, OperationFailedError } from "../errors.ts";
 import { evaluateStudy, type ListedEntry, STUDY_LOCK_FILE } from "../standard/mod.ts";
+import { FileTable } from "./files.ts";
 import {
   EMPTY_LISTING,
   type StudyAssessment,
@@ -103,6 +104,7 @@ interface Walked {
 function collect(path: string, measure: boolean): Walked {
   const entries: ListedEntry[] = [];
   const files: StudyFile[] = [];
+  const table = new FileTable();
   const dirs: string[] = [];
   const unsupported: string[] = [];
   const unreadable: Unreadable[] = [];
@@ -113,7 +115,7 @@ function collect(path: string, measure: boolean): Walked {
       entries.push({ path, kind });
       nonEmpty.add(parent);
       if (mtime > newest) newest = mtime;
-      if (kind === "file") files.push({ path, size, mtime });
+      if (kind === "file") files.push(table.add(path, size, mtime));
       else if (kind === "dir") dirs.push(path);
       else unsupported.push(path);
       return true;

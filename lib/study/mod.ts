@@ -7,6 +7,7 @@
  * @module
  */
 export { assessFolder, assessLink, type AssessOptions, assessRoot, changeSince } from "./assess.ts";
+export { FileTable } from "./files.ts";
 export {
   EMPTY_LISTING,
   type StudyAssessment,

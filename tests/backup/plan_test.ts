@@ -12,7 +12,7 @@ import {
 } from "../../lib/backup/mod.ts";
 import { formatAttemptTag } from "../../lib/layout/mod.ts";
 import type { ManifestRecord } from "../../lib/manifest/mod.ts";
-import { EMPTY_LISTING } from "../../lib/study/mod.ts";
+import { EMPTY_LISTING, FileTable } from "../../lib/study/mod.ts";
 
 const DIGEST = (n: number) => String(n).repeat(64).slice(0, 64);
 
@@ -103,19 +103,24 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
 });
 
 Deno.test("firstBackup stores every file at its own path", () => {
+  // As the walk lists them: sizes and times in the listing's table.
+  const table = new FileTable();
   const listing = {
     ...EMPTY_LISTING,
-    files: [{ path: "a", size: 1, mtime: 1 }],
+    files: [table.add("a", 1, 1), table.add("b/c", 2 ** 33, 1_750_000_000_123)],
     emptyDirs: ["e"],
   };
-  assert.deepEqual(firstBackup(listing), {
-    revision: 1,
-    files: [{ path: "a", size: 1, mtime: 1, stored: "a", kept: undefined }],
-    emptyDirs: ["e"],
-    changes: undefined,
-  });
+  const work = firstBackup(listing);
+  assert.deepEqual(
+    work.files.map(({ path, size, mtime, stored, kept }) => ({ path, size, mtime, stored, kept })),
+    [
+      { path: "a", size: 1, mtime: 1, stored: "a", kept: undefined },
+      { path: "b/c", size: 2 ** 33, mtime: 1_750_000_000_123, stored: "b/c", kept: undefined },
+    ],
+  );
+  assert.deepEqual([work.revision, work.emptyDirs, work.changes], [1, ["e"], undefined]);
   // A first backup stores every file: nothing more to record.
-  assert.deepEqual(workCounts(firstBackup(listing)), { file_count: 1, total_bytes: 1 });
+  assert.deepEqual(workCounts(work), { file_count: 2, total_bytes: 1 + 2 ** 33 });
 });
 
 Deno.test("spaceNeeded: the bytes still to write, a block per file, and room for the lists", () => {

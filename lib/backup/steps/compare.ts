@@ -116,7 +116,12 @@ export async function compareWithBackup(
     }
     progress.advance(1, 0);
   });
-  const hashed = files.map((file) => ({ ...file, sha256Hex: digests.get(file.path) ?? "" }));
+  const hashed = files.map(({ path, size, mtime }) => ({
+    path,
+    size,
+    mtime,
+    sha256Hex: digests.get(path) ?? "",
+  }));
   context.logger.info(rateLine(`${study.name}: compared with its backup`, files, began));
   return { base: list, hashed, changes: diffState(list, hashed) };
 }
