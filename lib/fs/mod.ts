@@ -1,8 +1,8 @@
 /**
  * Small file-system helpers shared by the subsystems, in place of `@std/fs`
  * (JSR is out of reach; see docs/development.md): a walk that never follows
- * links, a folder listed a batch of entries at a time, an atomic write, a write that loops over short writes, existence
- * checks, and OS-level locks.
+ * links, a folder listed a batch of entries at a time, an atomic write, a
+ * write that loops over short writes, existence checks, and OS-level locks.
  *
  * @module
  */
