@@ -24,12 +24,12 @@ export const PRODUCT_PERMISSIONS = ["--allow-all"] as const;
  * garbage quickly (file stats, S3 requests); with V8's defaults the heap
  * grows to several times what is alive before a full collection runs, so
  * peak memory grew with the number of files. Growing the heap by 20 % over
- * what the last full collection kept, with an 8 MiB young generation, keeps
+ * what the last full collection kept, with a 4 MiB young generation, keeps
  * it near what is alive, at no measured cost in speed (the figures are in
  * docs/development.md, "V8's heap settings").
  */
 export const PRODUCT_V8_FLAGS = [
-  "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=8",
+  "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=4",
 ] as const;
 
 /** Every Deno runtime flag of fusion-toolkit, in the order `deno compile` receives them. */
