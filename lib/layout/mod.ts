@@ -34,6 +34,7 @@ export {
   revisionOf,
   revisionPath,
   REVISIONS_DIR,
+  storingRevision,
   studyPathOf,
 } from "./revision.ts";
 export {

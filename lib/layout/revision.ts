@@ -20,7 +20,7 @@ import { SIDECAR_NAME } from "./sidecar.ts";
 export const REVISIONS_DIR = "_revisions";
 
 const LIST_NAME = /^_checksums(?:\.r([1-9]\d*))?\.sha256$/;
-const STORED_IN_REVISION = /^_revisions\/[1-9]\d*\//;
+const STORED_IN_REVISION = /^_revisions\/([1-9]\d*)\//;
 
 /** The revision a record describes (a record without the field is the first). */
 export function revisionOf(record: { readonly revision?: number }): number {
@@ -47,6 +47,12 @@ export function revisionPath(revision: number, path: string): string {
 /** The study path a stored path holds: the stored path without `_revisions/<N>/`. */
 export function studyPathOf(stored: string): string {
   return stored.replace(STORED_IN_REVISION, "");
+}
+
+/** The revision that stored a stored path: N for `_revisions/<N>/…`, else the first. */
+export function storingRevision(stored: string): number {
+  const match = STORED_IN_REVISION.exec(stored);
+  return match === null ? 1 : Number(match[1]);
 }
 
 /** Whether a stored path lies in the area of revisions after the first. */

@@ -69,12 +69,14 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
     { path: "x/old.bin", sha256Hex: DIGEST(2) },
     { path: "_revisions/2/x/changed.bin", sha256Hex: DIGEST(3) },
     { path: "x/gone.bin", sha256Hex: DIGEST(4) },
+    { path: "_revisions/2/y/kept.bin", sha256Hex: DIGEST(7) },
   ];
   const source = [
     { path: "a.xpd", size: 1, mtime: 1, sha256Hex: DIGEST(1) },
     { path: "x/old.bin", size: 2, mtime: 2, sha256Hex: DIGEST(2) },
     { path: "x/changed.bin", size: 3, mtime: 3, sha256Hex: DIGEST(5) },
     { path: "x/new.bin", size: 4, mtime: 4, sha256Hex: DIGEST(6) },
+    { path: "y/kept.bin", size: 5, mtime: 5, sha256Hex: DIGEST(7) },
   ];
   const changes = diffState(base, source);
   assert.deepEqual(changes, {
@@ -84,19 +86,21 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
   });
   assert.equal(unchanged(changes), false);
   assert.equal(unchanged(diffState(base.slice(0, 2), source.slice(0, 2))), true);
+  assert.equal(unchanged(diffState(base.slice(4), source.slice(4))), true);
   const work = revisionWork(3, base, source, ["x/empty"]);
   assert.deepEqual(work.files.map((file) => [file.path, file.stored, file.kept]), [
     ["a.xpd", "a.xpd", DIGEST(1)],
     ["x/old.bin", "x/old.bin", DIGEST(2)],
     ["x/changed.bin", "_revisions/3/x/changed.bin", undefined],
     ["x/new.bin", "_revisions/3/x/new.bin", undefined],
+    ["y/kept.bin", "_revisions/2/y/kept.bin", DIGEST(7)],
   ]);
   assert.deepEqual(work.emptyDirs, ["_revisions/3/x/empty"]);
   assert.equal(work.revision, 3);
   // The record counts the whole state, and what the revision stores itself.
   assert.deepEqual(workCounts(work), {
-    file_count: 4,
-    total_bytes: 10,
+    file_count: 5,
+    total_bytes: 15,
     stored_file_count: 2,
     stored_bytes: 7,
   });

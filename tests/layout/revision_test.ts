@@ -7,6 +7,7 @@ import {
   listRevision,
   revisionOf,
   revisionPath,
+  storingRevision,
   studyPathOf,
 } from "../../lib/layout/mod.ts";
 
@@ -22,6 +23,16 @@ Deno.test("revisions: list names, stored paths and study paths map back and fort
   assert.equal(revisionPath(3, "a/b.bin"), "_revisions/3/a/b.bin");
   assert.equal(studyPathOf("_revisions/3/a/b.bin"), "a/b.bin");
   assert.equal(studyPathOf("a/_revisions/3/b.bin"), "a/_revisions/3/b.bin");
+  assert.equal(storingRevision("_revisions/3/a/b.bin"), 3);
+  assert.equal(storingRevision("_revisions/12/b.bin"), 12);
+  assert.equal(storingRevision("a/_revisions/3/b.bin"), 1);
+  assert.equal(storingRevision("_revisions/0/b.bin"), 1, "no revision 0: a study path");
+  assert.equal(storingRevision("b.bin"), 1);
+  for (
+    const stored of ["b.bin", "a/_revisions/3/b.bin", "_revisions/0/b.bin", "_revisions/7/a/b"]
+  ) {
+    assert.equal(revisionPath(storingRevision(stored), studyPathOf(stored)), stored);
+  }
   assert.equal(isRevisionPath("_revisions/3/a"), true);
   assert.equal(isRevisionPath("a/_revisions"), false);
   assert.equal(revisionOf({}), 1);
