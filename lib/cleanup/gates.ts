@@ -27,7 +27,14 @@
  *
  * @module
  */
-import { isOwnFile, listName, listRevision, revisionOf, type SidecarEntry } from "../layout/mod.ts";
+import {
+  isOwnFile,
+  listName,
+  listRevision,
+  revisionOf,
+  type SidecarEntry,
+  storingRevision,
+} from "../layout/mod.ts";
 import { disagreementsWithRecord, type ManifestRecord } from "../manifest/mod.ts";
 
 /** How many example paths a reason names. */
@@ -91,8 +98,7 @@ export interface ShareCopy {
 
 /** Whether a stored path belongs to a revision after `revision` (unfinished: not the backup's). */
 function laterRevision(path: string, revision: number): boolean {
-  const match = /^_revisions\/([1-9]\d*)\//.exec(path);
-  return match !== null && Number(match[1]) > revision;
+  return storingRevision(path) > revision;
 }
 
 /** Gate 2: why the share copy cannot be proven to be the backup its record describes. */
