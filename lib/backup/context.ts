@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { BackupStatus, ManifestRecord } from "../manifest/mod.ts";
 import type { S3Store } from "../storage/s3.ts";
+import { DigestTable } from "./digest_table.ts";
 
 /** The stages a progress display shows. */
 export type BackupStage = "compare" | "copy" | "verify" | "upload" | "confirm";
@@ -77,14 +77,6 @@ export interface FileDigest {
   readonly verified: boolean;
 }
 
-const SHA256_BYTES = 32;
-const HEX_DIGEST = /^[0-9a-f]{64}$/;
-
-/** The value of a lower-case hex digit's character code (checked by HEX_DIGEST first). */
-function nibble(code: number): number {
-  return code <= 57 ? code - 48 : code - 87;
-}
-
 /**
  * Each file's digest, by its stored path (relative to the backup's folder).
  * Compact, since a study can hold 100,000 files: each digest is 32 bytes
@@ -95,12 +87,12 @@ function nibble(code: number): number {
 export class DigestMap {
   readonly #slots = new Map<string, number>();
   readonly #parts = new Map<number, readonly Uint8Array[]>();
-  #digests: Uint8Array;
+  readonly #digests: DigestTable;
   #verified: Uint8Array;
 
   /** `files`: how many digests it will probably hold (it grows past that). */
   constructor(files = 0) {
-    this.#digests = new Uint8Array(Math.max(files, 1) * SHA256_BYTES);
+    this.#digests = new DigestTable(files);
     this.#verified = new Uint8Array(Math.max(files, 1));
   }
 
@@ -109,18 +101,16 @@ export class DigestMap {
   }
 
   set(path: string, digest: FileDigest): void {
-    if (!HEX_DIGEST.test(digest.sha256Hex)) throw new Error(`not a SHA-256: ${digest.sha256Hex}`);
     let slot = this.#slots.get(path);
+    this.#digests.set(slot ?? this.#slots.size, digest.sha256Hex);
     if (slot === undefined) {
       slot = this.#slots.size;
-      if (slot === this.#verified.length) this.#grow();
+      if (slot === this.#verified.length) {
+        const verified = new Uint8Array(this.#verified.length * 2);
+        verified.set(this.#verified);
+        this.#verified = verified;
+      }
       this.#slots.set(path, slot);
-    }
-    // Decoded in place: no buffer per file.
-    const hex = digest.sha256Hex;
-    for (let index = 0, at = slot * SHA256_BYTES; index < SHA256_BYTES; index++, at++) {
-      this.#digests[at] = nibble(hex.charCodeAt(2 * index)) << 4 |
-        nibble(hex.charCodeAt(2 * index + 1));
     }
     this.#setState(slot, digest.verified, digest.partDigests);
   }
@@ -147,21 +137,11 @@ export class DigestMap {
   get(path: string): FileDigest | undefined {
     const slot = this.#slots.get(path);
     if (slot === undefined) return undefined;
-    const at = slot * SHA256_BYTES;
     return {
-      sha256Hex: Buffer.from(this.#digests.buffer, at, SHA256_BYTES).toString("hex"),
+      sha256Hex: this.#digests.hex(slot),
       partDigests: this.#parts.get(slot),
       verified: this.#verified[slot] === 1,
     };
-  }
-
-  #grow(): void {
-    const digests = new Uint8Array(this.#digests.length * 2);
-    digests.set(this.#digests);
-    this.#digests = digests;
-    const verified = new Uint8Array(this.#verified.length * 2);
-    verified.set(this.#verified);
-    this.#verified = verified;
   }
 }
 

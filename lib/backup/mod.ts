@@ -16,14 +16,14 @@ export {
 export { backupStudy, type StudyOutcome } from "./pipeline.ts";
 export {
   type BackupWork,
+  compareState,
   decideStudy,
-  diffState,
   firstBackup,
-  type HashedFile,
   judgeFoundObject,
   type PlannedFile,
   revisionWork,
   type StateChanges,
+  type StateComparison,
   type StudyDecision,
   unchanged,
   type WorkCounts,

@@ -278,7 +278,7 @@ async function decide(
   );
   return {
     kind: "store",
-    work: revisionWork(decision.next, comparison.base, comparison.hashed, study.listing.emptyDirs),
+    work: revisionWork(decision.next, study.listing.files, comparison, study.listing.emptyDirs),
   };
 }
 

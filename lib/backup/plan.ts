@@ -20,6 +20,7 @@ import {
 import type { ManifestRecord } from "../manifest/mod.ts";
 import type { ReplaceVerdict } from "../storage/s3.ts";
 import type { StudyFile, StudyListing } from "../study/mod.ts";
+import type { DigestTable } from "./digest_table.ts";
 
 /** A file of the state a backup stores. */
 export interface PlannedFile extends StudyFile {
@@ -96,13 +97,13 @@ export function firstBackup(listing: StudyListing): BackupWork {
 }
 
 /**
- * A file of a first backup, stored at its own path. It reads through to the
- * listing's file rather than copying its fields: a study can hold 100,000
- * files, and a copy cost some 100 bytes of heap each (two of them boxed
- * numbers) for as long as the backup runs. Being getters, its fields are
- * not seen by a spread (`{ ...file }`).
+ * A planned file that reads through to the listing's file rather than
+ * copying its fields: a study can hold 100,000 files, and a copy cost some
+ * 100 bytes of heap each (two of them boxed numbers) for as long as the
+ * backup runs. Being getters, its fields are not seen by a spread
+ * (`{ ...file }`).
  */
-class FirstBackupFile implements PlannedFile {
+abstract class ListedPlannedFile implements PlannedFile {
   readonly #file: StudyFile;
 
   constructor(file: StudyFile) {
@@ -121,8 +122,14 @@ class FirstBackupFile implements PlannedFile {
     return this.#file.mtime;
   }
 
+  abstract readonly stored: string;
+  abstract readonly kept: string | undefined;
+}
+
+/** A file of a first backup, stored at its own path. */
+class FirstBackupFile extends ListedPlannedFile {
   get stored(): string {
-    return this.#file.path;
+    return this.path;
   }
 
   get kept(): undefined {
@@ -130,29 +137,52 @@ class FirstBackupFile implements PlannedFile {
   }
 }
 
-/** A source file with the SHA-256 of its content now. */
-export interface HashedFile extends StudyFile {
-  readonly sha256Hex: string;
+/**
+ * The study's files now, compared with the state a revision's list
+ * describes: what changed, and, by each file's place in the listing, its
+ * digest now and the revision that already stores that content. Compact, as
+ * a first backup's plan is: no object or digest text per file.
+ */
+export interface StateComparison {
+  readonly changes: StateChanges;
+  /** Each file's SHA-256 now, at its place in the listing. */
+  readonly digests: DigestTable;
+  /** At each file's place: the revision that stores its content, 0 when none does. */
+  readonly storedIn: Uint32Array;
 }
 
 /**
- * Compares the study now with the state a revision's list describes (stored
- * paths and digests).
+ * Compares `files` (whose digests now `digests` holds at their places) with
+ * the entries of a revision's list (stored paths and digests), taken one at
+ * a time and not kept: a study path it lists and `files` lacks is removed.
  */
-export function diffState(
-  base: readonly SidecarEntry[],
-  source: readonly HashedFile[],
-): StateChanges {
-  const before = new Map(base.map((entry) => [studyPathOf(entry.path), entry.sha256Hex]));
+export function compareState(
+  files: readonly StudyFile[],
+  digests: DigestTable,
+  base: Iterable<SidecarEntry>,
+): StateComparison {
+  const placeOf = new Map<string, number>();
+  files.forEach((file, index) => placeOf.set(file.path, index));
+  const storedIn = new Uint32Array(files.length);
+  const listed = new Uint8Array(files.length);
+  const removed: string[] = [];
+  for (const entry of base) {
+    const path = studyPathOf(entry.path);
+    const index = placeOf.get(path);
+    if (index === undefined) {
+      removed.push(path);
+      continue;
+    }
+    listed[index] = 1;
+    storedIn[index] = digests.matches(index, entry.sha256Hex) ? storingRevision(entry.path) : 0;
+  }
   const added: string[] = [];
   const changed: string[] = [];
-  for (const file of source) {
-    const digest = before.get(file.path);
-    if (digest === undefined) added.push(file.path);
-    else if (digest !== file.sha256Hex) changed.push(file.path);
-    before.delete(file.path);
-  }
-  return { added, changed, removed: [...before.keys()].sort(compareNames) };
+  files.forEach((file, index) => {
+    if (storedIn[index] !== 0) return;
+    (listed[index] === 1 ? changed : added).push(file.path);
+  });
+  return { changes: { added, changed, removed: removed.sort(compareNames) }, digests, storedIn };
 }
 
 /** Whether nothing changed. */
@@ -162,35 +192,57 @@ export function unchanged(changes: StateChanges): boolean {
 }
 
 /**
- * Revision `revision` of a study whose previous revision lists `base`: each
- * file whose content that revision holds stays where it is stored; every new
- * or changed file goes to `_revisions/<revision>/<path>`, and so do the
- * markers of the state's empty folders.
+ * Revision `revision` of a study, its listed `files` compared with the
+ * revision before: each file whose content an earlier revision holds stays
+ * where it is stored; every new or changed file goes to
+ * `_revisions/<revision>/<path>`, and so do the markers of the state's empty
+ * folders.
  */
 export function revisionWork(
   revision: number,
-  base: readonly SidecarEntry[],
-  source: readonly HashedFile[],
+  files: readonly StudyFile[],
+  comparison: StateComparison,
   emptyDirs: readonly string[],
 ): BackupWork {
-  const before = new Map(base.map((entry) => [studyPathOf(entry.path), entry]));
-  const files = source.map(({ path, size, mtime, sha256Hex }): PlannedFile => {
-    const earlier = before.get(path);
-    if (earlier === undefined || earlier.sha256Hex !== sha256Hex) {
-      return { path, size, mtime, stored: revisionPath(revision, path), kept: undefined };
-    }
-    // The same text as the base list's stored path and digest, but not its strings: those are
-    // slices of the list's whole text (some 11 MB at 100,000 files), which any one of them kept
-    // would keep alive for the rest of the run.
-    const stored = revisionPath(storingRevision(earlier.path), path);
-    return { path, size, mtime, stored, kept: sha256Hex };
-  });
+  const { digests, storedIn } = comparison;
   return {
     revision,
-    files,
+    files: files.map((file, index) => {
+      const storing = storedIn[index] ?? 0;
+      return storing === 0
+        ? new RevisionFile(file, revisionPath(revision, file.path), undefined, index)
+        : new RevisionFile(file, revisionPath(storing, file.path), digests, index);
+    }),
     emptyDirs: emptyDirs.map((dir) => revisionPath(revision, dir)),
-    changes: diffState(base, source),
+    changes: comparison.changes,
   };
+}
+
+/**
+ * A file of a revision: stored where `stored` says (the listing's own path
+ * string for a file the first revision holds); a kept file's digest is read
+ * from the comparison's table when asked for.
+ */
+class RevisionFile extends ListedPlannedFile {
+  readonly stored: string;
+  readonly #keptDigests: DigestTable | undefined;
+  readonly #index: number;
+
+  constructor(
+    file: StudyFile,
+    stored: string,
+    keptDigests: DigestTable | undefined,
+    index: number,
+  ) {
+    super(file);
+    this.stored = stored;
+    this.#keptDigests = keptDigests;
+    this.#index = index;
+  }
+
+  get kept(): string | undefined {
+    return this.#keptDigests?.hex(this.#index);
+  }
 }
 
 /** What a backup's record counts of `work`. */

@@ -47,20 +47,20 @@ export const SMALL_FILE_BYTES = 64 * 1024 * 1024;
  * `smallConcurrency` at a time, then on the large ones one by one: many small
  * files keep the disk and the network busy, while a large file alone already
  * does, and several at once would only split the bandwidth and the memory.
+ * `work` is also given the item's place in `items`.
  */
 export async function forEachBySize<T extends { readonly size: number }>(
   items: readonly T[],
   smallConcurrency: number,
-  work: (item: T) => Promise<void>,
+  work: (item: T, index: number) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
-  await forEachLimited(
-    items.filter((item) => item.size <= SMALL_FILE_BYTES),
-    smallConcurrency,
-    work,
-    signal,
-  );
-  await forEachLimited(items.filter((item) => item.size > SMALL_FILE_BYTES), 1, work, signal);
+  const small: number[] = [];
+  const large: number[] = [];
+  items.forEach((item, index) => (item.size <= SMALL_FILE_BYTES ? small : large).push(index));
+  const workAt = (index: number) => work(items[index] as T, index);
+  await forEachLimited(small, smallConcurrency, workAt, signal);
+  await forEachLimited(large, 1, workAt, signal);
 }
 
 /** Gives a permit back; calling it again does nothing. */

@@ -38,12 +38,15 @@ export {
   studyPathOf,
 } from "./revision.ts";
 export {
+  checkSidecar,
   formatSidecar,
   parseSidecar,
   readSidecar,
+  readSidecarBytes,
   readStoredSidecar,
   SIDECAR_NAME,
   sidecarChunks,
+  sidecarEntries,
   type SidecarEntry,
   type StoredSidecar,
   writeSidecar,

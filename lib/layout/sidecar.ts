@@ -69,24 +69,45 @@ function sidecarLine({ path, sha256Hex }: SidecarEntry): string {
  * @throws {Error} naming the line when a line is not `<hex>  <path>`.
  */
 export function parseSidecar(text: string): SidecarEntry[] {
-  const entries: SidecarEntry[] = [];
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
-  lines.forEach((line, index) => {
-    const escaped = line.startsWith("\\");
-    const body = escaped ? line.slice(1) : line;
-    const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(body);
-    if (match === null) throw new Error(`line ${index + 1} is not '<sha256>  <path>'`);
-    let path = match[2] ?? "";
-    if (escaped) {
-      path = path.replace(
-        /\\(.)/g,
-        (_, char: string) => char === "n" ? "\n" : char === "r" ? "\r" : char,
-      );
-    }
-    entries.push({ path, sha256Hex: match[1] ?? "" });
-  });
-  return entries;
+  return lines.map(parseLine);
+}
+
+/**
+ * The entries of a sidecar's bytes, one at a time, each line decoded on its
+ * own: nothing handed out is a slice of the whole text (some 11 MB at
+ * 100,000 files), which any entry kept would keep alive. The same entries
+ * as {@linkcode parseSidecar} of the bytes decoded.
+ *
+ * @throws {Error} naming the line when a line is not `<hex>  <path>`.
+ */
+export function* sidecarEntries(bytes: Uint8Array): Generator<SidecarEntry> {
+  // Each decode is a stream of its own: only the first line may drop a byte-order mark.
+  const first = new TextDecoder();
+  const rest = new TextDecoder("utf-8", { ignoreBOM: true });
+  for (let start = 0, index = 0; start < bytes.length; index++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline === -1 ? bytes.length : newline;
+    yield parseLine((index === 0 ? first : rest).decode(bytes.subarray(start, end)), index);
+    start = end + 1;
+  }
+}
+
+/** Line `index` (from 0) of a sidecar as its entry. */
+function parseLine(line: string, index: number): SidecarEntry {
+  const escaped = line.startsWith("\\");
+  const body = escaped ? line.slice(1) : line;
+  const match = /^([0-9a-f]{64}) [ *](.+)$/.exec(body);
+  if (match === null) throw new Error(`line ${index + 1} is not '<sha256>  <path>'`);
+  let path = match[2] ?? "";
+  if (escaped) {
+    path = path.replace(
+      /\\(.)/g,
+      (_, char: string) => char === "n" ? "\n" : char === "r" ? "\r" : char,
+    );
+  }
+  return { path, sha256Hex: match[1] ?? "" };
 }
 
 /** Writes a sidecar (`name`, the first revision's by default) into `dir` atomically. */
@@ -127,15 +148,49 @@ export async function readStoredSidecar(
   dir: string,
   name = SIDECAR_NAME,
 ): Promise<StoredSidecar | undefined> {
-  let bytes: Uint8Array;
+  const bytes = await readListBytes(dir, name);
+  if (bytes === undefined) return undefined;
+  return { bytes, entries: parsed(dir, name, () => parseSidecar(new TextDecoder().decode(bytes))) };
+}
+
+/**
+ * Reads a sidecar of `dir` (`name`, the first revision's by default) as its
+ * bytes, every line checked but no entry kept (for {@linkcode sidecarEntries});
+ * undefined when there is none.
+ *
+ * @throws {Error} when it exists but cannot be read or parsed.
+ */
+export async function readSidecarBytes(
+  dir: string,
+  name = SIDECAR_NAME,
+): Promise<Uint8Array | undefined> {
+  const bytes = await readListBytes(dir, name);
+  if (bytes !== undefined) parsed(dir, name, () => checkSidecar(bytes));
+  return bytes;
+}
+
+/**
+ * Reads every entry of a sidecar's bytes, keeping none.
+ *
+ * @throws {Error} naming the line when a line is not `<hex>  <path>`.
+ */
+export function checkSidecar(bytes: Uint8Array): void {
+  for (const _entry of sidecarEntries(bytes));
+}
+
+async function readListBytes(dir: string, name: string): Promise<Uint8Array | undefined> {
   try {
-    bytes = await Deno.readFile(join(dir, name));
+    return await Deno.readFile(join(dir, name));
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+/** `parse()`, its error naming the list's path. */
+function parsed<T>(dir: string, name: string, parse: () => T): T {
   try {
-    return { bytes, entries: parseSidecar(new TextDecoder().decode(bytes)) };
+    return parse();
   } catch (error) {
     throw new Error(`${join(dir, name)}: ${(error as Error).message}`);
   }

@@ -1,8 +1,8 @@
 /** The pure decisions of a study's backup, on values. */
 import assert from "node:assert/strict";
 import {
+  compareState,
   decideStudy,
-  diffState,
   firstBackup,
   judgeFoundObject,
   revisionWork,
@@ -10,6 +10,7 @@ import {
   unchanged,
   workCounts,
 } from "../../lib/backup/mod.ts";
+import { DigestTable } from "../../lib/backup/digest_table.ts";
 import { formatAttemptTag } from "../../lib/layout/mod.ts";
 import type { ManifestRecord } from "../../lib/manifest/mod.ts";
 import { EMPTY_LISTING, FileTable } from "../../lib/study/mod.ts";
@@ -63,31 +64,44 @@ Deno.test("decideStudy: a complete backup is compared with; none is backed up; a
   );
 });
 
-Deno.test("diffState and revisionWork: unchanged files stay where stored, the rest go to _revisions/N", () => {
+Deno.test("compareState and revisionWork: unchanged files stay where stored, the rest go to _revisions/N", () => {
   const base = [
     { path: "a.xpd", sha256Hex: DIGEST(1) },
     { path: "x/old.bin", sha256Hex: DIGEST(2) },
     { path: "_revisions/2/x/changed.bin", sha256Hex: DIGEST(3) },
     { path: "x/gone.bin", sha256Hex: DIGEST(4) },
     { path: "_revisions/2/y/kept.bin", sha256Hex: DIGEST(7) },
+    { path: "_revisions/2/a/gone too.bin", sha256Hex: DIGEST(8) },
   ];
-  const source = [
-    { path: "a.xpd", size: 1, mtime: 1, sha256Hex: DIGEST(1) },
-    { path: "x/old.bin", size: 2, mtime: 2, sha256Hex: DIGEST(2) },
-    { path: "x/changed.bin", size: 3, mtime: 3, sha256Hex: DIGEST(5) },
-    { path: "x/new.bin", size: 4, mtime: 4, sha256Hex: DIGEST(6) },
-    { path: "y/kept.bin", size: 5, mtime: 5, sha256Hex: DIGEST(7) },
+  // As the walk lists them, and their digests now at their places.
+  const table = new FileTable();
+  const now: [string, number][] = [
+    ["a.xpd", 1],
+    ["x/old.bin", 2],
+    ["x/changed.bin", 5],
+    ["x/new.bin", 6],
+    ["y/kept.bin", 7],
   ];
-  const changes = diffState(base, source);
-  assert.deepEqual(changes, {
+  const files = now.map(([path], index) => table.add(path, index + 1, index + 1));
+  const digests = new DigestTable(2);
+  now.forEach(([, digest], index) => digests.set(index, DIGEST(digest)));
+  const comparison = compareState(files, digests, base);
+  assert.deepEqual(comparison.changes, {
     added: ["x/new.bin"],
     changed: ["x/changed.bin"],
-    removed: ["x/gone.bin"],
+    removed: ["a/gone too.bin", "x/gone.bin"],
   });
-  assert.equal(unchanged(changes), false);
-  assert.equal(unchanged(diffState(base.slice(0, 2), source.slice(0, 2))), true);
-  assert.equal(unchanged(diffState(base.slice(4), source.slice(4))), true);
-  const work = revisionWork(3, base, source, ["x/empty"]);
+  assert.deepEqual([...comparison.storedIn], [1, 1, 0, 0, 2]);
+  assert.equal(unchanged(comparison.changes), false);
+  // The base's entries are taken as they come, one pass: a generator will do.
+  const entries = function* (from: number, to: number) {
+    yield* base.slice(from, to);
+  };
+  assert.equal(unchanged(compareState(files.slice(0, 2), digests, entries(0, 2)).changes), true);
+  const alone = new DigestTable(1);
+  alone.set(0, DIGEST(7));
+  assert.equal(unchanged(compareState(files.slice(4), alone, entries(4, 5)).changes), true);
+  const work = revisionWork(3, files, comparison, ["x/empty"]);
   assert.deepEqual(work.files.map((file) => [file.path, file.stored, file.kept]), [
     ["a.xpd", "a.xpd", DIGEST(1)],
     ["x/old.bin", "x/old.bin", DIGEST(2)],
@@ -95,8 +109,18 @@ Deno.test("diffState and revisionWork: unchanged files stay where stored, the re
     ["x/new.bin", "_revisions/3/x/new.bin", undefined],
     ["y/kept.bin", "_revisions/2/y/kept.bin", DIGEST(7)],
   ]);
+  assert.deepEqual(work.files.map((file) => [file.size, file.mtime]), [
+    [1, 1],
+    [2, 2],
+    [3, 3],
+    [4, 4],
+    [5, 5],
+  ]);
+  // A file the first revision holds is stored at the listing's own path.
+  assert.equal(work.files[0]?.stored, files[0]?.path);
   assert.deepEqual(work.emptyDirs, ["_revisions/3/x/empty"]);
   assert.equal(work.revision, 3);
+  assert.equal(work.changes, comparison.changes);
   // The record counts the whole state, and what the revision stores itself.
   assert.deepEqual(workCounts(work), {
     file_count: 5,

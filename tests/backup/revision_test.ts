@@ -252,6 +252,53 @@ Deno.test("a study still equal to its complete backup is only deleted: no revisi
   });
 });
 
+Deno.test("a base list damaged on the share, or gone from it with its S3 copy damaged too, fails the compare: nothing recorded, source and backup untouched", async () => {
+  await withBackupWorld(async (world) => {
+    const study = await world.makeStudy(A);
+    const tile = join(study, ...CHANGED.split("/"));
+    const first = await world.run({
+      // Touched, not changed: the delete step keeps the source, whose backup is complete.
+      afterCopy: async () => {
+        const now = new Date();
+        await Deno.utime(tile, now, now);
+      },
+    });
+    assert.equal(first.outcomes[0]?.step, "delete source");
+    await makeIdle(study);
+    const folder = join(world.share, "fusion-01", A);
+    const list = join(folder, SIDECAR_NAME);
+    const good = await Deno.readFile(list);
+    await Deno.writeFile(list, new TextEncoder().encode("not a list line\n"), { append: true });
+    const manifestBefore = await readManifest(world.config.truenas.manifestRoot);
+    const sourceBefore = await snapshot(study);
+    const lines = good.filter((byte) => byte === 0x0a).length;
+
+    const damaged = await world.run();
+    assert.equal(damaged.outcomes[0]?.step, "compare");
+    assert.match(
+      damaged.outcomes[0]?.error ?? "",
+      new RegExp(
+        `file list of its complete backup \\(${SIDECAR_NAME}\\) cannot be read on the share: .*` +
+          `line ${lines + 1} is not '<sha256>  <path>'; the source was kept`,
+      ),
+    );
+    await Deno.remove(list);
+    await world.peer.corruptObject(`${PREFIX}/${SIDECAR_NAME}`);
+    const gone = await world.run();
+    assert.equal(gone.outcomes[0]?.step, "compare");
+    assert.match(gone.outcomes[0]?.error ?? "", /in S3 \(.*\) does not match its sha256 metadata/);
+
+    // Nothing recorded, nothing sent or deleted: the next run, with the list back, goes on.
+    const manifestAfter = await readManifest(world.config.truenas.manifestRoot);
+    assert.deepEqual(manifestAfter.latest, manifestBefore.latest);
+    assert.deepEqual(await snapshot(study), sourceBefore);
+    await Deno.writeFile(list, good);
+    const mended = await world.run();
+    assert.equal(mended.outcomes[0]?.ok, true, mended.outcomes[0]?.error);
+    assert.equal(mended.outcomes[0]?.note, "source deleted (its backup was already complete)");
+  });
+});
+
 Deno.test("a large file an earlier revision holds, lost from S3 and rewritten after the compare, is refused part by part when sent again", async () => {
   await withBackupWorld(async (world) => {
     const image = `${A}/Scan1/${A}.qptiff`;

@@ -1,8 +1,14 @@
 /**
- * lib/concurrency: the one pool (forEachLimited) and the permits ranged downloads share.
+ * lib/concurrency: the one pool (forEachLimited, forEachBySize) and the permits ranged downloads
+ * share.
  */
 import assert from "node:assert/strict";
-import { forEachLimited, Permits } from "../../lib/concurrency/mod.ts";
+import {
+  forEachBySize,
+  forEachLimited,
+  Permits,
+  SMALL_FILE_BYTES,
+} from "../../lib/concurrency/mod.ts";
 
 Deno.test("Permits: at most `limit` out; a release hands the permit to the first waiter", async () => {
   const permits = new Permits(2);
@@ -67,4 +73,30 @@ Deno.test("forEachLimited bounds concurrency and rethrows the first failure", as
     /two/,
   );
   assert.deepEqual(started, [1, 2]);
+});
+
+Deno.test("forEachBySize: small items several at once, then large ones alone, each with its place", async () => {
+  const items = [
+    { name: "big-1", size: SMALL_FILE_BYTES + 1 },
+    { name: "a", size: 1 },
+    { name: "big-2", size: 2 * SMALL_FILE_BYTES },
+    { name: "b", size: SMALL_FILE_BYTES },
+    { name: "c", size: 0 },
+  ];
+  const started: string[] = [];
+  let running = 0;
+  let mostSmall = 0;
+  let mostLarge = 0;
+  await forEachBySize(items, 2, async (item, index) => {
+    assert.equal(items[index], item);
+    started.push(item.name);
+    running++;
+    if (item.size > SMALL_FILE_BYTES) mostLarge = Math.max(mostLarge, running);
+    else mostSmall = Math.max(mostSmall, running);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+  });
+  assert.deepEqual(started, ["a", "b", "c", "big-1", "big-2"]);
+  assert.equal(mostSmall, 2);
+  assert.equal(mostLarge, 1);
 });

@@ -7,6 +7,7 @@ import {
   readSidecar,
   SIDECAR_NAME,
   sidecarChunks,
+  sidecarEntries,
   writeSidecar,
 } from "../../lib/layout/mod.ts";
 import { withTempDir } from "../_helpers/temp.ts";
@@ -62,6 +63,29 @@ Deno.test("names with a backslash or newline are escaped as sha256sum does, and 
     [...entries].sort((a, b) => a.path < b.path ? -1 : 1),
   );
   assert.throws(() => parseSidecar(`${hex("1")}  ok\ngarbage\n`), /line 2 is not/);
+});
+
+Deno.test("sidecarEntries reads a list's bytes line by line into parseSidecar's entries", () => {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const text = formatSidecar([
+    { path: "odd\\name", sha256Hex: hex("1") },
+    { path: "two\nlines", sha256Hex: hex("2") },
+    { path: "Scan1/ünïcode é.tif", sha256Hex: hex("3") },
+    { path: "a.xpd", sha256Hex: hex("4") },
+  ]);
+  assert.deepEqual([...sidecarEntries(encode(text))], parseSidecar(text));
+  // A last line without its newline, and a byte-order mark only at the start, as one decode reads.
+  const bare = text.slice(0, -1);
+  assert.deepEqual([...sidecarEntries(encode(bare))], parseSidecar(bare));
+  assert.deepEqual([...sidecarEntries(encode(`\ufeff${text}`))], parseSidecar(text));
+  const marked = `${hex("5")}  b\n\ufeff${hex("6")}  c\n`;
+  assert.throws(() => [...sidecarEntries(encode(marked))], /line 2 is not/);
+  assert.throws(() => parseSidecar(marked), /line 2 is not/);
+  assert.deepEqual([...sidecarEntries(new Uint8Array(0))], []);
+  for (const bad of [`${hex("1")}  ok\ngarbage\n`, `${hex("1")}  ok\n\n${hex("2")}  b\n`]) {
+    assert.throws(() => [...sidecarEntries(encode(bad))], /line 2 is not/);
+    assert.throws(() => parseSidecar(bad), /line 2 is not/);
+  }
 });
 
 Deno.test({

@@ -10,35 +10,29 @@
 import { forEachBySize } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
 import {
+  checkSidecar,
   listName,
   localPath,
-  parseSidecar,
-  readSidecar,
+  readSidecarBytes,
   revisionOf,
-  type SidecarEntry,
+  sidecarEntries,
 } from "../../layout/mod.ts";
 import type { ManifestRecord } from "../../manifest/mod.ts";
 import { hashFile, sha256Hex } from "../../storage/mod.ts";
 import type { StudyAssessment } from "../../study/mod.ts";
 import { rateLine, StepFailure, type StudyContext, totalBytes } from "../context.ts";
-import { diffState, type HashedFile, type StateChanges } from "../plan.ts";
+import { DigestTable } from "../digest_table.ts";
+import { compareState, type StateComparison } from "../plan.ts";
 
 /** Source files hashed at once. */
 const CONCURRENCY = 4;
 
-/** What the comparison found. */
-export interface Comparison {
-  /** The file list of the base revision: stored paths and digests. */
-  readonly base: readonly SidecarEntry[];
-  /** Every source file with its SHA-256 now. */
-  readonly hashed: readonly HashedFile[];
-  readonly changes: StateChanges;
-}
-
 /**
- * The file list of the backup revision `record` describes: from the share
- * folder `destination`, else from S3 under `prefixKey` (checked against the
- * object's `sha256` metadata).
+ * The file list of the backup revision `record` describes, as its bytes:
+ * from the share folder `destination`, else from S3 under `prefixKey`
+ * (checked against the object's `sha256` metadata). Every line is checked
+ * here, before any file is hashed; its entries are read from the bytes with
+ * `sidecarEntries` as they are needed.
  *
  * @throws {StepFailure} "compare" (nothing recorded) when it is in neither place or unreadable.
  */
@@ -47,7 +41,7 @@ export async function readBaseList(
   record: ManifestRecord,
   destination: string,
   prefixKey: string,
-): Promise<SidecarEntry[]> {
+): Promise<Uint8Array> {
   const name = listName(revisionOf(record));
   const fail = (problem: string) =>
     new StepFailure(
@@ -57,7 +51,7 @@ export async function readBaseList(
         `\`${context.command} audit --s3\` checks that backup`,
     );
   try {
-    const onShare = await readSidecar(destination, name);
+    const onShare = await readSidecarBytes(destination, name);
     if (onShare !== undefined) return onShare;
   } catch (error) {
     throw fail(`cannot be read on the share: ${errorMessage(error)}`);
@@ -74,14 +68,17 @@ export async function readBaseList(
     throw fail(`in S3 (${context.store.uri(key)}) does not match its sha256 metadata`);
   }
   try {
-    return parseSidecar(new TextDecoder().decode(object.bytes));
+    checkSidecar(object.bytes);
   } catch (error) {
     throw fail(`in S3 cannot be read: ${errorMessage(error)}`);
   }
+  return object.bytes;
 }
 
 /**
- * Compares the study with the complete backup `base`.
+ * Compares the study with the complete backup `base`: every source file is
+ * hashed into a table at its place in the listing, then the base list's
+ * entries are matched against it one at a time.
  *
  * @throws {StepFailure} "compare" when the base list cannot be read; `failed_truenas`
  *   when a source file cannot be read.
@@ -92,21 +89,21 @@ export async function compareWithBackup(
   base: ManifestRecord,
   destination: string,
   prefixKey: string,
-): Promise<Comparison> {
+): Promise<StateComparison> {
   const list = await readBaseList(context, base, destination, prefixKey);
   const { progress } = context;
   const files = study.listing.files;
   progress.stage(study.name, "compare", files.length, totalBytes(files));
   const began = performance.now();
-  const digests = new Map<string, string>();
-  await forEachBySize(files, CONCURRENCY, async (file) => {
+  const digests = new DigestTable(files.length);
+  await forEachBySize(files, CONCURRENCY, async (file, index) => {
     try {
       const digest = await hashFile(localPath(study.path, file.path), {
         sizeHint: file.size,
         onProgress: (bytes) => progress.advance(0, bytes),
         signal: context.signal,
       });
-      digests.set(file.path, digest.sha256Hex);
+      digests.set(index, digest.sha256Hex);
     } catch (error) {
       throw new StepFailure(
         "compare",
@@ -116,12 +113,6 @@ export async function compareWithBackup(
     }
     progress.advance(1, 0);
   });
-  const hashed = files.map(({ path, size, mtime }) => ({
-    path,
-    size,
-    mtime,
-    sha256Hex: digests.get(path) ?? "",
-  }));
   context.logger.info(rateLine(`${study.name}: compared with its backup`, files, began));
-  return { base: list, hashed, changes: diffState(list, hashed) };
+  return compareState(files, digests, sidecarEntries(list));
 }

@@ -17,7 +17,7 @@
 import { join } from "node:path";
 import { forEachBySize } from "../../concurrency/mod.ts";
 import { errorMessage } from "../../errors.ts";
-import { backupFolder, localPath, s3Key, studyPathOf } from "../../layout/mod.ts";
+import { backupFolder, localPath, s3Key, sidecarEntries, studyPathOf } from "../../layout/mod.ts";
 import { type ManifestRecord, timestamp } from "../../manifest/mod.ts";
 import { hashFile } from "../../storage/mod.ts";
 import { assessFolder } from "../../study/mod.ts";
@@ -185,7 +185,9 @@ async function strayFile(
   const destination = backupFolder(config.truenas.root, complete.instrument, complete.run_name);
   const prefixKey = s3Key(config.s3.prefix, complete.instrument, complete.run_name);
   const list = await readBaseList(context, complete, destination, prefixKey);
-  const digests = new Map(list.map((entry) => [studyPathOf(entry.path), entry.sha256Hex]));
+  const digests = new Map(
+    Array.from(sidecarEntries(list), (entry) => [studyPathOf(entry.path), entry.sha256Hex]),
+  );
   const strays: string[] = [];
   await forEachBySize(files, 4, async (file) => {
     const expected = digests.get(file.path);
