@@ -18,7 +18,7 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 Deno.test("the exe gets --allow-all, which the CLI narrows per command, and V8's heap settings", () => {
   assert.deepEqual(PRODUCT_FLAGS, [
     "--allow-all",
-    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=4",
+    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=4,--no-concurrent-recompilation",
   ]);
 });
 

@@ -47,7 +47,7 @@ Deno.test("compileArgv: the target, deno.json, dist/ output, exactly the product
     "--output",
     join("/repo", "dist", "fusion-toolkit-0.1.0-x86_64-pc-windows-msvc.exe"),
     "--allow-all",
-    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=4",
+    "--v8-flags=--heap-growing-percent=20,--max-semi-space-size=4,--no-concurrent-recompilation",
     join("/repo", "main.ts"),
   ]);
   assert.deepEqual(argv.filter((arg) => arg.startsWith("--allow")), [...PRODUCT_PERMISSIONS]);
