@@ -76,6 +76,23 @@ async function restored(world: BackupWorld, from: RestoreSource): Promise<Record
   return await snapshot(join(to, A));
 }
 
+/**
+ * Backs study A up completely, but its source is kept: a file is touched, not changed, during
+ * the copy, so the delete step sees a new time. Returns the study's path.
+ */
+async function completeKeepingSource(world: BackupWorld): Promise<string> {
+  const study = await world.makeStudy(A);
+  const tile = join(study, ...CHANGED.split("/"));
+  const first = await world.run({
+    afterCopy: async () => {
+      const now = new Date();
+      await Deno.utime(tile, now, now);
+    },
+  });
+  assert.equal(first.outcomes[0]?.step, "delete source");
+  return study;
+}
+
 Deno.test("a study that changed during its backup gets revision 2 beside the proven copy; nothing is replaced or stored twice", async () => {
   await withBackupWorld(async (world) => {
     const study = await world.makeStudy(A, { tempFiles: 4, qptiffBytes: 64 * 1024 });
@@ -211,16 +228,7 @@ Deno.test("a study that changed during its backup gets revision 2 beside the pro
 
 Deno.test("a study still equal to its complete backup is only deleted: no revision, nothing sent again", async () => {
   await withBackupWorld(async (world) => {
-    const study = await world.makeStudy(A);
-    const tile = join(study, ...CHANGED.split("/"));
-    const first = await world.run({
-      // Touched, not changed: the delete step sees a new time and keeps the source.
-      afterCopy: async () => {
-        const now = new Date();
-        await Deno.utime(tile, now, now);
-      },
-    });
-    assert.equal(first.outcomes[0]?.step, "delete source");
+    const study = await completeKeepingSource(world);
     const folder = join(world.share, "fusion-01", A);
     const share = await snapshot(folder);
     await makeIdle(study);
@@ -254,16 +262,7 @@ Deno.test("a study still equal to its complete backup is only deleted: no revisi
 
 Deno.test("a base list damaged on the share, or gone from it with its S3 copy damaged too, fails the compare: nothing recorded, source and backup untouched", async () => {
   await withBackupWorld(async (world) => {
-    const study = await world.makeStudy(A);
-    const tile = join(study, ...CHANGED.split("/"));
-    const first = await world.run({
-      // Touched, not changed: the delete step keeps the source, whose backup is complete.
-      afterCopy: async () => {
-        const now = new Date();
-        await Deno.utime(tile, now, now);
-      },
-    });
-    assert.equal(first.outcomes[0]?.step, "delete source");
+    const study = await completeKeepingSource(world);
     await makeIdle(study);
     const folder = join(world.share, "fusion-01", A);
     const list = join(folder, SIDECAR_NAME);
