@@ -270,7 +270,12 @@ Deno.test("a base list damaged on the share, or gone from it with its S3 copy da
     await Deno.writeFile(list, new TextEncoder().encode("not a list line\n"), { append: true });
     const manifestBefore = await readManifest(world.config.truenas.manifestRoot);
     const sourceBefore = await snapshot(study);
+    const shareBefore = await snapshot(folder);
     const lines = good.filter((byte) => byte === 0x0a).length;
+    const writes = () =>
+      world.peer.requests.filter((r) => /Put|Upload|Delete|Copy/.test(r.operation))
+        .map((r) => `${r.operation} ${r.key}`);
+    world.peer.clearRequests();
 
     const damaged = await world.run();
     assert.equal(damaged.outcomes[0]?.step, "compare");
@@ -281,8 +286,10 @@ Deno.test("a base list damaged on the share, or gone from it with its S3 copy da
           `line ${lines + 1} is not '<sha256>  <path>'; the source was kept`,
       ),
     );
+    assert.deepEqual(writes(), [], "nothing written to S3");
     await Deno.remove(list);
     await world.peer.corruptObject(`${PREFIX}/${SIDECAR_NAME}`);
+    world.peer.clearRequests();
     const gone = await world.run();
     assert.equal(gone.outcomes[0]?.step, "compare");
     assert.match(gone.outcomes[0]?.error ?? "", /in S3 \(.*\) does not match its sha256 metadata/);
@@ -291,6 +298,9 @@ Deno.test("a base list damaged on the share, or gone from it with its S3 copy da
     const manifestAfter = await readManifest(world.config.truenas.manifestRoot);
     assert.deepEqual(manifestAfter.latest, manifestBefore.latest);
     assert.deepEqual(await snapshot(study), sourceBefore);
+    const { [SIDECAR_NAME]: _removedByThisTest, ...shareRest } = shareBefore;
+    assert.deepEqual(await snapshot(folder), shareRest, "the share copy is untouched");
+    assert.deepEqual(writes(), [], "nothing written to S3");
     await Deno.writeFile(list, good);
     const mended = await world.run();
     assert.equal(mended.outcomes[0]?.ok, true, mended.outcomes[0]?.error);
