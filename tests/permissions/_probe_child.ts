@@ -39,12 +39,33 @@ const ATTEMPTS: Record<PermissionKind, () => unknown> = {
   net: () => Deno.listen({ hostname: "127.0.0.1", port: 0 }).close(),
   env: () => realEnv.get("PATH"),
   sys: () => Deno.hostname(),
-  run: () => new Deno.Command(execPath, { args: ["--version"], stdout: "null" }).output(),
+  run: () => spawnVersion(),
   // Past the permission check, loading a library that is not there fails: the kind was kept.
   ffi: () => Deno.dlopen(join(dir, "no-such-library"), {}),
   // Computed, so Deno cannot fetch it before the program starts; past the check, port 9 refuses.
   import: () => import(["http://127.0.0.1:9", "probe.ts"].join("/")),
 };
+
+/** Tries a spawn again after a failure Deno's check did not make. */
+const SPAWN_TRIES = 3;
+
+/**
+ * Runs `deno --version`. Wine, on a loaded machine, now and then fails a spawn
+ * with "Internal error (os error 1359)" after the permission check passed; a
+ * refusal (NotCapable) is never tried again, and a spawn that keeps failing
+ * still fails the probe.
+ */
+async function spawnVersion(): Promise<void> {
+  for (let tries = 1;; tries++) {
+    try {
+      await new Deno.Command(execPath, { args: ["--version"], stdout: "null" }).output();
+      return;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable || tries === SPAWN_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * tries));
+    }
+  }
+}
 
 async function probe(kind: PermissionKind): Promise<ProbeResult> {
   try {
