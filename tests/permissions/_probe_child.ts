@@ -15,6 +15,7 @@
 import { join } from "node:path";
 import { runCli } from "../../lib/cli/mod.ts";
 import { PERMISSION_KINDS, type PermissionKind } from "../../lib/permissions/mod.ts";
+import { type RetryPolicy, withRetries } from "../../lib/storage/_retry.ts";
 
 /** What a probe found: the kind still works, Deno refused it, or something else went wrong. */
 export type ProbeResult = "kept" | "revoked" | `failed: ${string}`;
@@ -32,6 +33,14 @@ if (dir === undefined) throw new Error("usage: _probe_child.ts <probe dir> <comm
 const execPath = Deno.execPath();
 const realEnv = Deno.env;
 
+/**
+ * Wine, on a loaded machine, now and then fails a spawn with "Internal error
+ * (os error 1359)" after the permission check passed: such a failure is tried
+ * again, a refusal (NotCapable) never, and a spawn that keeps failing still
+ * fails the probe.
+ */
+const SPAWN_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 2_000 };
+
 /** One attempt per kind; each touches only what the probe dir and this process own. */
 const ATTEMPTS: Record<PermissionKind, () => unknown> = {
   read: () => Deno.readTextFile(join(dir, "probe.txt")),
@@ -39,33 +48,17 @@ const ATTEMPTS: Record<PermissionKind, () => unknown> = {
   net: () => Deno.listen({ hostname: "127.0.0.1", port: 0 }).close(),
   env: () => realEnv.get("PATH"),
   sys: () => Deno.hostname(),
-  run: () => spawnVersion(),
+  run: () =>
+    withRetries(
+      SPAWN_RETRY,
+      () => new Deno.Command(execPath, { args: ["--version"], stdout: "null" }).output(),
+      { isTransient: (error) => !(error instanceof Deno.errors.NotCapable) },
+    ),
   // Past the permission check, loading a library that is not there fails: the kind was kept.
   ffi: () => Deno.dlopen(join(dir, "no-such-library"), {}),
   // Computed, so Deno cannot fetch it before the program starts; past the check, port 9 refuses.
   import: () => import(["http://127.0.0.1:9", "probe.ts"].join("/")),
 };
-
-/** Tries a spawn again after a failure Deno's check did not make. */
-const SPAWN_TRIES = 3;
-
-/**
- * Runs `deno --version`. Wine, on a loaded machine, now and then fails a spawn
- * with "Internal error (os error 1359)" after the permission check passed; a
- * refusal (NotCapable) is never tried again, and a spawn that keeps failing
- * still fails the probe.
- */
-async function spawnVersion(): Promise<void> {
-  for (let tries = 1;; tries++) {
-    try {
-      await new Deno.Command(execPath, { args: ["--version"], stdout: "null" }).output();
-      return;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotCapable || tries === SPAWN_TRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500 * tries));
-    }
-  }
-}
 
 async function probe(kind: PermissionKind): Promise<ProbeResult> {
   try {
