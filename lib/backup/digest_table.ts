@@ -15,6 +15,11 @@ function nibble(code: number): number {
   return code <= 57 ? code - 48 : code - 87;
 }
 
+/** Byte `byte` of the digest that the 64-digit hex `sha256Hex` spells. */
+function digestByte(sha256Hex: string, byte: number): number {
+  return nibble(sha256Hex.charCodeAt(2 * byte)) << 4 | nibble(sha256Hex.charCodeAt(2 * byte + 1));
+}
+
 /** Digests at places 0, 1, 2, …; it grows past the number it was made for. */
 export class DigestTable {
   #bytes: Uint8Array;
@@ -38,8 +43,7 @@ export class DigestTable {
     }
     // Decoded in place: no buffer per digest.
     for (let byte = 0, at = index * SHA256_BYTES; byte < SHA256_BYTES; byte++, at++) {
-      this.#bytes[at] = nibble(sha256Hex.charCodeAt(2 * byte)) << 4 |
-        nibble(sha256Hex.charCodeAt(2 * byte + 1));
+      this.#bytes[at] = digestByte(sha256Hex, byte);
     }
   }
 
@@ -54,9 +58,7 @@ export class DigestTable {
       return false;
     }
     for (let byte = 0, at = index * SHA256_BYTES; byte < SHA256_BYTES; byte++, at++) {
-      const value = nibble(sha256Hex.charCodeAt(2 * byte)) << 4 |
-        nibble(sha256Hex.charCodeAt(2 * byte + 1));
-      if (this.#bytes[at] !== value) return false;
+      if (this.#bytes[at] !== digestByte(sha256Hex, byte)) return false;
     }
     return true;
   }
